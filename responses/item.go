@@ -1,0 +1,520 @@
+package responses
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Item types, the values of [Item.Type].
+const (
+	ItemMessage               = "message"
+	ItemFunctionCall          = "function_call"
+	ItemFunctionCallOutput    = "function_call_output"
+	ItemCustomToolCall        = "custom_tool_call"
+	ItemCustomToolCallOutput  = "custom_tool_call_output"
+	ItemComputerCall          = "computer_call"
+	ItemComputerCallOutput    = "computer_call_output"
+	ItemReasoning             = "reasoning"
+	ItemFileSearchCall        = "file_search_call"
+	ItemWebSearchCall         = "web_search_call"
+	ItemReference             = "item_reference"
+	ContentInputText          = "input_text"
+	ContentInputImage         = "input_image"
+	ContentInputFile          = "input_file"
+	ContentOutputText         = "output_text"
+	ContentRefusal            = "refusal"
+	ContentSummaryText        = "summary_text"
+	ContentReasoningText      = "reasoning_text"
+	ContentComputerScreenshot = "computer_screenshot"
+)
+
+// Message roles and phases.
+const (
+	RoleUser      = "user"
+	RoleAssistant = "assistant"
+	RoleSystem    = "system"
+	RoleDeveloper = "developer"
+
+	PhaseCommentary  = "commentary"
+	PhaseFinalAnswer = "final_answer"
+)
+
+// Item is one input or output item of a conversation: a message, a tool call,
+// a tool call's output, a reasoning item, a hosted tool's result, or any kind
+// this package does not know.
+//
+// An item decoded from JSON keeps its bytes, and encodes as exactly those
+// bytes: items read from a response go back to the model byte for byte, and
+// unknown item kinds and unknown fields survive untouched. The typed fields are
+// a read-only view of those bytes; to send a changed item, build a new one (or
+// call [Item.ClearRaw] after changing it).
+//
+// Which fields are set depends on Type; the comments name the item types that
+// use each.
+type Item struct {
+	Type   string // see the Item* constants; "" with a Role is an "easy" message
+	ID     string
+	Status string
+
+	// message
+	Role        string
+	Phase       string        // commentary or final_answer, on newer models
+	Content     []ContentPart // message parts; reasoning_text parts of a reasoning item
+	ContentText string        // message content sent as a plain string
+
+	// function_call, custom_tool_call, computer_call and their outputs
+	CallID    string
+	Name      string
+	Namespace string
+	Arguments string      // function_call: a JSON document as a string
+	Input     string      // custom_tool_call: free-form input
+	Output    *ToolOutput // function_call_output, custom_tool_call_output
+
+	// computer_call and computer_call_output
+	Action                   *ComputerAction  // computer_use_preview: a single action
+	Actions                  []ComputerAction // computer (GA): batched actions
+	PendingSafetyChecks      []SafetyCheck
+	AcknowledgedSafetyChecks []SafetyCheck
+	Screenshot               *ComputerScreenshot // computer_call_output's output
+
+	// reasoning
+	Summary          []ContentPart // summary_text parts
+	EncryptedContent string
+
+	// file_search_call
+	Queries []string
+	Results []FileSearchResult
+
+	// web_search_call: its action object, kept as it came
+	SearchAction json.RawMessage
+
+	raw json.RawMessage
+}
+
+// ToolOutput is the output of a function or custom tool call: a string, or,
+// when Parts is not nil, an array of input_text / input_image / input_file
+// parts.
+type ToolOutput struct {
+	Text  string
+	Parts []ContentPart
+}
+
+// MarshalJSON writes a string, or the parts array when Parts is not nil.
+func (o ToolOutput) MarshalJSON() ([]byte, error) {
+	if o.Parts != nil {
+		return json.Marshal(o.Parts)
+	}
+	return appendString(nil, o.Text), nil
+}
+
+// UnmarshalJSON reads a string or an array of content parts.
+func (o *ToolOutput) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	*o = ToolOutput{}
+	if len(b) > 0 && b[0] == '[' {
+		o.Parts = []ContentPart{}
+		return json.Unmarshal(b, &o.Parts)
+	}
+	if string(b) == "null" {
+		return nil
+	}
+	return json.Unmarshal(b, &o.Text)
+}
+
+// String returns the text of the output: Text, or the text parts joined.
+func (o *ToolOutput) String() string {
+	if o == nil {
+		return ""
+	}
+	if o.Parts == nil {
+		return o.Text
+	}
+	var s string
+	for _, p := range o.Parts {
+		s += p.Text
+	}
+	return s
+}
+
+// ContentPart is one part of a message's content (input_text, input_image,
+// input_file, output_text, refusal), of a reasoning item's summary
+// (summary_text) or content (reasoning_text), or of a tool output.
+type ContentPart struct {
+	Type        string          `json:"type"`
+	Text        string          `json:"text,omitempty"`
+	Refusal     string          `json:"refusal,omitempty"`
+	ImageURL    string          `json:"image_url,omitempty"`
+	FileID      string          `json:"file_id,omitempty"`
+	FileURL     string          `json:"file_url,omitempty"`
+	FileData    string          `json:"file_data,omitempty"`
+	Filename    string          `json:"filename,omitempty"`
+	Detail      string          `json:"detail,omitempty"`
+	Annotations []Annotation    `json:"annotations,omitempty"`
+	Logprobs    json.RawMessage `json:"logprobs,omitempty"`
+	raw         json.RawMessage
+}
+
+// UnmarshalJSON decodes a part and keeps its bytes.
+func (p *ContentPart) UnmarshalJSON(b []byte) error {
+	type plain ContentPart
+	var w plain
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*p = ContentPart(w)
+	p.raw = cloneBytes(b)
+	return nil
+}
+
+// MarshalJSON writes the bytes a decoded part came with, or its fields. An
+// output_text part built in code always carries "annotations" (an empty
+// array when there are none), as the API sends it.
+func (p ContentPart) MarshalJSON() ([]byte, error) {
+	if p.raw != nil {
+		return p.raw, nil
+	}
+	o := newObject()
+	o.str("type", p.Type)
+	switch p.Type {
+	case ContentOutputText:
+		o.str("text", p.Text)
+		if p.Annotations == nil {
+			o.raw("annotations", json.RawMessage("[]"))
+		} else {
+			o.val("annotations", p.Annotations)
+		}
+		o.raw("logprobs", p.Logprobs)
+		return o.bytes()
+	case ContentInputText, ContentSummaryText, ContentReasoningText:
+		o.str("text", p.Text)
+		return o.bytes()
+	case ContentRefusal:
+		o.str("refusal", p.Refusal)
+		return o.bytes()
+	}
+	o.strOmit("text", p.Text)
+	o.strOmit("image_url", p.ImageURL)
+	o.strOmit("file_id", p.FileID)
+	o.strOmit("file_url", p.FileURL)
+	o.strOmit("file_data", p.FileData)
+	o.strOmit("filename", p.Filename)
+	o.strOmit("detail", p.Detail)
+	return o.bytes()
+}
+
+// Annotation types, the values of [Annotation.Type].
+const (
+	AnnotationFileCitation          = "file_citation"
+	AnnotationURLCitation           = "url_citation"
+	AnnotationContainerFileCitation = "container_file_citation"
+	AnnotationFilePath              = "file_path"
+)
+
+// Annotation is a citation or file path attached to output text.
+type Annotation struct {
+	Type        string `json:"type"`
+	FileID      string `json:"file_id,omitempty"`
+	Filename    string `json:"filename,omitempty"`
+	Index       *int   `json:"index,omitempty"` // file_citation, file_path
+	URL         string `json:"url,omitempty"`
+	Title       string `json:"title,omitempty"`
+	StartIndex  *int   `json:"start_index,omitempty"`
+	EndIndex    *int   `json:"end_index,omitempty"`
+	ContainerID string `json:"container_id,omitempty"`
+	raw         json.RawMessage
+}
+
+// UnmarshalJSON decodes an annotation and keeps its bytes.
+func (a *Annotation) UnmarshalJSON(b []byte) error {
+	type plain Annotation
+	var w plain
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*a = Annotation(w)
+	a.raw = cloneBytes(b)
+	return nil
+}
+
+// MarshalJSON writes the bytes a decoded annotation came with, or its fields.
+func (a Annotation) MarshalJSON() ([]byte, error) {
+	if a.raw != nil {
+		return a.raw, nil
+	}
+	type plain Annotation
+	return json.Marshal(plain(a))
+}
+
+// FileSearchResult is one result of a file_search_call.
+type FileSearchResult struct {
+	FileID     string         `json:"file_id"`
+	Filename   string         `json:"filename"`
+	Score      float64        `json:"score"`
+	Text       string         `json:"text"`
+	Attributes map[string]any `json:"attributes,omitempty"`
+}
+
+// itemWire is every field an item may carry; the fields whose shape depends
+// on the item type are kept raw and decoded afterwards.
+type itemWire struct {
+	Type                     string             `json:"type"`
+	ID                       string             `json:"id"`
+	Status                   string             `json:"status"`
+	Role                     string             `json:"role"`
+	Phase                    string             `json:"phase"`
+	Content                  json.RawMessage    `json:"content"`
+	CallID                   string             `json:"call_id"`
+	Name                     string             `json:"name"`
+	Namespace                string             `json:"namespace"`
+	Arguments                string             `json:"arguments"`
+	Input                    json.RawMessage    `json:"input"`
+	Output                   json.RawMessage    `json:"output"`
+	Action                   json.RawMessage    `json:"action"`
+	Actions                  []ComputerAction   `json:"actions"`
+	PendingSafetyChecks      []SafetyCheck      `json:"pending_safety_checks"`
+	AcknowledgedSafetyChecks []SafetyCheck      `json:"acknowledged_safety_checks"`
+	Summary                  []ContentPart      `json:"summary"`
+	EncryptedContent         string             `json:"encrypted_content"`
+	Queries                  []string           `json:"queries"`
+	Results                  []FileSearchResult `json:"results"`
+}
+
+// UnmarshalJSON decodes an item of any type and keeps its bytes.
+func (it *Item) UnmarshalJSON(b []byte) error {
+	var w itemWire
+	if err := json.Unmarshal(b, &w); err != nil {
+		return fmt.Errorf("item: %w", err)
+	}
+	*it = Item{
+		Type: w.Type, ID: w.ID, Status: w.Status, Role: w.Role, Phase: w.Phase,
+		CallID: w.CallID, Name: w.Name, Namespace: w.Namespace, Arguments: w.Arguments,
+		Actions: w.Actions, PendingSafetyChecks: w.PendingSafetyChecks,
+		AcknowledgedSafetyChecks: w.AcknowledgedSafetyChecks, Summary: w.Summary,
+		EncryptedContent: w.EncryptedContent, Queries: w.Queries, Results: w.Results,
+		raw: cloneBytes(b),
+	}
+	if isNull(w.Content) {
+		w.Content = nil
+	}
+	if w.Content != nil {
+		if w.Content[0] == '"' {
+			if err := json.Unmarshal(w.Content, &it.ContentText); err != nil {
+				return fmt.Errorf("item %s: content: %w", w.Type, err)
+			}
+		} else if err := json.Unmarshal(w.Content, &it.Content); err != nil {
+			return fmt.Errorf("item %s: content: %w", w.Type, err)
+		}
+	}
+	if len(w.Input) > 0 && w.Input[0] == '"' {
+		if err := json.Unmarshal(w.Input, &it.Input); err != nil {
+			return fmt.Errorf("item %s: input: %w", w.Type, err)
+		}
+	}
+	if !isNull(w.Output) {
+		switch w.Type {
+		case ItemComputerCallOutput:
+			it.Screenshot = new(ComputerScreenshot)
+			if err := json.Unmarshal(w.Output, it.Screenshot); err != nil {
+				return fmt.Errorf("item %s: output: %w", w.Type, err)
+			}
+		case ItemFunctionCallOutput, ItemCustomToolCallOutput:
+			it.Output = new(ToolOutput)
+			if err := it.Output.UnmarshalJSON(w.Output); err != nil {
+				return fmt.Errorf("item %s: output: %w", w.Type, err)
+			}
+		}
+	}
+	if !isNull(w.Action) {
+		switch w.Type {
+		case ItemComputerCall:
+			it.Action = new(ComputerAction)
+			if err := it.Action.UnmarshalJSON(w.Action); err != nil {
+				return fmt.Errorf("item %s: action: %w", w.Type, err)
+			}
+		default:
+			it.SearchAction = cloneBytes(w.Action)
+		}
+	}
+	return nil
+}
+
+func isNull(b json.RawMessage) bool {
+	return len(b) == 0 || string(b) == "null"
+}
+
+// Raw returns the bytes the item was decoded from, or nil for an item built
+// in code. The slice must not be modified.
+func (it *Item) Raw() json.RawMessage { return it.raw }
+
+// ClearRaw forgets the bytes the item was decoded from, so that it encodes
+// from its fields.
+func (it *Item) ClearRaw() { it.raw = nil }
+
+// IsMessage reports whether the item is a message (typed or "easy").
+func (it *Item) IsMessage() bool {
+	return it.Type == ItemMessage || (it.Type == "" && it.Role != "")
+}
+
+// Text returns the concatenated output_text (or input_text) of a message.
+func (it *Item) Text() string {
+	if it.ContentText != "" {
+		return it.ContentText
+	}
+	var n int
+	for i := range it.Content {
+		n += len(it.Content[i].Text)
+	}
+	buf := make([]byte, 0, n)
+	for i := range it.Content {
+		switch it.Content[i].Type {
+		case ContentOutputText, ContentInputText:
+			buf = append(buf, it.Content[i].Text...)
+		}
+	}
+	return string(buf)
+}
+
+// Refusal returns the refusal text of an assistant message, if any.
+func (it *Item) Refusal() string {
+	for i := range it.Content {
+		if it.Content[i].Type == ContentRefusal {
+			return it.Content[i].Refusal
+		}
+	}
+	return ""
+}
+
+// errUnknownItem is returned when encoding an item built in code whose type
+// this package cannot encode from fields.
+var errUnknownItem = errors.New("responses: cannot encode an item of this type without raw bytes")
+
+// MarshalJSON writes the bytes a decoded item came with, or, for an item
+// built in code, the fields that belong to its type.
+func (it Item) MarshalJSON() ([]byte, error) {
+	if it.raw != nil {
+		return it.raw, nil
+	}
+	o := newObject()
+	typ := it.Type
+	if typ == "" && it.Role != "" {
+		typ = ItemMessage
+	}
+	o.str("type", typ)
+	switch typ {
+	case ItemMessage:
+		o.strOmit("id", it.ID)
+		o.str("role", it.Role)
+		if it.Content != nil {
+			o.val("content", it.Content)
+		} else {
+			o.str("content", it.ContentText)
+		}
+		o.strOmit("status", it.Status)
+		o.strOmit("phase", it.Phase)
+	case ItemFunctionCall:
+		o.strOmit("id", it.ID)
+		o.str("call_id", it.CallID)
+		o.str("name", it.Name)
+		o.strOmit("namespace", it.Namespace)
+		o.str("arguments", it.Arguments)
+		o.strOmit("status", it.Status)
+	case ItemCustomToolCall:
+		o.strOmit("id", it.ID)
+		o.str("call_id", it.CallID)
+		o.str("name", it.Name)
+		o.str("input", it.Input)
+		o.strOmit("status", it.Status)
+	case ItemFunctionCallOutput, ItemCustomToolCallOutput:
+		o.strOmit("id", it.ID)
+		o.str("call_id", it.CallID)
+		out := it.Output
+		if out == nil {
+			out = &ToolOutput{}
+		}
+		o.val("output", out)
+		o.strOmit("status", it.Status)
+	case ItemComputerCall:
+		o.strOmit("id", it.ID)
+		o.str("call_id", it.CallID)
+		if it.Action != nil {
+			o.val("action", it.Action)
+		}
+		if it.Actions != nil {
+			o.val("actions", it.Actions)
+		}
+		o.val("pending_safety_checks", nonNil(it.PendingSafetyChecks))
+		o.strOmit("status", it.Status)
+	case ItemComputerCallOutput:
+		o.strOmit("id", it.ID)
+		o.str("call_id", it.CallID)
+		if it.AcknowledgedSafetyChecks != nil {
+			o.val("acknowledged_safety_checks", it.AcknowledgedSafetyChecks)
+		}
+		shot := it.Screenshot
+		if shot == nil {
+			shot = &ComputerScreenshot{}
+		}
+		if shot.Type == "" {
+			s := *shot
+			s.Type = ContentComputerScreenshot
+			shot = &s
+		}
+		o.val("output", shot)
+		o.strOmit("status", it.Status)
+	case ItemReasoning:
+		o.strOmit("id", it.ID)
+		o.val("summary", nonNil(it.Summary))
+		if it.Content != nil {
+			o.val("content", it.Content)
+		}
+		o.strOmit("encrypted_content", it.EncryptedContent)
+		o.strOmit("status", it.Status)
+	case ItemReference:
+		o.str("id", it.ID)
+	case ItemFileSearchCall:
+		o.strOmit("id", it.ID)
+		o.strOmit("status", it.Status)
+		o.val("queries", nonNil(it.Queries))
+		if it.Results != nil {
+			o.val("results", it.Results)
+		} else {
+			o.raw("results", json.RawMessage("null"))
+		}
+	case ItemWebSearchCall:
+		o.strOmit("id", it.ID)
+		o.strOmit("status", it.Status)
+		o.raw("action", it.SearchAction)
+	default:
+		return nil, fmt.Errorf("%w: %q", errUnknownItem, it.Type)
+	}
+	return o.bytes()
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// IsCall reports whether the item is a call the client must execute and
+// answer: a function_call, custom_tool_call or computer_call.
+func (it *Item) IsCall() bool {
+	switch it.Type {
+	case ItemFunctionCall, ItemCustomToolCall, ItemComputerCall:
+		return true
+	}
+	return false
+}
+
+// UserMessage returns an easy user message with plain-text content.
+func UserMessage(text string) Item {
+	return Item{Type: ItemMessage, Role: RoleUser, ContentText: text}
+}
+
+// FunctionCallOutput returns a function_call_output answering callID.
+func FunctionCallOutput(callID, output string) Item {
+	return Item{Type: ItemFunctionCallOutput, CallID: callID, Output: &ToolOutput{Text: output}}
+}

@@ -1,0 +1,128 @@
+package responses
+
+import (
+	"encoding/json"
+)
+
+// Response statuses, the values of [Response.Status].
+const (
+	StatusCompleted  = "completed"
+	StatusFailed     = "failed"
+	StatusInProgress = "in_progress"
+	StatusCancelled  = "cancelled"
+	StatusQueued     = "queued"
+	StatusIncomplete = "incomplete"
+)
+
+// Response is the response object. Every field is optional: gateways omit
+// many of them. Raw holds the bytes it was decoded from.
+type Response struct {
+	ID                 string             `json:"id,omitempty"`
+	Object             string             `json:"object,omitempty"`
+	CreatedAt          int64              `json:"created_at,omitempty"`
+	Status             string             `json:"status,omitempty"`
+	Error              *ResponseError     `json:"error,omitempty"`
+	IncompleteDetails  *IncompleteDetails `json:"incomplete_details,omitempty"`
+	Model              string             `json:"model,omitempty"`
+	Output             []Item             `json:"output"`
+	Usage              *Usage             `json:"usage,omitempty"`
+	PreviousResponseID string             `json:"previous_response_id,omitempty"`
+	ServiceTier        string             `json:"service_tier,omitempty"`
+	Raw                json.RawMessage    `json:"-"`
+}
+
+// ResponseError is the error of a failed response.
+type ResponseError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// IncompleteDetails says why a response is incomplete: max_output_tokens or
+// content_filter.
+type IncompleteDetails struct {
+	Reason string `json:"reason"`
+}
+
+// Usage counts the tokens of a response.
+type Usage struct {
+	InputTokens         int64               `json:"input_tokens"`
+	InputTokensDetails  InputTokensDetails  `json:"input_tokens_details"`
+	OutputTokens        int64               `json:"output_tokens"`
+	OutputTokensDetails OutputTokensDetails `json:"output_tokens_details"`
+	TotalTokens         int64               `json:"total_tokens"`
+}
+
+// InputTokensDetails breaks input tokens down.
+type InputTokensDetails struct {
+	CachedTokens int64 `json:"cached_tokens"`
+}
+
+// OutputTokensDetails breaks output tokens down.
+type OutputTokensDetails struct {
+	ReasoningTokens int64 `json:"reasoning_tokens"`
+}
+
+// Add adds u2's counts to u.
+func (u *Usage) Add(u2 *Usage) {
+	if u2 == nil {
+		return
+	}
+	u.InputTokens += u2.InputTokens
+	u.OutputTokens += u2.OutputTokens
+	u.TotalTokens += u2.TotalTokens
+	u.InputTokensDetails.CachedTokens += u2.InputTokensDetails.CachedTokens
+	u.OutputTokensDetails.ReasoningTokens += u2.OutputTokensDetails.ReasoningTokens
+}
+
+// UnmarshalJSON reads usage leniently: counts sent as strings or floats (as
+// some gateways do) and null details decode.
+func (u *Usage) UnmarshalJSON(b []byte) error {
+	var w struct {
+		InputTokens        flexInt `json:"input_tokens"`
+		OutputTokens       flexInt `json:"output_tokens"`
+		TotalTokens        flexInt `json:"total_tokens"`
+		InputTokensDetails *struct {
+			CachedTokens flexInt `json:"cached_tokens"`
+		} `json:"input_tokens_details"`
+		OutputTokensDetails *struct {
+			ReasoningTokens flexInt `json:"reasoning_tokens"`
+		} `json:"output_tokens_details"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*u = Usage{InputTokens: int64(w.InputTokens), OutputTokens: int64(w.OutputTokens), TotalTokens: int64(w.TotalTokens)}
+	if w.InputTokensDetails != nil {
+		u.InputTokensDetails.CachedTokens = int64(w.InputTokensDetails.CachedTokens)
+	}
+	if w.OutputTokensDetails != nil {
+		u.OutputTokensDetails.ReasoningTokens = int64(w.OutputTokensDetails.ReasoningTokens)
+	}
+	return nil
+}
+
+// UnmarshalJSON decodes a response and keeps its bytes in Raw.
+func (r *Response) UnmarshalJSON(b []byte) error {
+	type plain Response
+	var w struct {
+		plain
+		CreatedAt flexInt `json:"created_at"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*r = Response(w.plain)
+	r.CreatedAt = int64(w.CreatedAt)
+	r.Raw = cloneBytes(b)
+	return nil
+}
+
+// OutputText returns the text of the last assistant message in the output.
+func (r *Response) OutputText() string {
+	for i := len(r.Output) - 1; i >= 0; i-- {
+		if r.Output[i].IsMessage() && r.Output[i].Role == RoleAssistant {
+			return r.Output[i].Text()
+		}
+	}
+	return ""
+}
