@@ -1,0 +1,25 @@
+package computer_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestNoBrowserDependency proves the core computer package stays free of
+// chromedp: only the browser backend may import it.
+func TestNoBrowserDependency(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("the go command is not on PATH")
+	}
+	out, err := exec.Command(goTool, "list", "-deps", ".").Output()
+	if err != nil {
+		t.Skipf("go list failed: %v", err)
+	}
+	for dep := range strings.Lines(string(out)) {
+		if strings.Contains(dep, "chromedp") {
+			t.Errorf("tools/computer depends on %s", strings.TrimSpace(dep))
+		}
+	}
+}

@@ -1,0 +1,303 @@
+package computer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"github.com/agentloop/agentloop/responses"
+	"github.com/agentloop/agentloop/tools"
+)
+
+// Options configures a [Tool]. The zero value is valid.
+type Options struct {
+	// ToolType forces the declared shape: responses.ToolComputer (GA) or
+	// responses.ToolComputerUsePreview. Empty means: by model name in
+	// [Tool.DefinitionFor] (models named computer-use-preview* get the
+	// preview tool, all others GA), and GA in [Tool.Definition].
+	ToolType string
+
+	// ApproveSafetyCheck is asked about each pending safety check of a call,
+	// in order, before any of its actions runs. It returns true to go on
+	// (the check is then acknowledged in the output), false to refuse. A
+	// refusal or an error ends the run with a [*SafetyCheckError]. When nil,
+	// every call with a pending check is refused.
+	ApproveSafetyCheck func(ctx context.Context, call *responses.Item, check responses.SafetyCheck) (bool, error)
+
+	// Logger receives a record per failed action. Nil means silent.
+	Logger *slog.Logger
+}
+
+// Tool is the computer use tool: it declares the computer tool and answers
+// computer_call items with screenshots of its [Computer]. It implements
+// [tools.Tool] and [tools.ItemCaller]. It is safe for concurrent use; calls
+// run one at a time, since they share one screen.
+type Tool struct {
+	c    Computer
+	opts Options
+	mu   sync.Mutex
+}
+
+// NewTool returns the tool that drives c. Options may be nil.
+func NewTool(c Computer, opts *Options) *Tool {
+	t := &Tool{c: c}
+	if opts != nil {
+		t.opts = *opts
+	}
+	return t
+}
+
+// Computer returns the computer the tool drives.
+func (t *Tool) Computer() Computer { return t.c }
+
+// Definition returns the tool declaration: the preview shape when
+// Options.ToolType asks for it, else the GA {"type":"computer"}.
+func (t *Tool) Definition() responses.Tool {
+	return t.definition(t.opts.ToolType == responses.ToolComputerUsePreview)
+}
+
+// DefinitionFor returns the tool declaration for a request to model:
+// Options.ToolType when set, else the preview shape for models named
+// computer-use-preview* (also behind a gateway prefix such as
+// "openai/computer-use-preview") and the GA shape for all others.
+func (t *Tool) DefinitionFor(model string) responses.Tool {
+	return t.definition(t.preview(model))
+}
+
+// TruncationFor returns the truncation a request to model must carry when it
+// declares this tool: "auto" for the preview shape (the API requires it),
+// "" (leave the request's own setting) for GA.
+func (t *Tool) TruncationFor(model string) string {
+	if t.preview(model) {
+		return "auto"
+	}
+	return ""
+}
+
+func (t *Tool) preview(model string) bool {
+	switch t.opts.ToolType {
+	case responses.ToolComputerUsePreview:
+		return true
+	case responses.ToolComputer:
+		return false
+	}
+	return strings.Contains(model, "computer-use-preview")
+}
+
+func (t *Tool) definition(preview bool) responses.Tool {
+	if !preview {
+		return responses.Tool{Type: responses.ToolComputer}
+	}
+	d := t.c.Display()
+	env := d.Environment
+	if env == "" {
+		env = EnvironmentBrowser
+	}
+	return responses.Tool{Type: responses.ToolComputerUsePreview,
+		DisplayWidth: d.Width, DisplayHeight: d.Height, Environment: env}
+}
+
+// errNotFunction is what Call returns: the computer tool has no arguments.
+var errNotFunction = errors.New("computer: computer calls arrive as computer_call items; the runner must use CallItem")
+
+// Call returns an error: computer calls are items, answered by [Tool.CallItem].
+func (t *Tool) Call(ctx context.Context, arguments string) (responses.ToolOutput, error) {
+	return responses.ToolOutput{}, errNotFunction
+}
+
+// ActionError reports an action of a computer_call that was invalid, unknown
+// or failed. Index is its position in the call's actions (0 for the single
+// preview action, -1 for a call with no action).
+type ActionError struct {
+	Index  int
+	Action responses.ComputerAction
+	Err    error
+}
+
+func (e *ActionError) Error() string {
+	if e.Index < 0 {
+		return "computer: " + e.Err.Error()
+	}
+	return fmt.Sprintf("computer: action %d (%s): %v", e.Index, e.Action.Type, e.Err)
+}
+
+func (e *ActionError) Unwrap() error { return e.Err }
+
+// SafetyCheckError is returned by [Tool.CallItem] when a pending safety check
+// was refused (Err is nil) or the approval callback failed (Err is its
+// error). It wraps [tools.ErrAbort], so the run ends with it.
+type SafetyCheckError struct {
+	Check responses.SafetyCheck
+	Err   error
+}
+
+func (e *SafetyCheckError) Error() string {
+	what := "refused"
+	if e.Err != nil {
+		what = "not approved: " + e.Err.Error()
+	}
+	s := fmt.Sprintf("computer: safety check %s", e.Check.ID)
+	if e.Check.Code != "" {
+		s += " (" + e.Check.Code + ")"
+	}
+	s += " " + what
+	if e.Check.Message != "" {
+		s += ": " + e.Check.Message
+	}
+	return s
+}
+
+// Unwrap returns [tools.ErrAbort] and the callback's error, if any.
+func (e *SafetyCheckError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{tools.ErrAbort}
+	}
+	return []error{tools.ErrAbort, e.Err}
+}
+
+// CallItem answers one computer_call item with a computer_call_output.
+//
+// It first hands each pending safety check to Options.ApproveSafetyCheck; a
+// refusal, a callback error or a missing callback returns a zero item and a
+// [*SafetyCheckError], which wraps [tools.ErrAbort]: nothing has run and the
+// run must stop. Then it checks every action of the call (the single
+// `action` or the batched `actions`), runs them in order, and takes one
+// screenshot, reusing a final screenshot action. The output carries the
+// screenshot as a data URL, the current URL when the computer is a
+// [URLReporter], and the approved checks as acknowledged_safety_checks.
+//
+// An action that is unknown or invalid (then nothing runs) or that fails
+// (then the rest of the batch is skipped) does not end the run: CallItem
+// returns BOTH a complete computer_call_output, with a screenshot of the
+// screen as it is now, AND an [*ActionError]. A computer_call_output holds an
+// image and nothing else, so the runner should send the item and show the
+// error's text to the model beside it (for example as a user message with
+// an input_text part after the call outputs), and report it in its events.
+// The same holds when the screenshot itself fails: the output then carries
+// [PlaceholderImageURL] and the error says so. A cancelled ctx returns a
+// zero item and the context's error.
+func (t *Tool) CallItem(ctx context.Context, call *responses.Item) (responses.Item, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+
+	out := responses.Item{Type: responses.ItemComputerCallOutput, CallID: call.CallID}
+	for _, check := range call.PendingSafetyChecks {
+		if t.opts.ApproveSafetyCheck == nil {
+			return responses.Item{}, &SafetyCheckError{Check: check}
+		}
+		ok, err := t.opts.ApproveSafetyCheck(ctx, call, check)
+		if err != nil || !ok {
+			return responses.Item{}, &SafetyCheckError{Check: check, Err: err}
+		}
+		out.AcknowledgedSafetyChecks = append(out.AcknowledgedSafetyChecks, check)
+	}
+
+	actions := call.Actions
+	if actions == nil && call.Action != nil {
+		actions = []responses.ComputerAction{*call.Action}
+	}
+	actErr := validate(actions)
+	if actErr == nil {
+		actErr = t.run(ctx, actions)
+	}
+	if err := ctx.Err(); err != nil {
+		return responses.Item{}, err
+	}
+
+	shot, err := t.c.Screenshot(ctx)
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return responses.Item{}, ctxErr
+		}
+		err = fmt.Errorf("computer: screenshot: %w", err)
+		if actErr != nil {
+			err = errors.Join(actErr, err)
+		}
+		t.log(ctx, "computer screenshot failed", call, err)
+		out.Screenshot = &responses.ComputerScreenshot{Type: responses.ContentComputerScreenshot, ImageURL: PlaceholderImageURL}
+		t.addURL(ctx, out.Screenshot)
+		return out, err
+	}
+	out.Screenshot = &responses.ComputerScreenshot{Type: responses.ContentComputerScreenshot, ImageURL: shot.DataURL()}
+	t.addURL(ctx, out.Screenshot)
+	if actErr != nil {
+		t.log(ctx, "computer action failed", call, actErr)
+		return out, actErr
+	}
+	return out, nil
+}
+
+// run runs the actions in order, skipping screenshot actions (the caller
+// takes the one screenshot), and stops at the first failure.
+func (t *Tool) run(ctx context.Context, actions []responses.ComputerAction) error {
+	for i, a := range actions {
+		if a.Type == responses.ActionScreenshot {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := t.c.Do(ctx, a); err != nil {
+			return &ActionError{Index: i, Action: a, Err: err}
+		}
+	}
+	return nil
+}
+
+func (t *Tool) addURL(ctx context.Context, s *responses.ComputerScreenshot) {
+	r, ok := t.c.(URLReporter)
+	if !ok {
+		return
+	}
+	u, err := r.CurrentURL(ctx)
+	if err != nil {
+		if t.opts.Logger != nil {
+			t.opts.Logger.WarnContext(ctx, "computer current URL failed", "error", err)
+		}
+		return
+	}
+	s.CurrentURL = u
+}
+
+func (t *Tool) log(ctx context.Context, msg string, call *responses.Item, err error) {
+	if t.opts.Logger != nil {
+		t.opts.Logger.WarnContext(ctx, msg, "call_id", call.CallID, "error", err)
+	}
+}
+
+var mouseButtons = map[string]bool{"left": true, "right": true, "wheel": true, "back": true, "forward": true}
+
+// validate checks every action before any runs.
+func validate(actions []responses.ComputerAction) error {
+	if len(actions) == 0 {
+		return &ActionError{Index: -1, Err: errors.New("the computer_call has no action")}
+	}
+	for i, a := range actions {
+		var err error
+		switch a.Type {
+		case responses.ActionClick:
+			if !mouseButtons[a.Button] {
+				err = fmt.Errorf("unknown button %q (want left, right, wheel, back or forward)", a.Button)
+			}
+		case responses.ActionDrag:
+			if len(a.Path) == 0 {
+				err = errors.New("drag needs a path of at least one point")
+			}
+		case responses.ActionKeypress:
+			if len(a.Keys) == 0 {
+				err = errors.New("keypress needs keys")
+			}
+		case responses.ActionDoubleClick, responses.ActionMove, responses.ActionScroll,
+			responses.ActionType, responses.ActionWait, responses.ActionScreenshot:
+		default:
+			err = fmt.Errorf("%w %q", ErrUnsupportedAction, a.Type)
+		}
+		if err != nil {
+			return &ActionError{Index: i, Action: a, Err: err}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,368 @@
+package computer_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/agentloop/agentloop/responses"
+	"github.com/agentloop/agentloop/tools"
+	"github.com/agentloop/agentloop/tools/computer"
+	"github.com/google/go-cmp/cmp"
+)
+
+// fakeComputer records what it is asked to do.
+type fakeComputer struct {
+	display  computer.Display
+	log      []string
+	shots    int
+	failOn   string // action type whose Do fails
+	shotErr  error
+	url      string
+	hasURL   bool
+	onAction func(a responses.ComputerAction)
+}
+
+func (f *fakeComputer) Display() computer.Display { return f.display }
+
+func (f *fakeComputer) Do(ctx context.Context, a responses.ComputerAction) error {
+	b, _ := json.Marshal(a)
+	f.log = append(f.log, string(b))
+	if f.onAction != nil {
+		f.onAction(a)
+	}
+	if a.Type == f.failOn {
+		return errors.New("boom")
+	}
+	return nil
+}
+
+func (f *fakeComputer) Screenshot(ctx context.Context) (computer.Screenshot, error) {
+	f.shots++
+	f.log = append(f.log, "screenshot")
+	if f.shotErr != nil {
+		return computer.Screenshot{}, f.shotErr
+	}
+	return computer.Screenshot{Data: []byte("png!"), MIME: "image/png"}, nil
+}
+
+// urlComputer adds the optional URLReporter.
+type urlComputer struct{ *fakeComputer }
+
+func (u urlComputer) CurrentURL(ctx context.Context) (string, error) { return u.url, nil }
+
+func decodeItem(t *testing.T, s string) *responses.Item {
+	t.Helper()
+	var it responses.Item
+	if err := json.Unmarshal([]byte(s), &it); err != nil {
+		t.Fatal(err)
+	}
+	return &it
+}
+
+func marshal(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+const shotURL = "data:image/png;base64,cG5nIQ=="
+
+func TestDefinition(t *testing.T) {
+	display := computer.Display{Width: 1024, Height: 768, Environment: "browser"}
+	preview := `{"type":"computer_use_preview","display_width":1024,"display_height":768,"environment":"browser"}`
+	tests := []struct {
+		toolType, model string
+		want, trunc     string
+	}{
+		{"", "computer-use-preview", preview, "auto"},
+		{"", "computer-use-preview-2025-03-11", preview, "auto"},
+		{"", "openai/computer-use-preview", preview, "auto"},
+		{"", "gpt-5.4", `{"type":"computer"}`, ""},
+		{"", "", `{"type":"computer"}`, ""},
+		{responses.ToolComputer, "computer-use-preview", `{"type":"computer"}`, ""},
+		{responses.ToolComputerUsePreview, "gpt-5.5", preview, "auto"},
+	}
+	for _, tt := range tests {
+		tool := computer.NewTool(&fakeComputer{display: display}, &computer.Options{ToolType: tt.toolType})
+		if got := marshal(t, tool.DefinitionFor(tt.model)); got != tt.want {
+			t.Errorf("DefinitionFor(%q) with ToolType %q = %s, want %s", tt.model, tt.toolType, got, tt.want)
+		}
+		if got := tool.TruncationFor(tt.model); got != tt.trunc {
+			t.Errorf("TruncationFor(%q) with ToolType %q = %q, want %q", tt.model, tt.toolType, got, tt.trunc)
+		}
+	}
+	if got := marshal(t, computer.NewTool(&fakeComputer{display: display}, nil).Definition()); got != `{"type":"computer"}` {
+		t.Errorf("default Definition = %s", got)
+	}
+	// An empty environment is declared as browser.
+	tool := computer.NewTool(&fakeComputer{display: computer.Display{Width: 800, Height: 600}},
+		&computer.Options{ToolType: responses.ToolComputerUsePreview})
+	if got, want := marshal(t, tool.Definition()), `{"type":"computer_use_preview","display_width":800,"display_height":600,"environment":"browser"}`; got != want {
+		t.Errorf("Definition = %s, want %s", got, want)
+	}
+}
+
+func TestCallIsNotForFunctions(t *testing.T) {
+	var tool tools.Tool = computer.NewTool(&fakeComputer{}, nil)
+	if _, err := tool.Call(context.Background(), "{}"); err == nil || !strings.Contains(err.Error(), "computer_call") {
+		t.Errorf("Call error = %v", err)
+	}
+	if _, ok := tool.(tools.ItemCaller); !ok {
+		t.Error("the tool is not an ItemCaller")
+	}
+}
+
+func TestCallItem(t *testing.T) {
+	tests := []struct {
+		name     string
+		call     string
+		url      bool
+		failOn   string
+		wantLog  []string
+		wantOut  string
+		wantErr  string // substring; "" means no error
+		errIndex int
+	}{
+		{
+			name:    "preview single action",
+			call:    `{"type":"computer_call","id":"cu_1","call_id":"call_1","action":{"type":"click","button":"left","x":405,"y":157},"pending_safety_checks":[],"status":"completed"}`,
+			wantLog: []string{`{"type":"click","button":"left","x":405,"y":157}`, "screenshot"},
+			wantOut: `{"type":"computer_call_output","call_id":"call_1","output":{"type":"computer_screenshot","image_url":"` + shotURL + `"}}`,
+		},
+		{
+			name: "GA batch in order, with the current URL",
+			call: `{"type":"computer_call","id":"cu_2","call_id":"call_2","actions":[{"type":"move","x":1,"y":2},{"type":"screenshot"},{"type":"type","text":"hi"},{"type":"keypress","keys":["CTRL","A"]},{"type":"wait"}],"status":"completed"}`,
+			url:  true,
+			wantLog: []string{`{"type":"move","x":1,"y":2}`, `{"type":"type","text":"hi"}`,
+				`{"type":"keypress","keys":["CTRL","A"]}`, `{"type":"wait"}`, "screenshot"},
+			wantOut: `{"type":"computer_call_output","call_id":"call_2","output":{"type":"computer_screenshot","image_url":"` + shotURL + `","current_url":"http://example.test/"}}`,
+		},
+		{
+			name:    "a final screenshot action is the screenshot",
+			call:    `{"type":"computer_call","call_id":"call_3","actions":[{"type":"scroll","x":5,"y":6,"scroll_x":0,"scroll_y":300},{"type":"screenshot"}]}`,
+			wantLog: []string{`{"type":"scroll","x":5,"y":6,"scroll_x":0,"scroll_y":300}`, "screenshot"},
+			wantOut: `{"type":"computer_call_output","call_id":"call_3","output":{"type":"computer_screenshot","image_url":"` + shotURL + `"}}`,
+		},
+		{
+			name:     "unknown action: nothing runs",
+			call:     `{"type":"computer_call","call_id":"call_4","actions":[{"type":"move","x":1,"y":2},{"type":"teleport","x":1,"y":2}]}`,
+			wantLog:  []string{"screenshot"},
+			wantOut:  `{"type":"computer_call_output","call_id":"call_4","output":{"type":"computer_screenshot","image_url":"` + shotURL + `"}}`,
+			wantErr:  `action 1 (teleport): computer: unsupported action "teleport"`,
+			errIndex: 1,
+		},
+		{
+			name:     "bad button",
+			call:     `{"type":"computer_call","call_id":"call_5","action":{"type":"click","button":"middle","x":1,"y":2}}`,
+			wantLog:  []string{"screenshot"},
+			wantOut:  `{"type":"computer_call_output","call_id":"call_5","output":{"type":"computer_screenshot","image_url":"` + shotURL + `"}}`,
+			wantErr:  `unknown button "middle"`,
+			errIndex: 0,
+		},
+		{
+			name:     "no action",
+			call:     `{"type":"computer_call","call_id":"call_6","actions":[]}`,
+			wantLog:  []string{"screenshot"},
+			wantOut:  `{"type":"computer_call_output","call_id":"call_6","output":{"type":"computer_screenshot","image_url":"` + shotURL + `"}}`,
+			wantErr:  "no action",
+			errIndex: -1,
+		},
+		{
+			name:     "a failure skips the rest of the batch",
+			call:     `{"type":"computer_call","call_id":"call_7","actions":[{"type":"move","x":1,"y":2},{"type":"drag","path":[{"x":1,"y":2},{"x":3,"y":4}]},{"type":"type","text":"never"}]}`,
+			failOn:   "drag",
+			wantLog:  []string{`{"type":"move","x":1,"y":2}`, `{"type":"drag","path":[{"x":1,"y":2},{"x":3,"y":4}]}`, "screenshot"},
+			wantOut:  `{"type":"computer_call_output","call_id":"call_7","output":{"type":"computer_screenshot","image_url":"` + shotURL + `"}}`,
+			wantErr:  "computer: action 1 (drag): boom",
+			errIndex: 1,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeComputer{failOn: tt.failOn, url: "http://example.test/"}
+			var c computer.Computer = f
+			if tt.url {
+				c = urlComputer{f}
+			}
+			tool := computer.NewTool(c, nil)
+			out, err := tool.CallItem(context.Background(), decodeItem(t, tt.call))
+			if diff := cmp.Diff(tt.wantLog, f.log); diff != "" {
+				t.Errorf("actions (-want +got):\n%s", diff)
+			}
+			if got := marshal(t, out); got != tt.wantOut {
+				t.Errorf("output\n got %s\nwant %s", got, tt.wantOut)
+			}
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("error %v", err)
+				}
+				return
+			}
+			var ae *computer.ActionError
+			if !errors.As(err, &ae) || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("error %v, want an ActionError with %q", err, tt.wantErr)
+			}
+			if ae.Index != tt.errIndex {
+				t.Errorf("ActionError.Index = %d, want %d", ae.Index, tt.errIndex)
+			}
+			if errors.Is(err, tools.ErrAbort) {
+				t.Error("an action error must not abort the run")
+			}
+		})
+	}
+}
+
+func TestCallItemUnsupportedByBackend(t *testing.T) {
+	f := &fakeComputer{}
+	c := unsupported{f}
+	out, err := computer.NewTool(c, nil).CallItem(context.Background(),
+		decodeItem(t, `{"type":"computer_call","call_id":"c","action":{"type":"wait"}}`))
+	if !errors.Is(err, computer.ErrUnsupportedAction) || out.Type != responses.ItemComputerCallOutput {
+		t.Errorf("got %+v, %v", out, err)
+	}
+}
+
+type unsupported struct{ *fakeComputer }
+
+func (u unsupported) Do(ctx context.Context, a responses.ComputerAction) error {
+	return fmt.Errorf("fake: %w: %s", computer.ErrUnsupportedAction, a.Type)
+}
+
+func TestSafetyChecks(t *testing.T) {
+	const call = `{"type":"computer_call","call_id":"call_9","action":{"type":"type","text":"x"},"pending_safety_checks":[{"id":"cu_sc_1","code":"malicious_instructions","message":"Odd page."},{"id":"cu_sc_2","code":"irrelevant_domain","message":"Off topic."}]}`
+	boom := errors.New("no person around")
+	tests := []struct {
+		name     string
+		approve  func(ctx context.Context, call *responses.Item, check responses.SafetyCheck) (bool, error)
+		wantLog  []string
+		wantOut  string
+		wantErr  string
+		cause    error
+		asked    []string
+		checkErr string
+	}{
+		{
+			name:    "no callback refuses",
+			wantErr: "computer: safety check cu_sc_1 (malicious_instructions) refused: Odd page.",
+		},
+		{
+			name:    "approved",
+			approve: func(context.Context, *responses.Item, responses.SafetyCheck) (bool, error) { return true, nil },
+			wantLog: []string{`{"type":"type","text":"x"}`, "screenshot"},
+			wantOut: `{"type":"computer_call_output","call_id":"call_9","acknowledged_safety_checks":[{"id":"cu_sc_1","code":"malicious_instructions","message":"Odd page."},{"id":"cu_sc_2","code":"irrelevant_domain","message":"Off topic."}],"output":{"type":"computer_screenshot","image_url":"` + shotURL + `"}}`,
+			asked:   []string{"cu_sc_1", "cu_sc_2"},
+		},
+		{
+			name: "second refused",
+			approve: func(_ context.Context, _ *responses.Item, c responses.SafetyCheck) (bool, error) {
+				return c.ID == "cu_sc_1", nil
+			},
+			wantErr: "computer: safety check cu_sc_2 (irrelevant_domain) refused: Off topic.",
+			asked:   []string{"cu_sc_1", "cu_sc_2"},
+		},
+		{
+			name:    "callback error",
+			approve: func(context.Context, *responses.Item, responses.SafetyCheck) (bool, error) { return false, boom },
+			wantErr: "computer: safety check cu_sc_1 (malicious_instructions) not approved: no person around: Odd page.",
+			cause:   boom,
+			asked:   []string{"cu_sc_1"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeComputer{}
+			var asked []string
+			opts := &computer.Options{}
+			if tt.approve != nil {
+				opts.ApproveSafetyCheck = func(ctx context.Context, call *responses.Item, c responses.SafetyCheck) (bool, error) {
+					if call.CallID != "call_9" {
+						t.Errorf("callback got call %q", call.CallID)
+					}
+					asked = append(asked, c.ID)
+					return tt.approve(ctx, call, c)
+				}
+			}
+			out, err := computer.NewTool(f, opts).CallItem(context.Background(), decodeItem(t, call))
+			if diff := cmp.Diff(tt.wantLog, f.log); diff != "" {
+				t.Errorf("actions (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.asked, asked); diff != "" {
+				t.Errorf("checks asked (-want +got):\n%s", diff)
+			}
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := marshal(t, out); got != tt.wantOut {
+					t.Errorf("output\n got %s\nwant %s", got, tt.wantOut)
+				}
+				return
+			}
+			if err == nil || err.Error() != tt.wantErr {
+				t.Fatalf("error %v, want %q", err, tt.wantErr)
+			}
+			if !errors.Is(err, tools.ErrAbort) {
+				t.Error("a refused check must abort the run")
+			}
+			if tt.cause != nil && !errors.Is(err, tt.cause) {
+				t.Error("the callback's error is not wrapped")
+			}
+			var se *computer.SafetyCheckError
+			if !errors.As(err, &se) || se.Check.Code == "" {
+				t.Errorf("not a SafetyCheckError with its check: %v", err)
+			}
+			if out.Type != "" {
+				t.Errorf("output %+v on refusal, want none", out)
+			}
+		})
+	}
+}
+
+func TestScreenshotFailure(t *testing.T) {
+	f := &fakeComputer{shotErr: errors.New("no display")}
+	out, err := computer.NewTool(f, nil).CallItem(context.Background(),
+		decodeItem(t, `{"type":"computer_call","call_id":"c1","action":{"type":"move","x":1,"y":2}}`))
+	if err == nil || !strings.Contains(err.Error(), "computer: screenshot: no display") {
+		t.Fatalf("error %v", err)
+	}
+	want := `{"type":"computer_call_output","call_id":"c1","output":{"type":"computer_screenshot","image_url":"` + computer.PlaceholderImageURL + `"}}`
+	if got := marshal(t, out); got != want {
+		t.Errorf("output\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &fakeComputer{}
+	f.onAction = func(responses.ComputerAction) { cancel() }
+	out, err := computer.NewTool(f, nil).CallItem(ctx,
+		decodeItem(t, `{"type":"computer_call","call_id":"c1","actions":[{"type":"move","x":1,"y":2},{"type":"move","x":3,"y":4}]}`))
+	if !errors.Is(err, context.Canceled) || out.Type != "" {
+		t.Fatalf("got %+v, %v", out, err)
+	}
+	if len(f.log) != 1 {
+		t.Errorf("ran %v after cancellation", f.log)
+	}
+}
+
+func TestDataURL(t *testing.T) {
+	tests := []struct {
+		s    computer.Screenshot
+		want string
+	}{
+		{computer.Screenshot{Data: []byte{0xff, 0xd8}, MIME: "image/jpeg"}, "data:image/jpeg;base64,/9g="},
+		{computer.Screenshot{Data: []byte("png!")}, shotURL},
+	}
+	for _, tt := range tests {
+		if got := tt.s.DataURL(); got != tt.want {
+			t.Errorf("DataURL = %q, want %q", got, tt.want)
+		}
+	}
+}
