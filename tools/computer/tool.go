@@ -27,9 +27,17 @@ type Options struct {
 	// every call with a pending check is refused.
 	ApproveSafetyCheck func(ctx context.Context, call *responses.Item, check responses.SafetyCheck) (bool, error)
 
+	// KeepScreenshots is how many of the newest screenshots
+	// [Tool.EditRequest] leaves in a request's input; older ones become
+	// [PlaceholderImageURL]. Zero means 3; negative keeps them all.
+	KeepScreenshots int
+
 	// Logger receives a record per failed action. Nil means silent.
 	Logger *slog.Logger
 }
+
+// DefaultKeepScreenshots is the default of Options.KeepScreenshots.
+const DefaultKeepScreenshots = 3
 
 // Tool is the computer use tool: it declares the computer tool and answers
 // computer_call items with screenshots of its [Computer]. It implements
@@ -75,6 +83,25 @@ func (t *Tool) TruncationFor(model string) string {
 		return "auto"
 	}
 	return ""
+}
+
+// EditRequest prepares a request that declares this tool (it implements
+// tools.RequestEditor): it sets truncation "auto" when req.Model gets the
+// preview shape, and replaces the images of all but the newest
+// Options.KeepScreenshots computer_call_outputs of req.Input.Items with
+// [PlaceholderImageURL] (see [TrimScreenshots]). It never modifies the items
+// in place: when it trims, req.Input.Items becomes a new slice.
+func (t *Tool) EditRequest(req *responses.Request) {
+	if tr := t.TruncationFor(req.Model); tr != "" {
+		req.Truncation = tr
+	}
+	keep := t.opts.KeepScreenshots
+	if keep == 0 {
+		keep = DefaultKeepScreenshots
+	}
+	if keep > 0 && needsTrim(req.Input.Items, keep) {
+		req.Input.Items = TrimScreenshots(req.Input.Items, keep)
+	}
 }
 
 func (t *Tool) preview(model string) bool {

@@ -366,3 +366,11 @@ func TestDataURL(t *testing.T) {
 		}
 	}
 }
+
+// The runner finds these capabilities by type assertion.
+var (
+	_ tools.Tool          = (*computer.Tool)(nil)
+	_ tools.ItemCaller    = (*computer.Tool)(nil)
+	_ tools.ModelDefiner  = (*computer.Tool)(nil)
+	_ tools.RequestEditor = (*computer.Tool)(nil)
+)

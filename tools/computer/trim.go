@@ -43,3 +43,20 @@ func TrimScreenshots(items []responses.Item, keep int) []responses.Item {
 	}
 	return out
 }
+
+// needsTrim reports whether TrimScreenshots(items, keep) would change
+// anything.
+func needsTrim(items []responses.Item, keep int) bool {
+	seen := 0
+	for i := len(items) - 1; i >= 0; i-- {
+		it := &items[i]
+		if it.Type != responses.ItemComputerCallOutput || it.Screenshot == nil {
+			continue
+		}
+		seen++
+		if seen > keep && it.Screenshot.ImageURL != "" && it.Screenshot.ImageURL != PlaceholderImageURL {
+			return true
+		}
+	}
+	return false
+}

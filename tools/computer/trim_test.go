@@ -113,3 +113,57 @@ func TestPlaceholderIsAPNG(t *testing.T) {
 		t.Errorf("placeholder is %v", got)
 	}
 }
+
+func TestEditRequest(t *testing.T) {
+	shot := func(id, url string) responses.Item {
+		return responses.Item{Type: responses.ItemComputerCallOutput, CallID: id,
+			Screenshot: &responses.ComputerScreenshot{ImageURL: url}}
+	}
+	var items []responses.Item
+	for i := range 5 {
+		items = append(items, shot(string(rune('a'+i)), "data:image/png;base64,QQ=="))
+	}
+	tests := []struct {
+		name      string
+		opts      *computer.Options
+		model     string
+		items     []responses.Item
+		wantTrunc string
+		wantKept  int  // images left as they were
+		wantSame  bool // the Items slice is the one passed in
+	}{
+		{"preview, default keep", nil, "computer-use-preview", items, "auto", 3, false},
+		{"GA, keep 1", &computer.Options{KeepScreenshots: 1}, "gpt-5.4", items, "", 1, false},
+		{"keep all", &computer.Options{KeepScreenshots: -1}, "gpt-5.4", items, "", 5, true},
+		{"nothing to trim", nil, "gpt-5.4", items[:3], "", 3, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var tool interface {
+				EditRequest(*responses.Request)
+			} = computer.NewTool(&fakeComputer{}, tt.opts)
+			req := &responses.Request{Model: tt.model, Input: responses.InputItems(tt.items...)}
+			tool.EditRequest(req)
+			if req.Truncation != tt.wantTrunc {
+				t.Errorf("truncation %q, want %q", req.Truncation, tt.wantTrunc)
+			}
+			kept := 0
+			for _, it := range req.Input.Items {
+				if it.Screenshot.ImageURL != computer.PlaceholderImageURL {
+					kept++
+				}
+			}
+			if kept != tt.wantKept {
+				t.Errorf("kept %d images, want %d", kept, tt.wantKept)
+			}
+			if same := &req.Input.Items[0] == &tt.items[0]; same != tt.wantSame {
+				t.Errorf("same slice = %v, want %v", same, tt.wantSame)
+			}
+			for _, it := range items {
+				if it.Screenshot.ImageURL == computer.PlaceholderImageURL {
+					t.Fatal("the caller's items were modified")
+				}
+			}
+		})
+	}
+}
