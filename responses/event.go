@@ -2,6 +2,7 @@ package responses
 
 import (
 	"encoding/json"
+	"time"
 )
 
 // Streaming event types, the values of [Event.Type]. Dispatch is always on the
@@ -128,8 +129,10 @@ type Event struct {
 
 // RetryInfo describes a retry the client is about to make.
 type RetryInfo struct {
-	Attempt int   // 1 for the first retry
-	Err     error // why the previous attempt failed
+	Attempt    int           // 1 for the first retry
+	Err        error         // why the previous attempt failed
+	Delay      time.Duration // how long the client waits before sending again
+	StatusCode int           // the HTTP status of the failed attempt; 0 for a network error
 }
 
 // IsTerminal reports whether the event ends a stream.
@@ -182,6 +185,13 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	}
 	if len(w.Delta) > 0 && w.Delta[0] == '"' {
 		_ = json.Unmarshal(w.Delta, &e.Delta)
+	}
+	if !isNull(w.Error) && w.Error[0] == '"' && e.Type == "" {
+		// {"error":"text"}: a gateway's error line
+		e.Type = EventError
+		if e.Message == "" {
+			e.Message = looseString(w.Error)
+		}
 	}
 	if !isNull(w.Error) && w.Error[0] == '{' && (e.Type == "" || e.Type == EventError) {
 		var inner struct {

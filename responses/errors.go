@@ -1,0 +1,348 @@
+package responses
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// ErrStreamTruncated is wrapped by the error a stream returns when it ends
+// (EOF, a cut connection, an idle timeout, a [DONE] too early) before a
+// terminal event. Such a stream is retried; test with errors.Is.
+var ErrStreamTruncated = errors.New("responses: stream ended without a terminal event")
+
+// maxErrorBody is how much of an error body [Error.Body] keeps.
+const maxErrorBody = 4 << 10
+
+// Error is an error reported by the API or a gateway: a non-2xx HTTP
+// response, an "error" event or a response.failed event in a stream, or a
+// response whose status is "failed".
+//
+// Errors returned by [Client] wrap it; get it with errors.As. Its text never
+// contains the API key.
+type Error struct {
+	// StatusCode is the HTTP status. Errors that arrive inside a stream or
+	// inside a failed response have the status of that response, 200.
+	StatusCode int
+	Type       string // "invalid_request_error", "new_api_error", …; may be empty
+	Code       string // "rate_limit_exceeded", "server_error", …; may be empty
+	Param      string // the request parameter at fault, if any
+	Message    string
+
+	RequestID        string // the x-request-id response header
+	GatewayRequestID string // the X-Oneapi-Request-Id header set by New API / One API gateways
+
+	// RetryAfter is the delay the server asked for: the retry-after-ms or
+	// retry-after header, or a "try again in 1.5s" hint in the message. Zero
+	// when there is none.
+	RetryAfter time.Duration
+
+	// Body is the start (at most 4 KiB) of the raw error body, or of the
+	// event's JSON for an error inside a stream, with the API key redacted.
+	Body string
+
+	// shouldRetry is the x-should-retry header: +1 true, -1 false, 0 absent.
+	shouldRetry int8
+}
+
+// Error returns the error on one line: status, code or type, message, and
+// the request ids.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("responses: ")
+	if e.StatusCode == http.StatusOK {
+		b.WriteString("response failed")
+	} else {
+		b.WriteString("HTTP ")
+		b.WriteString(strconv.Itoa(e.StatusCode))
+	}
+	switch {
+	case e.Code != "" && e.Type != "":
+		b.WriteString(" " + e.Code + " (" + e.Type + ")")
+	case e.Code != "":
+		b.WriteString(" " + e.Code)
+	case e.Type != "":
+		b.WriteString(" " + e.Type)
+	}
+	msg := e.Message
+	if msg == "" && e.StatusCode != http.StatusOK {
+		msg = http.StatusText(e.StatusCode)
+	}
+	if msg != "" {
+		b.WriteString(": ")
+		b.WriteString(oneLine(msg))
+	}
+	var extra []string
+	if e.Param != "" {
+		extra = append(extra, "param "+oneLine(e.Param))
+	}
+	if e.RequestID != "" {
+		extra = append(extra, "request id "+oneLine(e.RequestID))
+	}
+	if e.GatewayRequestID != "" {
+		extra = append(extra, "gateway request id "+oneLine(e.GatewayRequestID))
+	}
+	if len(extra) > 0 {
+		b.WriteString(" [" + strings.Join(extra, ", ") + "]")
+	}
+	return b.String()
+}
+
+// oneLine collapses runs of white space (newlines included) into one space.
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n\t") && !strings.Contains(s, "  ") {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// Retryable reports whether sending the same request again may succeed:
+// 408, 409, 429 and 5xx statuses, and the stream failure codes
+// server_error, rate_limit_exceeded, server_is_overloaded and slow_down. An
+// x-should-retry header decides when present. Quota errors
+// (insufficient_quota, insufficient_user_quota), context_length_exceeded,
+// invalid_prompt and the other 4xx statuses are never retried.
+func (e *Error) Retryable() bool {
+	if e.shouldRetry != 0 {
+		return e.shouldRetry > 0
+	}
+	switch e.Code {
+	case "insufficient_quota", "insufficient_user_quota", "context_length_exceeded", "invalid_prompt":
+		return false
+	}
+	if e.StatusCode == http.StatusOK || e.StatusCode == 0 {
+		for _, c := range [...]string{e.Code, e.Type} {
+			switch c {
+			case "server_error", "rate_limit_exceeded", "server_is_overloaded", "slow_down":
+				return true
+			}
+		}
+		return false
+	}
+	switch e.StatusCode {
+	case http.StatusRequestTimeout, http.StatusConflict, http.StatusTooManyRequests:
+		return true
+	}
+	return e.StatusCode >= 500
+}
+
+// newHTTPError builds the error for a non-2xx response (or a 2xx one whose
+// body is not what was expected) from its status, headers and body.
+func newHTTPError(status int, h http.Header, body []byte, apiKey string) *Error {
+	e := &Error{StatusCode: status}
+	e.fromHeader(h)
+	decodeErrorBody(e, body)
+	e.redact(apiKey)
+	e.Body = truncateBody(body, apiKey)
+	if e.RetryAfter == 0 {
+		e.RetryAfter = retryHintInMessage(e.Message)
+	}
+	return e
+}
+
+func (e *Error) fromHeader(h http.Header) {
+	if h == nil {
+		return
+	}
+	e.RequestID = h.Get("X-Request-Id")
+	e.GatewayRequestID = h.Get("X-Oneapi-Request-Id")
+	e.RetryAfter = retryAfterHeader(h, time.Now())
+	switch strings.ToLower(strings.TrimSpace(h.Get("X-Should-Retry"))) {
+	case "true":
+		e.shouldRetry = 1
+	case "false":
+		e.shouldRetry = -1
+	}
+}
+
+// decodeErrorBody fills the fields of e from a body in any of the shapes
+// servers and gateways use: {"error":{…}}, {"error":"text"},
+// {"message":…}, {"detail":…}, or not JSON at all (an HTML page).
+func decodeErrorBody(e *Error, body []byte) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		var w struct {
+			Error   json.RawMessage `json:"error"`
+			Message json.RawMessage `json:"message"`
+			Detail  json.RawMessage `json:"detail"`
+			Type    json.RawMessage `json:"type"`
+			Code    json.RawMessage `json:"code"`
+			Param   json.RawMessage `json:"param"`
+		}
+		if json.Unmarshal(trimmed, &w) == nil {
+			switch {
+			case !isNull(w.Error) && w.Error[0] == '{':
+				var inner struct {
+					Message json.RawMessage `json:"message"`
+					Type    json.RawMessage `json:"type"`
+					Code    json.RawMessage `json:"code"`
+					Param   json.RawMessage `json:"param"`
+				}
+				if json.Unmarshal(w.Error, &inner) == nil {
+					e.Message = looseText(inner.Message)
+					e.Type = looseString(inner.Type)
+					e.Code = looseString(inner.Code)
+					e.Param = looseString(inner.Param)
+					return
+				}
+			case !isNull(w.Error) && w.Error[0] == '"':
+				e.Message = looseString(w.Error)
+				e.Type = looseString(w.Type)
+				e.Code = looseString(w.Code)
+				return
+			case !isNull(w.Message) || !isNull(w.Detail):
+				e.Message = looseText(w.Message)
+				if e.Message == "" {
+					e.Message = looseText(w.Detail)
+				}
+				e.Type = looseString(w.Type)
+				e.Code = looseString(w.Code)
+				e.Param = looseString(w.Param)
+				return
+			}
+		}
+	}
+	e.Message = textSnippet(trimmed)
+}
+
+// looseText reads a JSON string, or keeps any other JSON value as its text
+// (some gateways send a message array or object).
+func looseText(b json.RawMessage) string {
+	if isNull(b) {
+		return ""
+	}
+	if b[0] == '"' {
+		return looseString(b)
+	}
+	return string(bytes.TrimSpace(b))
+}
+
+var (
+	htmlTitle = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+	htmlTag   = regexp.MustCompile(`(?s)<[^>]*>`)
+)
+
+// textSnippet returns a short, one-line text for a non-JSON body: an HTML
+// page's title, or its text without tags.
+func textSnippet(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > 64<<10 {
+		b = b[:64<<10]
+	}
+	s := string(b)
+	if m := htmlTitle.FindStringSubmatch(s); m != nil && strings.TrimSpace(m[1]) != "" {
+		s = m[1]
+	} else if strings.Contains(s, "<") {
+		s = htmlTag.ReplaceAllString(s, " ")
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	return truncateUTF8(s, 200)
+}
+
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+func truncateBody(body []byte, apiKey string) string {
+	cut := len(body) > maxErrorBody
+	if cut {
+		body = body[:maxErrorBody]
+	}
+	s := redactKey(string(body), apiKey)
+	if cut {
+		s = truncateUTF8(s, len(s)-1)
+	}
+	return s
+}
+
+// secretLike matches OpenAI-style keys (sk-…, sk-proj-…) that a gateway may
+// echo back in a message.
+var secretLike = regexp.MustCompile(`sk-[A-Za-z0-9_\-*]{8,}`)
+
+// redactKey removes the API key, and anything that looks like one, from s.
+func redactKey(s, apiKey string) string {
+	if apiKey != "" && len(apiKey) >= 4 && strings.Contains(s, apiKey) {
+		s = strings.ReplaceAll(s, apiKey, "[redacted]")
+	}
+	if strings.Contains(s, "sk-") {
+		s = secretLike.ReplaceAllString(s, "sk-[redacted]")
+	}
+	return s
+}
+
+func (e *Error) redact(apiKey string) {
+	e.Message = redactKey(e.Message, apiKey)
+	e.Param = redactKey(e.Param, apiKey)
+	e.Type = redactKey(e.Type, apiKey)
+	e.Code = redactKey(e.Code, apiKey)
+}
+
+// newEventError builds the error for an "error" or response.failed event of
+// a stream whose HTTP response had status and header h.
+func newEventError(ev *Event, status int, h http.Header, apiKey string) *Error {
+	e := &Error{StatusCode: status}
+	e.fromHeader(h)
+	e.shouldRetry = 0 // the header was about the HTTP response, not this event
+	e.RetryAfter = 0
+	switch {
+	case ev.Type == EventResponseFailed:
+		if ev.Response != nil && ev.Response.Error != nil {
+			e.Code = ev.Response.Error.Code
+			e.Message = ev.Response.Error.Message
+		}
+		if e.Message == "" && e.Code == "" {
+			e.Message = "the response failed without an error"
+		}
+	default:
+		e.Code, e.Message, e.Param = ev.Code, ev.Message, ev.Param
+		var w struct {
+			Type  string `json:"type"`
+			Error *struct {
+				Type json.RawMessage `json:"type"`
+			} `json:"error"`
+		}
+		if json.Unmarshal(ev.Raw, &w) == nil && w.Error != nil {
+			e.Type = looseString(w.Error.Type)
+			if e.Type == e.Code {
+				e.Type = ""
+			}
+		}
+	}
+	e.redact(apiKey)
+	e.Body = truncateBody(ev.Raw, apiKey)
+	e.RetryAfter = retryHintInMessage(e.Message)
+	return e
+}
+
+// newFailedError builds the error for a response with status "failed"
+// returned by a non-streaming request.
+func newFailedError(r *Response, h http.Header, apiKey string) *Error {
+	e := &Error{StatusCode: http.StatusOK}
+	e.fromHeader(h)
+	e.shouldRetry = 0
+	e.RetryAfter = 0
+	if r.Error != nil {
+		e.Code, e.Message = r.Error.Code, r.Error.Message
+	}
+	if e.Message == "" && e.Code == "" {
+		e.Message = "the response failed without an error"
+	}
+	e.redact(apiKey)
+	e.Body = truncateBody(r.Raw, apiKey)
+	e.RetryAfter = retryHintInMessage(e.Message)
+	return e
+}
