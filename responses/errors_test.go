@@ -220,9 +220,9 @@ func TestEventErrorShapes(t *testing.T) {
 		retryable bool
 	}{
 		{
-			name: "top level",
-			data: `{"type":"error","code":"server_error","message":"The server had an error.","param":null,"sequence_number":4}`,
-			want: &Error{StatusCode: 200, Code: "server_error", Message: "The server had an error.", RequestID: "req_s"},
+			name:      "top level",
+			data:      `{"type":"error","code":"server_error","message":"The server had an error.","param":null,"sequence_number":4}`,
+			want:      &Error{StatusCode: 200, Code: "server_error", Message: "The server had an error.", RequestID: "req_s"},
 			retryable: true,
 		},
 		{
@@ -232,9 +232,9 @@ func TestEventErrorShapes(t *testing.T) {
 				Message: "Your input exceeds the context window.", Param: "input", RequestID: "req_s"},
 		},
 		{
-			name: "bare",
-			data: `{"error":{"type":"server_is_overloaded","message":"Overloaded"}}`,
-			want: &Error{StatusCode: 200, Code: "server_is_overloaded", Message: "Overloaded", RequestID: "req_s"},
+			name:      "bare",
+			data:      `{"error":{"type":"server_is_overloaded","message":"Overloaded"}}`,
+			want:      &Error{StatusCode: 200, Code: "server_is_overloaded", Message: "Overloaded", RequestID: "req_s"},
 			retryable: true,
 		},
 		{

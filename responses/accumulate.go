@@ -1,0 +1,316 @@
+package responses
+
+import (
+	"fmt"
+)
+
+// maxOutputIndex bounds the output_index and part indexes an Accumulator
+// accepts, so that a broken stream cannot make it allocate without limit.
+const maxOutputIndex = 1 << 16
+
+// Accumulator rebuilds a response from the events of a stream.
+//
+// Output items are rebuilt from response.output_item.added, the text,
+// refusal, argument, input and reasoning deltas, and their .done events; a
+// response.output_item.done event replaces its item wholesale, with the
+// item's raw bytes. The response itself is the latest snapshot
+// (response.created, .in_progress, and the terminal event). When the terminal
+// event's response carries output items, they win; when its output is empty
+// or missing (as some gateways send it), the accumulated items fill it.
+//
+// The zero value is ready to use. An Accumulator is not safe for concurrent
+// use.
+type Accumulator struct {
+	resp     *Response
+	terminal bool
+	items    []accItem
+}
+
+// accItem is one output item being built.
+type accItem struct {
+	set  bool
+	done bool // output_item.done received: item is final and raw
+	item Item
+	// text of item.Content[i] (output_text, refusal, reasoning_text) and of
+	// item.Summary[i], built from deltas
+	content [][]byte
+	summary [][]byte
+	args    []byte // function_call arguments, custom_tool_call input
+}
+
+// Add folds one event into the response. It returns an error only for an
+// event that cannot belong to a stream (nil, or an index out of range);
+// events for unknown items and unknown event types are ignored.
+func (a *Accumulator) Add(ev *Event) error {
+	if ev == nil {
+		return fmt.Errorf("responses: accumulate: nil event")
+	}
+	switch ev.Type {
+	case EventResponseCreated, EventResponseInProgress, EventResponseQueued:
+		if ev.Response != nil && !a.terminal {
+			a.resp = ev.Response
+		}
+		return nil
+	case EventResponseCompleted, EventResponseIncomplete, EventResponseFailed:
+		if ev.Response != nil {
+			a.resp = ev.Response
+		}
+		a.terminal = true
+		return nil
+	case EventRetry:
+		*a = Accumulator{}
+		return nil
+	case EventOutputItemAdded, EventOutputItemDone:
+		if ev.Item == nil {
+			return nil
+		}
+		it, err := a.slot(ev.OutputIndex)
+		if err != nil {
+			return err
+		}
+		if ev.Type == EventOutputItemDone {
+			*it = accItem{set: true, done: true, item: *ev.Item}
+			return nil
+		}
+		if it.done {
+			return nil
+		}
+		*it = accItem{set: true, item: *ev.Item}
+		it.item.raw = nil
+		it.args = append(it.args, ev.Item.Arguments...)
+		if ev.Item.Type == ItemCustomToolCall {
+			it.args = append(it.args[:0], ev.Item.Input...)
+		}
+		it.item.Content = append([]ContentPart(nil), ev.Item.Content...)
+		for i := range it.item.Content {
+			it.content = append(it.content, []byte(partText(&it.item.Content[i])))
+		}
+		it.item.Summary = append([]ContentPart(nil), ev.Item.Summary...)
+		for i := range it.item.Summary {
+			it.summary = append(it.summary, []byte(it.item.Summary[i].Text))
+		}
+		return nil
+	}
+
+	it := a.find(ev)
+	if it == nil {
+		return nil
+	}
+	switch ev.Type {
+	case EventContentPartAdded, EventContentPartDone:
+		if ev.Part == nil {
+			return nil
+		}
+		if err := it.part(ev.ContentIndex, ev.Part.Type); err != nil {
+			return err
+		}
+		it.item.Content[ev.ContentIndex] = *ev.Part
+		if ev.Type == EventContentPartDone || len(it.content[ev.ContentIndex]) == 0 {
+			it.content[ev.ContentIndex] = append(it.content[ev.ContentIndex][:0], partText(ev.Part)...)
+		}
+	case EventOutputTextDelta, EventRefusalDelta, EventReasoningTextDelta:
+		if err := it.part(ev.ContentIndex, deltaPartType(ev.Type)); err != nil {
+			return err
+		}
+		it.content[ev.ContentIndex] = append(it.content[ev.ContentIndex], ev.Delta...)
+	case EventOutputTextDone, EventReasoningTextDone:
+		if err := it.part(ev.ContentIndex, deltaPartType(ev.Type)); err != nil {
+			return err
+		}
+		it.content[ev.ContentIndex] = append(it.content[ev.ContentIndex][:0], ev.Text...)
+	case EventRefusalDone:
+		if err := it.part(ev.ContentIndex, ContentRefusal); err != nil {
+			return err
+		}
+		it.content[ev.ContentIndex] = append(it.content[ev.ContentIndex][:0], ev.Refusal...)
+	case EventOutputTextAnnotationAdded:
+		if ev.Annotation == nil {
+			return nil
+		}
+		if err := it.part(ev.ContentIndex, ContentOutputText); err != nil {
+			return err
+		}
+		p := &it.item.Content[ev.ContentIndex]
+		p.Annotations = append(p.Annotations, *ev.Annotation)
+	case EventReasoningSummaryPartAdded, EventReasoningSummaryPartDone:
+		if ev.Part == nil {
+			return nil
+		}
+		if err := it.summaryPart(ev.SummaryIndex); err != nil {
+			return err
+		}
+		it.item.Summary[ev.SummaryIndex] = *ev.Part
+		if ev.Type == EventReasoningSummaryPartDone || len(it.summary[ev.SummaryIndex]) == 0 {
+			it.summary[ev.SummaryIndex] = append(it.summary[ev.SummaryIndex][:0], ev.Part.Text...)
+		}
+	case EventReasoningSummaryTextDelta:
+		if err := it.summaryPart(ev.SummaryIndex); err != nil {
+			return err
+		}
+		it.summary[ev.SummaryIndex] = append(it.summary[ev.SummaryIndex], ev.Delta...)
+	case EventReasoningSummaryTextDone:
+		if err := it.summaryPart(ev.SummaryIndex); err != nil {
+			return err
+		}
+		it.summary[ev.SummaryIndex] = append(it.summary[ev.SummaryIndex][:0], ev.Text...)
+	case EventFunctionCallArgumentsDelta, EventCustomToolCallInputDelta:
+		it.args = append(it.args, ev.Delta...)
+	case EventFunctionCallArgumentsDone:
+		it.args = append(it.args[:0], ev.Arguments...)
+		if ev.Name != "" && it.item.Name == "" {
+			it.item.Name = ev.Name
+		}
+	case EventCustomToolCallInputDone:
+		it.args = append(it.args[:0], ev.Input...)
+	}
+	return nil
+}
+
+func deltaPartType(typ string) string {
+	switch typ {
+	case EventRefusalDelta, EventRefusalDone:
+		return ContentRefusal
+	case EventReasoningTextDelta, EventReasoningTextDone:
+		return ContentReasoningText
+	}
+	return ContentOutputText
+}
+
+func partText(p *ContentPart) string {
+	if p.Type == ContentRefusal {
+		return p.Refusal
+	}
+	return p.Text
+}
+
+// slot returns the item at output index i, growing the list as needed.
+func (a *Accumulator) slot(i int) (*accItem, error) {
+	if i < 0 || i >= maxOutputIndex {
+		return nil, fmt.Errorf("responses: accumulate: output_index %d out of range", i)
+	}
+	for len(a.items) <= i {
+		a.items = append(a.items, accItem{})
+	}
+	return &a.items[i], nil
+}
+
+// find returns the item a delta event is about, by output_index (checked
+// against item_id when both are known), else by item_id; nil when unknown
+// or already done.
+func (a *Accumulator) find(ev *Event) *accItem {
+	var it *accItem
+	if i := ev.OutputIndex; i >= 0 && i < len(a.items) && a.items[i].set &&
+		(ev.ItemID == "" || a.items[i].item.ID == "" || a.items[i].item.ID == ev.ItemID) {
+		it = &a.items[i]
+	} else if ev.ItemID != "" {
+		for i := range a.items {
+			if a.items[i].set && a.items[i].item.ID == ev.ItemID {
+				it = &a.items[i]
+				break
+			}
+		}
+	}
+	if it == nil || it.done {
+		return nil
+	}
+	return it
+}
+
+// part makes sure content part i exists, creating a part of type typ.
+func (it *accItem) part(i int, typ string) error {
+	if i < 0 || i >= maxOutputIndex {
+		return fmt.Errorf("responses: accumulate: content_index %d out of range", i)
+	}
+	for len(it.item.Content) <= i {
+		it.item.Content = append(it.item.Content, ContentPart{Type: typ})
+	}
+	for len(it.content) <= i {
+		it.content = append(it.content, nil)
+	}
+	return nil
+}
+
+// summaryPart makes sure summary part i exists.
+func (it *accItem) summaryPart(i int) error {
+	if i < 0 || i >= maxOutputIndex {
+		return fmt.Errorf("responses: accumulate: summary_index %d out of range", i)
+	}
+	for len(it.item.Summary) <= i {
+		it.item.Summary = append(it.item.Summary, ContentPart{Type: ContentSummaryText})
+	}
+	for len(it.summary) <= i {
+		it.summary = append(it.summary, nil)
+	}
+	return nil
+}
+
+// build returns the item as it stands: the final item once done, else an
+// item built from the deltas, with no raw bytes so it encodes from its
+// fields.
+func (it *accItem) build() Item {
+	if it.done {
+		return it.item
+	}
+	out := it.item
+	out.raw = nil
+	switch out.Type {
+	case ItemFunctionCall:
+		out.Arguments = string(it.args)
+	case ItemCustomToolCall:
+		out.Input = string(it.args)
+	}
+	if out.Content != nil {
+		out.Content = append([]ContentPart(nil), out.Content...)
+		for i := range out.Content {
+			p := &out.Content[i]
+			p.raw = nil
+			if i < len(it.content) {
+				if p.Type == ContentRefusal {
+					p.Refusal = string(it.content[i])
+				} else {
+					p.Text = string(it.content[i])
+				}
+			}
+		}
+	}
+	if out.Summary != nil {
+		out.Summary = append([]ContentPart(nil), out.Summary...)
+		for i := range out.Summary {
+			p := &out.Summary[i]
+			p.raw = nil
+			if i < len(it.summary) {
+				p.Text = string(it.summary[i])
+			}
+		}
+	}
+	return out
+}
+
+// Items returns the output items accumulated from the item events so far,
+// in output order, whatever the terminal event says.
+func (a *Accumulator) Items() []Item {
+	out := make([]Item, 0, len(a.items))
+	for i := range a.items {
+		if a.items[i].set {
+			out = append(out, a.items[i].build())
+		}
+	}
+	return out
+}
+
+// Response returns the response as accumulated so far: the latest response
+// snapshot (an empty one before any), whose output is the terminal event's
+// when it has items, else the accumulated items. Response.Raw stays the
+// bytes of the snapshot as received. It returns a new *Response on every
+// call except when the terminal response's own output is used.
+func (a *Accumulator) Response() *Response {
+	if a.terminal && a.resp != nil && len(a.resp.Output) > 0 {
+		return a.resp
+	}
+	var r Response
+	if a.resp != nil {
+		r = *a.resp
+	}
+	r.Output = a.Items()
+	return &r
+}

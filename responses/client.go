@@ -1,0 +1,375 @@
+package responses
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+)
+
+// Defaults of [Options].
+const (
+	DefaultBaseURL           = "https://api.openai.com/v1"
+	DefaultMaxRetries        = 2
+	DefaultRetryBaseDelay    = 500 * time.Millisecond
+	DefaultMaxRetryDelay     = 8 * time.Second
+	DefaultStreamIdleTimeout = 5 * time.Minute
+)
+
+// Options configures a [Client]. The zero value of every field means its
+// documented default; a nil *Options is valid.
+type Options struct {
+	// BaseURL is the API root, such as "https://api.openai.com/v1" or a
+	// gateway's "https://gateway.example/v1"; requests go to
+	// BaseURL+"/responses". A trailing slash is fine. Default: the
+	// OPENAI_BASE_URL environment variable, else DefaultBaseURL.
+	BaseURL string
+
+	// APIKey is sent as "Authorization: Bearer <key>". Default: the
+	// OPENAI_API_KEY environment variable. No Authorization header is sent
+	// when both are empty.
+	APIKey string
+
+	// HTTPClient sends the requests. Default: a client of the package's own
+	// with a clone of http.DefaultTransport (proxy settings from the
+	// environment, HTTP/2), no overall timeout.
+	HTTPClient *http.Client
+
+	// Header holds extra headers sent with every request. They replace the
+	// client's own headers of the same name (User-Agent, for instance).
+	Header http.Header
+
+	// MaxRetries is how many times a failed request is sent again. Zero
+	// means DefaultMaxRetries (2); a negative value disables retries.
+	MaxRetries int
+
+	// RetryBaseDelay is the delay before the first retry; it doubles with
+	// each retry, minus up to 25% of jitter. Default DefaultRetryBaseDelay
+	// (500ms).
+	RetryBaseDelay time.Duration
+
+	// MaxRetryDelay caps the computed backoff. Default DefaultMaxRetryDelay
+	// (8s). A delay the server asks for (retry-after-ms, retry-after, "try
+	// again in 11s") is honoured up to 60s, or up to MaxRetryDelay when that
+	// is larger.
+	MaxRetryDelay time.Duration
+
+	// RequestTimeout bounds each attempt of a non-streaming request, reading
+	// the body included. Zero means no timeout beyond the context's.
+	// Streams are bounded by StreamIdleTimeout instead.
+	RequestTimeout time.Duration
+
+	// StreamIdleTimeout is the longest a stream may stay silent (no byte, not
+	// even a keep-alive comment), response headers included, before the
+	// client gives up on the attempt; the attempt fails with an error that
+	// wraps ErrStreamTruncated and is retried. Default
+	// DefaultStreamIdleTimeout (5m); a negative value disables it.
+	StreamIdleTimeout time.Duration
+
+	// MaxEventSize caps the data of one SSE event, and the body of a
+	// non-streaming response. Default DefaultMaxEventSize (64 MiB).
+	MaxEventSize int
+
+	// Logger receives retries (Info) and one line per attempt (Debug). Nil
+	// means silent.
+	Logger *slog.Logger
+
+	// OnRetry, when set, is called before every retry, streaming or not,
+	// from the goroutine that made the call.
+	OnRetry func(ctx context.Context, info RetryInfo)
+}
+
+// Client sends requests to the Responses API. It is safe for concurrent
+// use; its configuration is fixed at [NewClient].
+type Client struct {
+	url               string
+	apiKey            string
+	http              *http.Client
+	header            http.Header
+	maxRetries        int
+	retryBaseDelay    time.Duration
+	maxRetryDelay     time.Duration
+	requestTimeout    time.Duration
+	streamIdleTimeout time.Duration
+	maxEventSize      int
+	logger            *slog.Logger
+	onRetry           func(context.Context, RetryInfo)
+}
+
+// NewClient returns a client configured by opts, which may be nil. It
+// copies opts and starts nothing.
+func NewClient(opts *Options) *Client {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	c := &Client{
+		apiKey:            o.APIKey,
+		http:              o.HTTPClient,
+		maxRetries:        o.MaxRetries,
+		retryBaseDelay:    o.RetryBaseDelay,
+		maxRetryDelay:     o.MaxRetryDelay,
+		requestTimeout:    o.RequestTimeout,
+		streamIdleTimeout: o.StreamIdleTimeout,
+		maxEventSize:      o.MaxEventSize,
+		logger:            o.Logger,
+		onRetry:           o.OnRetry,
+	}
+	base := o.BaseURL
+	if base == "" {
+		base = os.Getenv("OPENAI_BASE_URL")
+	}
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	c.url = strings.TrimRight(base, "/") + "/responses"
+	if c.apiKey == "" {
+		c.apiKey = os.Getenv("OPENAI_API_KEY")
+	}
+	if c.http == nil {
+		var rt http.RoundTripper
+		if t, ok := http.DefaultTransport.(*http.Transport); ok {
+			rt = t.Clone()
+		}
+		c.http = &http.Client{Transport: rt}
+	}
+	switch {
+	case c.maxRetries == 0:
+		c.maxRetries = DefaultMaxRetries
+	case c.maxRetries < 0:
+		c.maxRetries = 0
+	}
+	if c.retryBaseDelay <= 0 {
+		c.retryBaseDelay = DefaultRetryBaseDelay
+	}
+	if c.maxRetryDelay <= 0 {
+		c.maxRetryDelay = DefaultMaxRetryDelay
+	}
+	switch {
+	case c.streamIdleTimeout == 0:
+		c.streamIdleTimeout = DefaultStreamIdleTimeout
+	case c.streamIdleTimeout < 0:
+		c.streamIdleTimeout = 0
+	}
+	if c.maxEventSize <= 0 {
+		c.maxEventSize = DefaultMaxEventSize
+	}
+	c.header = http.Header{
+		"Content-Type": {"application/json"},
+		"User-Agent":   {userAgent()},
+	}
+	if c.apiKey != "" {
+		c.header.Set("Authorization", "Bearer "+c.apiKey)
+	}
+	for k, v := range o.Header {
+		c.header[http.CanonicalHeaderKey(k)] = append([]string(nil), v...)
+	}
+	return c
+}
+
+// userAgent is "agentloop/<module version>", or "agentloop/dev" when the
+// version is unknown (tests, a build from a work tree).
+func userAgent() string {
+	const mod = "github.com/agentloop/agentloop"
+	v := "dev"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Path == mod && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+		for _, d := range bi.Deps {
+			if d.Path == mod && d.Version != "" {
+				v = d.Version
+			}
+		}
+	}
+	return "agentloop/" + v
+}
+
+// encode builds the request body once, with the stream flag forced.
+func encode(req *Request, stream bool) ([]byte, error) {
+	if req == nil {
+		return nil, errors.New("responses: nil request")
+	}
+	r := *req
+	r.Stream = stream
+	if !stream || r.Extra != nil {
+		extra := make(map[string]json.RawMessage, len(r.Extra)+1)
+		for k, v := range r.Extra {
+			if k != "stream" {
+				extra[k] = v
+			}
+		}
+		if !stream {
+			extra["stream"] = json.RawMessage("false")
+		}
+		r.Extra = extra
+	}
+	return r.AppendJSON(make([]byte, 0, 1024))
+}
+
+// newHTTPRequest builds one attempt's request.
+func (c *Client) newHTTPRequest(ctx context.Context, body []byte, stream bool) (*http.Request, error) {
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("responses: %w", err)
+	}
+	for k, v := range c.header {
+		hr.Header[k] = v
+	}
+	if hr.Header.Get("Accept") == "" {
+		if stream {
+			hr.Header.Set("Accept", "text/event-stream")
+		} else {
+			hr.Header.Set("Accept", "application/json")
+		}
+	}
+	return hr, nil
+}
+
+// do sends one attempt. A failure to get a response is returned as a
+// transient error, or as the context's error when ctx is done.
+func (c *Client) do(ctx context.Context, hr *http.Request) (*http.Response, error) {
+	resp, err := c.http.Do(hr)
+	if err != nil {
+		if cerr := ctxErr(ctx); cerr != nil {
+			return nil, cerr
+		}
+		return nil, &transientError{fmt.Errorf("responses: %w", err)}
+	}
+	return resp, nil
+}
+
+func (c *Client) logAttempt(ctx context.Context, resp *http.Response, stream bool) {
+	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	c.logger.LogAttrs(ctx, slog.LevelDebug, "responses: response",
+		slog.Int("status", resp.StatusCode), slog.Bool("stream", stream),
+		slog.String("request_id", resp.Header.Get("X-Request-Id")),
+		slog.String("processing_ms", resp.Header.Get("Openai-Processing-Ms")))
+}
+
+// readBody reads at most limit bytes of body; more is an error.
+func readBody(r io.Reader, limit int) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
+	if err != nil {
+		return b, err
+	}
+	if len(b) > limit {
+		return b[:limit], fmt.Errorf("responses: response body larger than %d bytes (raise Options.MaxEventSize)", limit)
+	}
+	return b, nil
+}
+
+// isJSON reports whether a Content-Type names JSON.
+func mediaType(resp *http.Response) string {
+	mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if err != nil {
+		return strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Type")))
+	}
+	return mt
+}
+
+// Create sends req without streaming and returns the response. The body is
+// encoded once from [Request.AppendJSON], with "stream":false, and sent as
+// the same bytes on every attempt; failures are retried as [Options]
+// describes.
+//
+// A response whose status is "failed" is returned together with an *[Error]
+// built from its error. Other errors wrap an *Error (the API said no), the
+// network error, or the context's error.
+func (c *Client) Create(ctx context.Context, req *Request) (*Response, error) {
+	body, err := encode(req, false)
+	if err != nil {
+		return nil, err
+	}
+	for retries := 0; ; retries++ {
+		resp, err := c.createOnce(ctx, body)
+		if err == nil {
+			return resp, nil
+		}
+		info, ok := c.planRetry(ctx, retries, err)
+		if !ok {
+			if cerr := ctxErr(ctx); cerr != nil {
+				return nil, cerr
+			}
+			return resp, err
+		}
+		if err := sleep(ctx, info.Delay); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func (c *Client) createOnce(ctx context.Context, body []byte) (*Response, error) {
+	actx := ctx
+	if c.requestTimeout > 0 {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeout(ctx, c.requestTimeout)
+		defer cancel()
+	}
+	hr, err := c.newHTTPRequest(actx, body, false)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.do(ctx, hr)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	c.logAttempt(ctx, resp, false)
+	b, err := readBody(resp.Body, c.maxEventSize)
+	if err != nil {
+		if cerr := ctxErr(ctx); cerr != nil {
+			return nil, cerr
+		}
+		if len(b) == c.maxEventSize {
+			return nil, err
+		}
+		return nil, &transientError{fmt.Errorf("responses: read response: %w", err)}
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, newHTTPError(resp.StatusCode, resp.Header, b, c.apiKey)
+	}
+	if mediaType(resp) == "text/event-stream" {
+		// A gateway that streams anyway: read the events.
+		out, err := c.collectSSE(ctx, resp, bytes.NewReader(b))
+		return out, err
+	}
+	var out Response
+	if err := json.Unmarshal(b, &out); err != nil {
+		e := newHTTPError(resp.StatusCode, resp.Header, b, c.apiKey)
+		return nil, fmt.Errorf("responses: decode response: %w (%w)", err, e)
+	}
+	if out.Status == "" && out.Output == nil && out.ID == "" {
+		// {"error":…} with a 2xx status.
+		if e := newHTTPError(resp.StatusCode, resp.Header, b, c.apiKey); e.Message != "" {
+			return nil, e
+		}
+	}
+	if out.Status == StatusFailed {
+		return &out, newFailedError(&out, resp.Header, c.apiKey)
+	}
+	return &out, nil
+}
+
+// collectSSE reads a whole event stream into its final response.
+func (c *Client) collectSSE(ctx context.Context, resp *http.Response, r io.Reader) (*Response, error) {
+	var final *Response
+	err := c.readEvents(ctx, resp, r, nil, func(ev *Event) bool {
+		if ev.Type == EventResponseCompleted || ev.Type == EventResponseIncomplete {
+			final = ev.Response
+		}
+		return true
+	})
+	return final, err
+}
