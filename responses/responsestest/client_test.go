@@ -1,0 +1,141 @@
+package responsestest_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/agentloop/agentloop/responses"
+	"github.com/agentloop/agentloop/responses/responsestest"
+)
+
+func newClient(srv *responsestest.Server, retries int) *responses.Client {
+	return responses.NewClient(&responses.Options{BaseURL: srv.URL(), APIKey: "test",
+		MaxRetries: retries, RetryBaseDelay: time.Millisecond, StreamIdleTimeout: 200 * time.Millisecond})
+}
+
+// TestClientLoop runs a tool loop with responses.Client, streaming or not:
+// the items the client returns replay byte for byte.
+func TestClientLoop(t *testing.T) {
+	for _, stream := range []bool{false, true} {
+		t.Run(map[bool]string{false: "create", true: "stream"}[stream], func(t *testing.T) {
+			srv := responsestest.Start(t,
+				responsestest.Reply(
+					responsestest.Reasoning("Two cities, two calls.", "gAAAA-enc"),
+					responsestest.FunctionCall("", "get_weather", `{"city":"Paris"}`),
+					responsestest.FunctionCall("", "get_weather", `{"city":"Rome"}`)),
+				responsestest.Reply(responsestest.Message("Paris: sunny. Rome: rainy.")),
+			)
+			c := newClient(srv, -1)
+			ctx := context.Background()
+			input := []responses.Item{responses.UserMessage("Weather in Paris and Rome?")}
+			for turn := 0; ; turn++ {
+				req := &responses.Request{Model: "gpt-test", Input: responses.InputItems(input...)}
+				var r *responses.Response
+				var err error
+				if stream {
+					r, err = responses.Collect(c.Stream(ctx, req))
+				} else {
+					r, err = c.Create(ctx, req)
+				}
+				if err != nil {
+					t.Fatalf("turn %d: %v", turn, err)
+				}
+				input = append(input, r.Output...)
+				var calls int
+				for _, it := range r.Output {
+					if it.IsCall() {
+						calls++
+						input = append(input, responses.FunctionCallOutput(it.CallID, "ok"))
+					}
+				}
+				if calls == 0 {
+					if got := r.OutputText(); got != "Paris: sunny. Rome: rainy." {
+						t.Errorf("final text %q", got)
+					}
+					break
+				}
+				if turn > 2 {
+					t.Fatal("the loop does not end")
+				}
+			}
+			reqs := srv.Requests()
+			if len(reqs) != 2 || !bytes.Contains(reqs[1].Body, []byte(`"encrypted_content":"gAAAA-enc"`)) {
+				t.Errorf("%d requests; second: %s", len(reqs), reqs[len(reqs)-1].Body)
+			}
+		})
+	}
+}
+
+func TestClientErrors(t *testing.T) {
+	ctx := context.Background()
+	req := &responses.Request{Model: "m", Input: responses.InputText("hi")}
+
+	t.Run("retry after 429", func(t *testing.T) {
+		srv := responsestest.Start(t,
+			responsestest.APIError(429, "rate_limit_exceeded", "slow down").Header("retry-after-ms", "5"),
+			responsestest.HTML(502),
+			responsestest.Reply(responsestest.Message("ok")))
+		r, err := newClient(srv, 2).Create(ctx, req)
+		if err != nil || r.OutputText() != "ok" {
+			t.Fatalf("Create = %v, %v", r, err)
+		}
+	})
+	t.Run("html 502", func(t *testing.T) {
+		srv := responsestest.Start(t, responsestest.HTML(502))
+		_, err := newClient(srv, -1).Create(ctx, req)
+		var e *responses.Error
+		if !errors.As(err, &e) || e.StatusCode != http.StatusBadGateway {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("gateway string error", func(t *testing.T) {
+		srv := responsestest.Start(t, responsestest.Fail(401, `{"error":"invalid api key"}`))
+		_, err := newClient(srv, -1).Create(ctx, req)
+		var e *responses.Error
+		if !errors.As(err, &e) || e.StatusCode != 401 || e.Message != "invalid api key" {
+			t.Fatalf("err = %#v", err)
+		}
+	})
+	t.Run("cut stream", func(t *testing.T) {
+		srv := responsestest.Start(t, responsestest.Reply(responsestest.Message("hello")).CutAfter(4))
+		_, err := responses.Collect(newClient(srv, -1).Stream(ctx, req))
+		if !errors.Is(err, responses.ErrStreamTruncated) {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("stalled stream", func(t *testing.T) {
+		srv := responsestest.Start(t, responsestest.Reply(responsestest.Message("hello")).StallAfter(3))
+		_, err := responses.Collect(newClient(srv, -1).Stream(ctx, req))
+		if !errors.Is(err, responses.ErrStreamTruncated) {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("failed stream", func(t *testing.T) {
+		srv := responsestest.Start(t, responsestest.Reply().Failed("invalid_prompt", "no"))
+		_, err := responses.Collect(newClient(srv, -1).Stream(ctx, req))
+		var e *responses.Error
+		if !errors.As(err, &e) || e.Code != "invalid_prompt" {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("error event", func(t *testing.T) {
+		srv := responsestest.Start(t, responsestest.Reply(responsestest.Message("x")).ErrorEvent("invalid_prompt", "bad"))
+		_, err := responses.Collect(newClient(srv, -1).Stream(ctx, req))
+		var e *responses.Error
+		if !errors.As(err, &e) || e.Code != "invalid_prompt" || e.Message != "bad" {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("incomplete", func(t *testing.T) {
+		srv := responsestest.Start(t, responsestest.Reply(
+			responsestest.FunctionCall("call_1", "f", `{"a":`)).Incomplete("max_output_tokens"))
+		r, err := responses.Collect(newClient(srv, -1).Stream(ctx, req))
+		if err != nil || r.Status != responses.StatusIncomplete || r.Output[0].Arguments != `{"a":` {
+			t.Fatalf("Collect = %+v, %v", r, err)
+		}
+	})
+}
