@@ -1,0 +1,227 @@
+package vectorstore
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+)
+
+// candidateDepth is how many candidates each leg of each query contributes
+// to the fusion, as a multiple of the limit.
+const candidateDepth = 4
+
+// Search implements [Store]: for each query, the lexical top 4·Limit (BM25)
+// and the exact dense top 4·Limit over the chosen stores, with the filter
+// applied during both scans, fused with weighted RRF (k = 60) across legs and
+// queries, de-duplicated, normalised to [0, 1] and cut by ScoreThreshold and
+// Limit.
+func (m *Memory) Search(ctx context.Context, req SearchRequest) ([]Hit, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+
+	stores := make([]*memStore, 0, len(req.StoreIDs))
+	seen := map[string]bool{}
+	for _, id := range req.StoreIDs {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		s, err := m.store(id)
+		if err != nil {
+			return nil, err
+		}
+		stores = append(stores, s)
+	}
+	dims := 0
+	for _, q := range req.Queries {
+		if len(q.Vector) > 0 {
+			dims = len(q.Vector)
+		}
+	}
+	denseStores := false
+	if dims > 0 {
+		for _, s := range stores {
+			if s.spec.Dims == 0 {
+				continue
+			}
+			if req.Embedder != s.spec.Embedder {
+				return nil, fmt.Errorf("%w: store %q was built with embedder %q, query vectors come from %q",
+					ErrEmbedderMismatch, s.spec.ID, s.spec.Embedder, req.Embedder)
+			}
+			if dims != s.spec.Dims {
+				return nil, fmt.Errorf("%w: store %q has %d dims, query vectors %d",
+					ErrEmbedderMismatch, s.spec.ID, s.spec.Dims, dims)
+			}
+			denseStores = true
+		}
+	}
+
+	masks := make([][]bool, len(stores))
+	for i, s := range stores {
+		masks[i] = s.mask(req.Filter)
+	}
+
+	wDense, wLex := req.weights()
+	limit := req.limit()
+	depth := candidateDepth * limit
+	type key struct {
+		store int
+		doc   int32
+	}
+	type fusedHit struct {
+		score      float64
+		dense, lex int
+		store      int
+		doc        int32
+	}
+	fused := map[key]*fusedHit{}
+	add := func(list []candidate, w float64, dense bool) {
+		for r, c := range list {
+			k := key{c.store, c.doc}
+			h := fused[k]
+			if h == nil {
+				h = &fusedHit{store: c.store, doc: c.doc}
+				fused[k] = h
+			}
+			h.score += w / float64(RRFK+r+1)
+			rank := &h.lex
+			if dense {
+				rank = &h.dense
+			}
+			if *rank == 0 || r+1 < *rank {
+				*rank = r + 1
+			}
+		}
+	}
+	best := 0.0
+	for _, q := range req.Queries {
+		if wLex > 0 && q.Text != "" {
+			best += wLex / float64(RRFK+1)
+			var list []candidate
+			for i, s := range stores {
+				mask := masks[i]
+				var ok func(int32) bool
+				if mask != nil {
+					ok = func(d int32) bool { return mask[d] }
+				}
+				for _, c := range s.lex.search(q.Text, depth, ok) {
+					list = append(list, candidate{c.score, i, c.doc})
+				}
+			}
+			add(topCandidates(list, depth), wLex, false)
+		}
+		if wDense > 0 && len(q.Vector) > 0 && denseStores {
+			best += wDense / float64(RRFK+1)
+			qv := append([]float32(nil), q.Vector...)
+			normalize(qv)
+			var list []candidate
+			for i, s := range stores {
+				if s.spec.Dims == 0 {
+					continue
+				}
+				for _, c := range denseSearch(s.slab, s.spec.Dims, qv, depth, masks[i], m.workers) {
+					list = append(list, candidate{c.score, i, c.doc})
+				}
+			}
+			add(topCandidates(list, depth), wDense, true)
+		}
+	}
+	if best == 0 || len(fused) == 0 {
+		return []Hit{}, nil
+	}
+	all := make([]*fusedHit, 0, len(fused))
+	for _, h := range fused {
+		all = append(all, h)
+	}
+	hits := make([]Hit, 0, min(limit, len(all)))
+	for _, h := range all {
+		score := min(h.score/best, 1)
+		if score < req.ScoreThreshold {
+			continue
+		}
+		s := stores[h.store]
+		d := &s.docs[h.doc]
+		f := s.fileList[d.file]
+		hits = append(hits, Hit{
+			Chunk: Chunk{
+				ID:         ChunkID(s.spec.ID, f.id, int(d.ordinal)),
+				StoreID:    s.spec.ID,
+				FileID:     f.id,
+				Filename:   f.filename,
+				Ordinal:    int(d.ordinal),
+				Text:       d.text,
+				Attributes: maps.Clone(f.attrs),
+				FileHash:   f.hash,
+			},
+			Score:       score,
+			DenseRank:   h.dense,
+			LexicalRank: h.lex,
+		})
+	}
+	slices.SortFunc(hits, func(a, b Hit) int {
+		if c := cmp.Compare(b.Score, a.Score); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.StoreID, b.StoreID); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.FileID, b.FileID); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Ordinal, b.Ordinal)
+	})
+	if len(hits) > limit {
+		hits = hits[:limit]
+	}
+	return hits, nil
+}
+
+// candidate is a document of one of the searched stores with its leg score.
+type candidate struct {
+	score float32
+	store int
+	doc   int32
+}
+
+// topCandidates sorts list best first (ties by store, then doc) and keeps n.
+func topCandidates(list []candidate, n int) []candidate {
+	slices.SortFunc(list, func(a, b candidate) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.store, b.store); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.doc, b.doc)
+	})
+	if len(list) > n {
+		list = list[:n]
+	}
+	return list
+}
+
+// mask returns which docs are live and match f (each file's attributes
+// matched once), or nil when every doc qualifies.
+func (s *memStore) mask(f *Filter) []bool {
+	if f == nil && s.dead == 0 {
+		return nil
+	}
+	allowed := make([]bool, len(s.fileList))
+	for i, file := range s.fileList {
+		allowed[i] = file != nil && f.Match(file.attrs)
+	}
+	mask := make([]bool, len(s.docs))
+	for i := range s.docs {
+		d := &s.docs[i]
+		mask[i] = d.alive && allowed[d.file]
+	}
+	return mask
+}
