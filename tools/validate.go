@@ -1,0 +1,758 @@
+package tools
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Validator checks JSON documents against a JSON schema. It is compiled once
+// and is safe for concurrent use.
+//
+// It implements the subset of JSON Schema that strict mode uses, plus a few
+// common keywords: type, enum, const, properties, required,
+// additionalProperties, items, minItems, maxItems, minLength, maxLength,
+// pattern (Go regexp syntax), minimum, maximum, exclusiveMinimum,
+// exclusiveMaximum, multipleOf, anyOf, oneOf, allOf, format date-time, and
+// local references ("#", "#/$defs/…", "#/definitions/…"). Other keywords are
+// ignored.
+type Validator struct {
+	root *vnode
+}
+
+type patternProp struct {
+	re *regexp.Regexp
+	n  *vnode
+}
+
+// vnode is one compiled schema.
+type vnode struct {
+	never    bool
+	types    uint8 // kind bits; 0: any
+	enum     []any
+	enumText string
+	hasConst bool
+	constVal any
+
+	props     map[string]*vnode
+	propNames []string // declaration order
+	required  []string
+	noExtra   bool
+	additonal *vnode
+	patterns  []patternProp
+
+	items              *vnode
+	minItems, maxItems int // -1: none
+	minLen, maxLen     int // -1: none
+	pattern            *regexp.Regexp
+	dateTime           bool
+
+	minimum, maximum, exclMin, exclMax, multipleOf *float64
+
+	anyOf, oneOf, allOf []*vnode
+	ref                 *vnode
+}
+
+const (
+	kNull uint8 = 1 << iota
+	kBool
+	kInt
+	kNumber // any number; kInt is implied
+	kString
+	kArray
+	kObject
+)
+
+var kindNames = []string{"null", "boolean", "integer", "number", "string", "array", "object"}
+
+func kindBit(name string) (uint8, bool) {
+	i := slices.Index(kindNames, name)
+	if i < 0 {
+		return 0, false
+	}
+	return 1 << i, true
+}
+
+func kindsText(mask uint8) string {
+	var names []string
+	for i, n := range kindNames[1:] {
+		if mask&(2<<i) != 0 {
+			names = append(names, n)
+		}
+	}
+	if mask&kNull != 0 {
+		names = append(names, "null")
+	}
+	return strings.Join(names, " or ")
+}
+
+// NewValidator compiles schema. It returns an error when schema is not a
+// JSON schema this package can check: invalid JSON, a keyword of the wrong
+// shape, an unknown type, a pattern Go cannot compile, or a reference it
+// cannot resolve.
+func NewValidator(schema json.RawMessage) (*Validator, error) {
+	var doc any
+	if err := json.Unmarshal(schema, &doc); err != nil {
+		return nil, fmt.Errorf("tools: schema is not valid JSON: %w", err)
+	}
+	c := &compiler{doc: doc, byPtr: map[string]*vnode{}}
+	root, err := c.compile(doc, "#")
+	if err != nil {
+		return nil, fmt.Errorf("tools: schema: %w", err)
+	}
+	for len(c.pending) > 0 {
+		p := c.pending[0]
+		c.pending = c.pending[1:]
+		target, err := c.resolve(p.ref)
+		if err != nil {
+			return nil, fmt.Errorf("tools: schema: %s: %w", p.at, err)
+		}
+		p.n.ref = target
+	}
+	return &Validator{root: root}, nil
+}
+
+type pendingRef struct {
+	n   *vnode
+	ref string
+	at  string
+}
+
+type compiler struct {
+	doc     any
+	byPtr   map[string]*vnode
+	pending []pendingRef
+}
+
+func (c *compiler) resolve(ref string) (*vnode, error) {
+	if n, ok := c.byPtr[ref]; ok {
+		return n, nil
+	}
+	rest, ok := strings.CutPrefix(ref, "#/")
+	if !ok {
+		return nil, fmt.Errorf("unsupported reference %q: only local references are", ref)
+	}
+	cur := c.doc
+	for _, seg := range strings.Split(rest, "/") {
+		seg = strings.NewReplacer("~1", "/", "~0", "~").Replace(seg)
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("reference %q does not resolve", ref)
+		}
+		if cur, ok = m[seg]; !ok {
+			return nil, fmt.Errorf("reference %q does not resolve", ref)
+		}
+	}
+	return c.compile(cur, ref)
+}
+
+func (c *compiler) compile(v any, ptr string) (*vnode, error) {
+	if n, ok := c.byPtr[ptr]; ok {
+		return n, nil
+	}
+	n := &vnode{minItems: -1, maxItems: -1, minLen: -1, maxLen: -1}
+	c.byPtr[ptr] = n
+	switch s := v.(type) {
+	case bool:
+		n.never = !s
+		return n, nil
+	case map[string]any:
+		return n, c.fill(n, s, ptr)
+	}
+	return nil, fmt.Errorf("%s: a schema must be an object or a boolean", ptr)
+}
+
+func escapePtr(s string) string {
+	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
+}
+
+func (c *compiler) fill(n *vnode, s map[string]any, ptr string) error {
+	bad := func(k string) error { return fmt.Errorf("%s: malformed %q", ptr, k) }
+	if r, ok := s["$ref"]; ok {
+		ref, ok := r.(string)
+		if !ok {
+			return bad("$ref")
+		}
+		c.pending = append(c.pending, pendingRef{n, ref, ptr})
+	}
+	switch t := s["type"].(type) {
+	case nil:
+	case string:
+		b, ok := kindBit(t)
+		if !ok {
+			return fmt.Errorf("%s: unknown type %q", ptr, t)
+		}
+		n.types = b
+	case []any:
+		for _, e := range t {
+			name, _ := e.(string)
+			b, ok := kindBit(name)
+			if !ok {
+				return fmt.Errorf("%s: unknown type %v", ptr, e)
+			}
+			n.types |= b
+		}
+	default:
+		return bad("type")
+	}
+	if e, ok := s["enum"]; ok {
+		list, ok := e.([]any)
+		if !ok {
+			return bad("enum")
+		}
+		n.enum = list
+		n.enumText = excerptValues(list)
+	}
+	if cv, ok := s["const"]; ok {
+		n.hasConst, n.constVal = true, cv
+	}
+	if p, ok := s["properties"]; ok {
+		m, ok := p.(map[string]any)
+		if !ok {
+			return bad("properties")
+		}
+		n.props = make(map[string]*vnode, len(m))
+		for name, sub := range m {
+			sn, err := c.compile(sub, ptr+"/properties/"+escapePtr(name))
+			if err != nil {
+				return err
+			}
+			n.props[name] = sn
+			n.propNames = append(n.propNames, name)
+		}
+		slices.Sort(n.propNames)
+	}
+	if p, ok := s["patternProperties"]; ok {
+		m, ok := p.(map[string]any)
+		if !ok {
+			return bad("patternProperties")
+		}
+		for _, pat := range slices.Sorted(mapKeys(m)) {
+			re, err := regexp.Compile(pat)
+			if err != nil {
+				return fmt.Errorf("%s: patternProperties %q: %w", ptr, pat, err)
+			}
+			pn, err := c.compile(m[pat], ptr+"/patternProperties/"+escapePtr(pat))
+			if err != nil {
+				return err
+			}
+			n.patterns = append(n.patterns, patternProp{re, pn})
+		}
+	}
+	if r, ok := s["required"]; ok {
+		list, ok := r.([]any)
+		if !ok {
+			return bad("required")
+		}
+		for _, e := range list {
+			name, ok := e.(string)
+			if !ok {
+				return bad("required")
+			}
+			n.required = append(n.required, name)
+		}
+	}
+	if a, ok := s["additionalProperties"]; ok {
+		if b, isBool := a.(bool); isBool && !b {
+			n.noExtra = true
+		} else if !isBool {
+			an, err := c.compile(a, ptr+"/additionalProperties")
+			if err != nil {
+				return err
+			}
+			n.additonal = an
+		}
+	}
+	if it, ok := s["items"]; ok {
+		in, err := c.compile(it, ptr+"/items")
+		if err != nil {
+			return err
+		}
+		n.items = in
+	}
+	ints := []struct {
+		k   string
+		dst *int
+	}{{"minItems", &n.minItems}, {"maxItems", &n.maxItems}, {"minLength", &n.minLen}, {"maxLength", &n.maxLen}}
+	for _, kv := range ints {
+		if v, ok := s[kv.k]; ok {
+			f, ok := v.(float64)
+			if !ok || f < 0 || f != math.Trunc(f) {
+				return bad(kv.k)
+			}
+			*kv.dst = int(min(f, math.MaxInt32))
+		}
+	}
+	nums := []struct {
+		k   string
+		dst **float64
+	}{{"minimum", &n.minimum}, {"maximum", &n.maximum}, {"exclusiveMinimum", &n.exclMin},
+		{"exclusiveMaximum", &n.exclMax}, {"multipleOf", &n.multipleOf}}
+	for _, kv := range nums {
+		if v, ok := s[kv.k]; ok {
+			f, ok := v.(float64)
+			if !ok {
+				return bad(kv.k)
+			}
+			*kv.dst = &f
+		}
+	}
+	if p, ok := s["pattern"]; ok {
+		str, ok := p.(string)
+		if !ok {
+			return bad("pattern")
+		}
+		re, err := regexp.Compile(str)
+		if err != nil {
+			return fmt.Errorf("%s: pattern %q: %w", ptr, str, err)
+		}
+		n.pattern = re
+	}
+	n.dateTime = s["format"] == "date-time"
+	for _, kv := range []struct {
+		k   string
+		dst *[]*vnode
+	}{{"anyOf", &n.anyOf}, {"oneOf", &n.oneOf}, {"allOf", &n.allOf}} {
+		v, ok := s[kv.k]
+		if !ok {
+			continue
+		}
+		list, ok := v.([]any)
+		if !ok {
+			return bad(kv.k)
+		}
+		for i, b := range list {
+			bn, err := c.compile(b, ptr+"/"+kv.k+"/"+strconv.Itoa(i))
+			if err != nil {
+				return err
+			}
+			*kv.dst = append(*kv.dst, bn)
+		}
+	}
+	return nil
+}
+
+// Validate checks the JSON document doc against the schema. The error lists
+// every problem found (up to a limit), each with its JSON path, such as
+// `$.unit: "kelvin" is not one of "c", "f", null`; a document that is not
+// JSON gets an error quoting the bytes around the fault.
+func (v *Validator) Validate(doc []byte) error {
+	x, err := parseJSON(doc)
+	if err != nil {
+		return err
+	}
+	return v.check(x)
+}
+
+// parseJSON decodes doc, describing a syntax error with an excerpt around
+// the offending byte.
+func parseJSON(doc []byte) (any, error) {
+	var x any
+	if err := json.Unmarshal(doc, &x); err != nil {
+		return nil, syntaxProblem(doc, err)
+	}
+	return x, nil
+}
+
+func syntaxProblem(doc []byte, err error) error {
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return err
+	}
+	msg := strings.TrimPrefix(se.Error(), "json: ")
+	if int(se.Offset) >= len(bytes.TrimRight(doc, " \t\r\n")) {
+		return fmt.Errorf("not valid JSON: %s (the document is truncated: %s)", msg, excerptTail(doc))
+	}
+	return fmt.Errorf("not valid JSON: %s at offset %d, near %s", msg, se.Offset, excerptAround(doc, int(se.Offset)))
+}
+
+func excerptTail(doc []byte) string {
+	const n = 40
+	s := string(bytes.TrimRight(doc, " \t\r\n"))
+	if len(s) > n {
+		s = "…" + validUTF8Suffix(s[len(s)-n:])
+	}
+	return strconv.Quote(s)
+}
+
+func excerptAround(doc []byte, off int) string {
+	const n = 24
+	lo, hi := max(off-n, 0), min(off+n, len(doc))
+	s := string(doc[lo:hi])
+	if lo > 0 {
+		s = "…" + validUTF8Suffix(s)
+	}
+	if hi < len(doc) {
+		s = strings.ToValidUTF8(s, "") + "…"
+	}
+	return strconv.Quote(s)
+}
+
+func validUTF8Suffix(s string) string {
+	for len(s) > 0 && !utf8.RuneStart(s[0]) {
+		s = s[1:]
+	}
+	return s
+}
+
+// maxproblems bounds the problems one error lists.
+const maxproblems = 10
+
+// problems is the error a [Validator] returns for a document that does not
+// match its schema: one entry per problem, each starting with a JSON path.
+type problems []string
+
+func (p problems) Error() string {
+	if len(p) == 1 {
+		return p[0]
+	}
+	return strconv.Itoa(len(p)) + " problems: " + strings.Join(p, "; ")
+}
+
+func (v *Validator) check(x any) error {
+	var probs problems
+	validate(v.root, x, nil, &probs)
+	if probs == nil {
+		return nil
+	}
+	return probs
+}
+
+// pathSeg is one step of a JSON path, rendered only when a problem is found.
+type pathSeg struct {
+	parent *pathSeg
+	key    string
+	index  int // -1 for a key
+}
+
+func (p *pathSeg) String() string {
+	if p == nil {
+		return "$"
+	}
+	var segs []*pathSeg
+	for s := p; s != nil; s = s.parent {
+		segs = append(segs, s)
+	}
+	var b strings.Builder
+	b.WriteByte('$')
+	for i := len(segs) - 1; i >= 0; i-- {
+		s := segs[i]
+		switch {
+		case s.index >= 0:
+			b.WriteByte('[')
+			b.WriteString(strconv.Itoa(s.index))
+			b.WriteByte(']')
+		case isIdent(s.key):
+			b.WriteByte('.')
+			b.WriteString(s.key)
+		default:
+			b.WriteByte('[')
+			b.WriteString(strconv.Quote(s.key))
+			b.WriteByte(']')
+		}
+	}
+	return b.String()
+}
+
+func isIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, c := range s {
+		if !(c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && '0' <= c && c <= '9' || c == '-' && i > 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func addProblem(probs *problems, path *pathSeg, format string, args ...any) {
+	if len(*probs) == maxproblems {
+		*probs = append(*probs, "(more problems not shown)")
+	}
+	if len(*probs) > maxproblems {
+		return
+	}
+	*probs = append(*probs, path.String()+": "+fmt.Sprintf(format, args...))
+}
+
+func kindOf(x any) uint8 {
+	switch x := x.(type) {
+	case nil:
+		return kNull
+	case bool:
+		return kBool
+	case float64:
+		if x == math.Trunc(x) && !math.IsInf(x, 0) {
+			return kInt | kNumber
+		}
+		return kNumber
+	case string:
+		return kString
+	case []any:
+		return kArray
+	case map[string]any:
+		return kObject
+	}
+	return 0
+}
+
+// typeOK reports whether a value of kind k is allowed by the type mask.
+func typeOK(mask, k uint8) bool {
+	return mask == 0 || mask&k != 0
+}
+
+func validate(n *vnode, x any, path *pathSeg, probs *problems) {
+	for i := 0; n.ref != nil && i < 64; i++ {
+		n = n.ref
+	}
+	if n.never {
+		addProblem(probs, path, "no value is allowed here")
+		return
+	}
+	k := kindOf(x)
+	if !typeOK(n.types, k) {
+		addProblem(probs, path, "expected %s, got %s", kindsText(n.types), describe(x))
+		return
+	}
+	if n.enum != nil && !slices.ContainsFunc(n.enum, func(e any) bool { return jsonEqual(e, x) }) {
+		addProblem(probs, path, "%s is not one of %s", excerptValue(x), n.enumText)
+		return
+	}
+	if n.hasConst && !jsonEqual(n.constVal, x) {
+		addProblem(probs, path, "expected %s, got %s", excerptValue(n.constVal), excerptValue(x))
+		return
+	}
+	switch x := x.(type) {
+	case map[string]any:
+		validateObject(n, x, path, probs)
+	case []any:
+		if n.minItems >= 0 && len(x) < n.minItems {
+			addProblem(probs, path, "%d items, fewer than the minimum %d", len(x), n.minItems)
+		}
+		if n.maxItems >= 0 && len(x) > n.maxItems {
+			addProblem(probs, path, "%d items, more than the maximum %d", len(x), n.maxItems)
+		}
+		if n.items != nil {
+			for i, e := range x {
+				validate(n.items, e, &pathSeg{parent: path, index: i}, probs)
+			}
+		}
+	case string:
+		if n.minLen >= 0 || n.maxLen >= 0 {
+			l := utf8.RuneCountInString(x)
+			if n.minLen >= 0 && l < n.minLen {
+				addProblem(probs, path, "%d characters, fewer than the minimum %d", l, n.minLen)
+			}
+			if n.maxLen >= 0 && l > n.maxLen {
+				addProblem(probs, path, "%d characters, more than the maximum %d", l, n.maxLen)
+			}
+		}
+		if n.pattern != nil && !n.pattern.MatchString(x) {
+			addProblem(probs, path, "%s does not match the pattern %q", excerptValue(x), n.pattern.String())
+		}
+		if n.dateTime {
+			if _, err := time.Parse(time.RFC3339Nano, x); err != nil {
+				addProblem(probs, path, "%s is not an RFC 3339 date-time such as \"2025-01-31T09:30:00Z\"", excerptValue(x))
+			}
+		}
+	case float64:
+		validateNumber(n, x, path, probs)
+	}
+	if n.anyOf != nil {
+		validateAnyOf(n.anyOf, x, k, path, probs)
+	}
+	if n.oneOf != nil {
+		matches := 0
+		for _, b := range n.oneOf {
+			var sub problems
+			validate(b, x, path, &sub)
+			if sub == nil {
+				matches++
+			}
+		}
+		if matches != 1 {
+			addProblem(probs, path, "matches %d of the oneOf schemas, not exactly one", matches)
+		}
+	}
+	for _, b := range n.allOf {
+		validate(b, x, path, probs)
+	}
+}
+
+func validateObject(n *vnode, x map[string]any, path *pathSeg, probs *problems) {
+	for _, r := range n.required {
+		if _, ok := x[r]; !ok {
+			addProblem(probs, path, "missing required property %q", r)
+		}
+	}
+	var unknown []string
+	if n.noExtra || n.additonal != nil || n.patterns != nil {
+		for key := range x {
+			if _, ok := n.props[key]; !ok {
+				unknown = append(unknown, key)
+			}
+		}
+	}
+	for _, name := range n.propNames {
+		if val, ok := x[name]; ok {
+			validate(n.props[name], val, &pathSeg{parent: path, key: name, index: -1}, probs)
+		}
+	}
+	if len(unknown) == 0 {
+		return
+	}
+	slices.Sort(unknown)
+	for _, key := range unknown {
+		matched := false
+		for _, p := range n.patterns {
+			if p.re.MatchString(key) {
+				matched = true
+				validate(p.n, x[key], &pathSeg{parent: path, key: key, index: -1}, probs)
+			}
+		}
+		switch {
+		case matched:
+		case n.noExtra:
+			addProblem(probs, path, "unknown property %q (allowed: %s)", key, strings.Join(n.propNames, ", "))
+		case n.additonal != nil:
+			validate(n.additonal, x[key], &pathSeg{parent: path, key: key, index: -1}, probs)
+		}
+	}
+}
+
+func validateNumber(n *vnode, x float64, path *pathSeg, probs *problems) {
+	num := strconv.FormatFloat(x, 'g', -1, 64)
+	if n.minimum != nil && x < *n.minimum {
+		addProblem(probs, path, "%s is less than the minimum %v", num, *n.minimum)
+	}
+	if n.maximum != nil && x > *n.maximum {
+		addProblem(probs, path, "%s is greater than the maximum %v", num, *n.maximum)
+	}
+	if n.exclMin != nil && x <= *n.exclMin {
+		addProblem(probs, path, "%s must be greater than %v", num, *n.exclMin)
+	}
+	if n.exclMax != nil && x >= *n.exclMax {
+		addProblem(probs, path, "%s must be less than %v", num, *n.exclMax)
+	}
+	if n.multipleOf != nil && *n.multipleOf > 0 {
+		q := x / *n.multipleOf
+		if math.Abs(q-math.Round(q)) > 1e-9 {
+			addProblem(probs, path, "%s is not a multiple of %v", num, *n.multipleOf)
+		}
+	}
+}
+
+// validateAnyOf reports, when no branch matches, the problems of the one
+// branch whose type fits the value (the usual case: a nullable object), or
+// a summary.
+func validateAnyOf(branches []*vnode, x any, k uint8, path *pathSeg, probs *problems) {
+	var fitting []*vnode
+	var types uint8
+	for _, b := range branches {
+		r := b
+		for i := 0; r.ref != nil && i < 64; i++ {
+			r = r.ref
+		}
+		types |= r.types
+		if r.types == 0 {
+			types = 0xff
+		}
+		if typeOK(r.types, k) {
+			fitting = append(fitting, b)
+		}
+	}
+	switch len(fitting) {
+	case 0:
+		addProblem(probs, path, "expected %s, got %s", kindsText(types), describe(x))
+	case 1:
+		validate(fitting[0], x, path, probs)
+	default:
+		for _, b := range fitting {
+			var sub problems
+			validate(b, x, path, &sub)
+			if sub == nil {
+				return
+			}
+		}
+		addProblem(probs, path, "%s matches none of the anyOf schemas", excerptValue(x))
+	}
+}
+
+// jsonEqual compares two decoded JSON values.
+func jsonEqual(a, b any) bool {
+	switch a := a.(type) {
+	case string:
+		bs, ok := b.(string)
+		return ok && a == bs
+	case float64:
+		bf, ok := b.(float64)
+		return ok && a == bf
+	case bool:
+		bb, ok := b.(bool)
+		return ok && a == bb
+	case nil:
+		return b == nil
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+// excerptValue renders a decoded JSON value for a message, shortened.
+func excerptValue(x any) string {
+	var b bytes.Buffer
+	writeJSON(&b, x)
+	s := b.String()
+	const n = 60
+	if len(s) > n {
+		cut := n
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	switch x.(type) {
+	case map[string]any:
+		return "object " + s
+	case []any:
+		return "array " + s
+	case float64:
+		return "number " + s
+	case bool:
+		return "boolean " + s
+	}
+	return s
+}
+
+// describe is excerptValue with the kind of a string or null named.
+func describe(x any) string {
+	switch x.(type) {
+	case string:
+		return "string " + excerptValue(x)
+	case nil:
+		return "null"
+	}
+	return excerptValue(x)
+}
+
+func excerptValues(list []any) string {
+	parts := make([]string, 0, min(len(list), 20))
+	for i, e := range list {
+		if i == 20 {
+			parts = append(parts, fmt.Sprintf("… (%d values)", len(list)))
+			break
+		}
+		var b bytes.Buffer
+		writeJSON(&b, e)
+		parts = append(parts, b.String())
+	}
+	return strings.Join(parts, ", ")
+}
