@@ -433,6 +433,7 @@ func TestStreamJSONResponse(t *testing.T) {
 func TestStreamBreakClosesBody(t *testing.T) {
 	closed := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body)
 		sse(w, evCreated, evItemAdded)
 		<-r.Context().Done() // the client went away
 		close(closed)
@@ -456,6 +457,7 @@ func TestStreamBreakClosesBody(t *testing.T) {
 
 func TestStreamCancelMidStream(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body)
 		sse(w, evCreated)
 		<-r.Context().Done()
 	}))
