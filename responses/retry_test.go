@@ -87,15 +87,19 @@ func TestCreateRetries(t *testing.T) {
 			wantErr: 500,
 		},
 		{
-			name:    "more retries, capped backoff",
-			opts:    responses.Options{MaxRetries: 5, RetryBaseDelay: time.Second, MaxRetryDelay: 3 * time.Second},
-			replies: func() []reply { return []reply{{408, nil, ""}, {409, nil, ""}, {429, nil, rateLimit}, {504, nil, ""}, {200, nil, okBody}} },
-			delays:  []delay{jittered(time.Second), jittered(2 * time.Second), jittered(3 * time.Second), jittered(3 * time.Second)},
+			name: "more retries, capped backoff",
+			opts: responses.Options{MaxRetries: 5, RetryBaseDelay: time.Second, MaxRetryDelay: 3 * time.Second},
+			replies: func() []reply {
+				return []reply{{408, nil, ""}, {409, nil, ""}, {429, nil, rateLimit}, {504, nil, ""}, {200, nil, okBody}}
+			},
+			delays: []delay{jittered(time.Second), jittered(2 * time.Second), jittered(3 * time.Second), jittered(3 * time.Second)},
 		},
 		{
-			name:    "retry-after-ms",
-			replies: func() []reply { return []reply{{429, map[string]string{"Retry-After-Ms": "1500", "Retry-After": "9"}, rateLimit}, {200, nil, okBody}} },
-			delays:  []delay{exact(1500 * time.Millisecond)},
+			name: "retry-after-ms",
+			replies: func() []reply {
+				return []reply{{429, map[string]string{"Retry-After-Ms": "1500", "Retry-After": "9"}, rateLimit}, {200, nil, okBody}}
+			},
+			delays: []delay{exact(1500 * time.Millisecond)},
 		},
 		{
 			name:    "retry-after seconds",
@@ -103,24 +107,32 @@ func TestCreateRetries(t *testing.T) {
 			delays:  []delay{exact(3 * time.Second)},
 		},
 		{
-			name:    "retry-after date",
-			replies: func() []reply { return []reply{{503, map[string]string{"Retry-After": date(5 * time.Second)}, ""}, {200, nil, okBody}} },
-			delays:  []delay{exact(5 * time.Second)},
+			name: "retry-after date",
+			replies: func() []reply {
+				return []reply{{503, map[string]string{"Retry-After": date(5 * time.Second)}, ""}, {200, nil, okBody}}
+			},
+			delays: []delay{exact(5 * time.Second)},
 		},
 		{
-			name:    "server delay capped",
-			replies: func() []reply { return []reply{{429, map[string]string{"Retry-After": "600"}, rateLimit}, {200, nil, okBody}} },
-			delays:  []delay{exact(60 * time.Second)},
+			name: "server delay capped",
+			replies: func() []reply {
+				return []reply{{429, map[string]string{"Retry-After": "600"}, rateLimit}, {200, nil, okBody}}
+			},
+			delays: []delay{exact(60 * time.Second)},
 		},
 		{
-			name:    "try again in the message",
-			replies: func() []reply { return []reply{{429, nil, `{"error":{"message":"Please try again in 11.054s.","code":"rate_limit_exceeded"}}`}, {200, nil, okBody}} },
-			delays:  []delay{exact(11054 * time.Millisecond)},
+			name: "try again in the message",
+			replies: func() []reply {
+				return []reply{{429, nil, `{"error":{"message":"Please try again in 11.054s.","code":"rate_limit_exceeded"}}`}, {200, nil, okBody}}
+			},
+			delays: []delay{exact(11054 * time.Millisecond)},
 		},
 		{
-			name:    "x-should-retry true",
-			replies: func() []reply { return []reply{{400, map[string]string{"X-Should-Retry": "true"}, ""}, {200, nil, okBody}} },
-			delays:  []delay{jittered(500 * time.Millisecond)},
+			name: "x-should-retry true",
+			replies: func() []reply {
+				return []reply{{400, map[string]string{"X-Should-Retry": "true"}, ""}, {200, nil, okBody}}
+			},
+			delays: []delay{jittered(500 * time.Millisecond)},
 		},
 		{
 			name:    "x-should-retry false",
@@ -134,8 +146,10 @@ func TestCreateRetries(t *testing.T) {
 		{name: "413", replies: func() []reply { return []reply{{413, nil, ``}} }, wantErr: 413},
 		{name: "422", replies: func() []reply { return []reply{{422, nil, ``}} }, wantErr: 422},
 		{
-			name:    "insufficient_quota",
-			replies: func() []reply { return []reply{{429, nil, `{"error":{"code":"insufficient_quota","message":"quota"}}`}} },
+			name: "insufficient_quota",
+			replies: func() []reply {
+				return []reply{{429, nil, `{"error":{"code":"insufficient_quota","message":"quota"}}`}}
+			},
 			wantErr: 429,
 		},
 		{
@@ -145,9 +159,11 @@ func TestCreateRetries(t *testing.T) {
 			wantErr: 503,
 		},
 		{
-			name:    "failed response with a retryable code",
-			replies: func() []reply { return []reply{{200, nil, `{"id":"r","status":"failed","error":{"code":"server_error","message":"oops"}}`}, {200, nil, okBody}} },
-			delays:  []delay{jittered(500 * time.Millisecond)},
+			name: "failed response with a retryable code",
+			replies: func() []reply {
+				return []reply{{200, nil, `{"id":"r","status":"failed","error":{"code":"server_error","message":"oops"}}`}, {200, nil, okBody}}
+			},
+			delays: []delay{jittered(500 * time.Millisecond)},
 		},
 	}
 	for _, tt := range tests {
