@@ -1,0 +1,305 @@
+package qdrant
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/agentloop/agentloop/vectorstore"
+	qc "github.com/qdrant/go-client/qdrant"
+)
+
+// candidateDepth is how many candidates each leg of each query contributes
+// to the fusion, as a multiple of the limit (as the embedded store).
+const candidateDepth = 4
+
+// Search implements [vectorstore.Store].
+//
+// Retrieval runs in Qdrant, fusion here. Each collection involved gets one
+// QueryBatch holding, per query, a nearest search on the "bm25" sparse
+// vector (when the query has text and the text weight is not zero) and one
+// on the "dense" vector (when it has a vector, the collection has one and
+// the embedding weight is not zero), each with the store clause
+// (vector_store_id in StoreIDs, on the tenant index) and the mapped
+// attribute filter, returning the top 4·Limit ids. The legs are fused here
+// with the embedded store's weighted RRF, w/(60 + rank) summed over the legs
+// of every query, normalised by the best attainable sum, so scores, ranks
+// (Hit.DenseRank, Hit.LexicalRank) and ties (by store, file, ordinal) mean
+// the same with either backend. Then one Get per collection fetches the
+// payload of the hits kept.
+//
+// Qdrant's own RRF (Query: Rrf{K, Weights} over prefetches) is not used: it
+// weighs a leg by dividing positions, 1/((pos+1)/w + k - 1), not by
+// multiplying its contribution, so OpenAI-style hybrid weights (the
+// embedded store's w/(k + rank)) cannot be expressed with it, and it
+// returns no per-leg ranks.
+func (s *Store) Search(ctx context.Context, req vectorstore.SearchRequest) ([]vectorstore.Hit, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.checkOpen(); err != nil {
+		return nil, err
+	}
+	storeIDs := slices.Compact(slices.Sorted(slices.Values(req.StoreIDs)))
+	found, err := s.need(ctx, storeIDs...)
+	if err != nil {
+		return nil, err
+	}
+	dims := 0
+	for _, q := range req.Queries {
+		if len(q.Vector) > 0 {
+			dims = len(q.Vector)
+		}
+	}
+	// Group the stores by collection; check the dense ones' embedder.
+	collStores := map[string][]string{}
+	var colls []string
+	denseColl := ""
+	for _, id := range storeIDs {
+		info := found[id]
+		if _, ok := collStores[info.collection]; !ok {
+			colls = append(colls, info.collection)
+		}
+		collStores[info.collection] = append(collStores[info.collection], id)
+		if dims > 0 && info.spec.Dims > 0 {
+			if req.Embedder != info.spec.Embedder {
+				return nil, fmt.Errorf("%w: store %q was built with embedder %q, query vectors come from %q",
+					vectorstore.ErrEmbedderMismatch, id, info.spec.Embedder, req.Embedder)
+			}
+			if dims != info.spec.Dims {
+				return nil, fmt.Errorf("%w: store %q has %d dims, query vectors %d",
+					vectorstore.ErrEmbedderMismatch, id, info.spec.Dims, dims)
+			}
+			denseColl = info.collection
+		}
+	}
+
+	var attr *qc.Condition
+	want := map[string]indexKind{}
+	if req.Filter != nil {
+		attr, err = mapFilter(req.Filter, func(path string, kind indexKind) {
+			if _, ok := want[path]; !ok {
+				want[path] = kind
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	wDense, wLex := weights(&req)
+	limit := cmp.Or(req.Limit, vectorstore.DefaultLimit)
+	depth := uint64(candidateDepth * limit)
+
+	// leg identifies one ranked list: query qi, dense or lexical.
+	type leg struct {
+		qi    int
+		dense bool
+	}
+	lists := map[leg][]cand{}
+	for _, coll := range colls {
+		f := &qc.Filter{Must: []*qc.Condition{qc.NewMatchKeywords(keyStoreID, collStores[coll]...)}}
+		if attr != nil {
+			f.Must = append(f.Must, attr)
+			s.ensureIndexes(ctx, coll, want)
+		}
+		var qs []*qc.QueryPoints
+		var legs []leg
+		for qi, q := range req.Queries {
+			if wLex > 0 && q.Text != "" {
+				if sv := queryVector(q.Text); len(sv.indices) > 0 {
+					qs = append(qs, legQuery(coll, qc.NewQueryNearest(qc.NewVectorInputSparse(sv.indices, sv.values)), sparseVector, f, depth))
+					legs = append(legs, leg{qi, false})
+				}
+			}
+			if wDense > 0 && len(q.Vector) > 0 && coll == denseColl {
+				qs = append(qs, legQuery(coll, qc.NewQueryDense(slices.Clone(q.Vector)), denseVector, f, depth))
+				legs = append(legs, leg{qi, true})
+			}
+		}
+		if len(qs) == 0 {
+			continue
+		}
+		var res []*qc.BatchResult
+		err := s.set.retry(ctx, "query", func(ctx context.Context) error {
+			var err error
+			res, err = s.client.QueryBatch(ctx, &qc.QueryBatchPoints{CollectionName: coll, QueryPoints: qs})
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("qdrant: search %s: %w", coll, err)
+		}
+		if len(res) != len(qs) {
+			return nil, fmt.Errorf("qdrant: search %s: %d results for %d queries", coll, len(res), len(qs))
+		}
+		for i, r := range res {
+			for _, p := range r.GetResult() {
+				pl := p.GetPayload()
+				lists[legs[i]] = append(lists[legs[i]], cand{
+					leg: p.GetScore(), coll: coll, id: p.GetId().GetUuid(),
+					store: pl[keyStoreID].GetStringValue(), file: pl[keyFileID].GetStringValue(), ordinal: payloadInt(pl, keyOrdinal),
+				})
+			}
+		}
+	}
+
+	// Weighted RRF across legs and queries.
+	fused := map[string]*fusedHit{}
+	best := 0.0
+	add := func(list []cand, w float64, dense bool) {
+		sortCands(list)
+		if uint64(len(list)) > depth {
+			list = list[:depth]
+		}
+		for r, c := range list {
+			h := fused[c.id]
+			if h == nil {
+				h = &fusedHit{cand: c}
+				fused[c.id] = h
+			}
+			h.score += w / float64(vectorstore.RRFK+r+1)
+			rank := &h.lex
+			if dense {
+				rank = &h.dense
+			}
+			if *rank == 0 || r+1 < *rank {
+				*rank = r + 1
+			}
+		}
+	}
+	for qi, q := range req.Queries {
+		if wLex > 0 && q.Text != "" {
+			best += wLex / float64(vectorstore.RRFK+1)
+			add(lists[leg{qi, false}], wLex, false)
+		}
+		if wDense > 0 && len(q.Vector) > 0 && denseColl != "" {
+			best += wDense / float64(vectorstore.RRFK+1)
+			add(lists[leg{qi, true}], wDense, true)
+		}
+	}
+	if best == 0 || len(fused) == 0 {
+		return []vectorstore.Hit{}, nil
+	}
+	all := make([]*fusedHit, 0, len(fused))
+	for _, h := range fused {
+		h.score = min(h.score/best, 1)
+		if h.score >= req.ScoreThreshold {
+			all = append(all, h)
+		}
+	}
+	slices.SortFunc(all, func(a, b *fusedHit) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		return compareChunks(a.cand, b.cand)
+	})
+	if len(all) > limit {
+		all = all[:limit]
+	}
+
+	// Fetch the payloads of the hits kept.
+	byColl := map[string][]*qc.PointId{}
+	for _, h := range all {
+		byColl[h.coll] = append(byColl[h.coll], qc.NewIDUUID(h.id))
+	}
+	payloads := map[string]map[string]*qc.Value{}
+	for _, coll := range colls {
+		ids := byColl[coll]
+		if len(ids) == 0 {
+			continue
+		}
+		var pts []*qc.RetrievedPoint
+		err := s.set.retry(ctx, "get", func(ctx context.Context) error {
+			var err error
+			pts, err = s.client.Get(ctx, &qc.GetPoints{CollectionName: coll, Ids: ids, WithPayload: qc.NewWithPayload(true)})
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("qdrant: search %s: fetch hits: %w", coll, err)
+		}
+		for _, p := range pts {
+			payloads[p.GetId().GetUuid()] = p.GetPayload()
+		}
+	}
+	hits := make([]vectorstore.Hit, 0, len(all))
+	for _, h := range all {
+		pl, ok := payloads[h.id]
+		if !ok {
+			continue // deleted between the query and the fetch
+		}
+		hits = append(hits, vectorstore.Hit{
+			Chunk: vectorstore.Chunk{
+				ID:         vectorstore.ChunkID(h.store, h.file, h.ordinal),
+				StoreID:    h.store,
+				FileID:     h.file,
+				Filename:   pl[keyFilename].GetStringValue(),
+				Ordinal:    h.ordinal,
+				Text:       pl[keyText].GetStringValue(),
+				Attributes: attrsFrom(pl[keyAttributes]),
+				FileHash:   pl[keyFileHash].GetStringValue(),
+			},
+			Score:       h.score,
+			DenseRank:   h.dense,
+			LexicalRank: h.lex,
+		})
+	}
+	return hits, nil
+}
+
+// weights returns the effective (dense, lexical) fusion weights: both zero
+// means 1 and 1.
+func weights(req *vectorstore.SearchRequest) (dense, lexical float64) {
+	if req.EmbeddingWeight == 0 && req.TextWeight == 0 {
+		return 1, 1
+	}
+	return req.EmbeddingWeight, req.TextWeight
+}
+
+func legQuery(coll string, q *qc.Query, using string, f *qc.Filter, limit uint64) *qc.QueryPoints {
+	return &qc.QueryPoints{
+		CollectionName: coll,
+		Query:          q,
+		Using:          qc.PtrOf(using),
+		Filter:         f,
+		Limit:          qc.PtrOf(limit),
+		WithPayload:    qc.NewWithPayloadInclude(keyStoreID, keyFileID, keyOrdinal),
+	}
+}
+
+// cand is one point of a leg's results.
+type cand struct {
+	leg     float32 // the leg's own score
+	coll    string
+	id      string
+	store   string
+	file    string
+	ordinal int
+}
+
+type fusedHit struct {
+	cand
+	score      float64
+	dense, lex int
+}
+
+func compareChunks(a, b cand) int {
+	if c := cmp.Compare(a.store, b.store); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.file, b.file); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ordinal, b.ordinal)
+}
+
+// sortCands orders a leg's candidates (possibly from several collections)
+// best first, ties by store, file and ordinal.
+func sortCands(list []cand) {
+	slices.SortStableFunc(list, func(a, b cand) int {
+		if c := cmp.Compare(b.leg, a.leg); c != 0 {
+			return c
+		}
+		return compareChunks(a, b)
+	})
+}
