@@ -1,0 +1,304 @@
+package vectorstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultOpenAIBaseURL is the base URL used when neither
+// OpenAIEmbedderOptions.BaseURL nor OPENAI_BASE_URL is set.
+const DefaultOpenAIBaseURL = "https://api.openai.com/v1"
+
+// Request limits of /v1/embeddings.
+const (
+	maxEmbedInputs     = 2048
+	maxEmbedBatchBytes = 800_000 // ~200k tokens, under the 300k-token request limit
+)
+
+// OpenAIEmbedderOptions configures an [OpenAIEmbedder]. The zero value is
+// valid.
+type OpenAIEmbedderOptions struct {
+	// BaseURL is the API base, ending in /v1; empty means OPENAI_BASE_URL,
+	// else https://api.openai.com/v1.
+	BaseURL string
+	// APIKey is sent as a Bearer token; empty means OPENAI_API_KEY. No
+	// Authorization header is sent when both are empty.
+	APIKey string
+	// Dimensions, if > 0, is sent as `dimensions` (v3 models shorten their
+	// vectors) and is the vector length expected. Zero means the model's
+	// native length, known for OpenAI's models and required otherwise.
+	Dimensions int
+	// BatchSize is the number of inputs per request, at most 2048 (the
+	// default). Batches are also cut to keep requests under ~200k tokens.
+	BatchSize int
+	// MaxRetries is how many times a request failing with 429, 5xx or a
+	// network error is retried with exponential backoff (honouring
+	// Retry-After); zero means 2, negative means never.
+	MaxRetries int
+	// HTTPClient sends the requests; nil means a client with a 60 s timeout.
+	HTTPClient *http.Client
+}
+
+// OpenAIEmbedder embeds texts with an OpenAI-compatible /v1/embeddings
+// endpoint (OpenAI, Azure-compatible gateways, vLLM, Ollama, LiteLLM…). It
+// L2-normalises every vector, since gateways do not always, and checks their
+// length, since some ignore `dimensions`. It is safe for concurrent use.
+type OpenAIEmbedder struct {
+	model      string
+	url        string
+	apiKey     string
+	dims       int
+	sendDims   bool
+	batch      int
+	maxRetries int
+	retryBase  time.Duration
+	http       *http.Client
+}
+
+var _ Embedder = (*OpenAIEmbedder)(nil)
+
+// nativeDims are the output lengths of OpenAI's embedding models.
+var nativeDims = map[string]int{
+	"text-embedding-3-small": 1536,
+	"text-embedding-3-large": 3072,
+	"text-embedding-ada-002": 1536,
+}
+
+// NewOpenAIEmbedder returns an embedder for model. opts may be nil.
+func NewOpenAIEmbedder(model string, opts *OpenAIEmbedderOptions) (*OpenAIEmbedder, error) {
+	var o OpenAIEmbedderOptions
+	if opts != nil {
+		o = *opts
+	}
+	if model == "" {
+		return nil, errors.New("vectorstore: openai embedder: empty model name")
+	}
+	e := &OpenAIEmbedder{model: model, apiKey: o.APIKey, dims: o.Dimensions, sendDims: o.Dimensions > 0,
+		batch: o.BatchSize, maxRetries: o.MaxRetries, retryBase: 500 * time.Millisecond, http: o.HTTPClient}
+	if e.dims == 0 {
+		e.dims = nativeDims[model]
+		if e.dims == 0 {
+			return nil, fmt.Errorf("vectorstore: openai embedder: unknown vector length for model %q: set Dimensions", model)
+		}
+	}
+	if e.dims < 0 {
+		return nil, fmt.Errorf("vectorstore: openai embedder: negative Dimensions %d", e.dims)
+	}
+	if e.batch <= 0 || e.batch > maxEmbedInputs {
+		e.batch = maxEmbedInputs
+	}
+	switch {
+	case e.maxRetries == 0:
+		e.maxRetries = 2
+	case e.maxRetries < 0:
+		e.maxRetries = 0
+	}
+	base := o.BaseURL
+	if base == "" {
+		base = os.Getenv("OPENAI_BASE_URL")
+	}
+	if base == "" {
+		base = DefaultOpenAIBaseURL
+	}
+	e.url = strings.TrimRight(base, "/") + "/embeddings"
+	if e.apiKey == "" {
+		e.apiKey = os.Getenv("OPENAI_API_KEY")
+	}
+	if e.http == nil {
+		e.http = &http.Client{Timeout: 60 * time.Second}
+	}
+	return e, nil
+}
+
+// ID returns "openai:<model>:<dims>". The base URL is left out so that a
+// store built through a gateway can be queried directly, and back.
+func (e *OpenAIEmbedder) ID() string { return fmt.Sprintf("openai:%s:%d", e.model, e.dims) }
+
+// Dims returns the vector length.
+func (e *OpenAIEmbedder) Dims() int { return e.dims }
+
+// Embed returns one normalised vector per text, in order, sending as few
+// requests as the batch limits allow. Empty texts are sent as a single
+// space, which the API accepts.
+func (e *OpenAIEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	out := make([][]float32, 0, len(texts))
+	for start := 0; start < len(texts); {
+		end, size := start, 0
+		for end < len(texts) && end-start < e.batch && (end == start || size+len(texts[end]) <= maxEmbedBatchBytes) {
+			size += len(texts[end])
+			end++
+		}
+		vecs, err := e.embedBatch(ctx, texts[start:end])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, vecs...)
+		start = end
+	}
+	return out, nil
+}
+
+type embeddingsRequest struct {
+	Model          string   `json:"model"`
+	Input          []string `json:"input"`
+	Dimensions     int      `json:"dimensions,omitempty"`
+	EncodingFormat string   `json:"encoding_format"`
+}
+
+type embeddingsResponse struct {
+	Data []struct {
+		Index     int       `json:"index"`
+		Embedding []float32 `json:"embedding"`
+	} `json:"data"`
+}
+
+// EmbeddingError is returned when the endpoint answers with an error status.
+type EmbeddingError struct {
+	StatusCode int
+	Message    string // the API's error message, or the start of the body
+}
+
+func (e *EmbeddingError) Error() string {
+	return fmt.Sprintf("vectorstore: embeddings: HTTP %d: %s", e.StatusCode, e.Message)
+}
+
+func (e *OpenAIEmbedder) embedBatch(ctx context.Context, texts []string) ([][]float32, error) {
+	in := make([]string, len(texts))
+	for i, t := range texts {
+		if t == "" {
+			t = " "
+		}
+		in[i] = t
+	}
+	r := embeddingsRequest{Model: e.model, Input: in, EncodingFormat: "float"}
+	if e.sendDims {
+		r.Dimensions = e.dims
+	}
+	body, err := json.Marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("vectorstore: embeddings: %w", err)
+	}
+	var resp *embeddingsResponse
+	for attempt := 0; ; attempt++ {
+		var retryAfter time.Duration
+		resp, retryAfter, err = e.post(ctx, body)
+		if err == nil {
+			break
+		}
+		var ee *EmbeddingError
+		retryable := ctx.Err() == nil && (!errors.As(err, &ee) || ee.StatusCode == http.StatusTooManyRequests || ee.StatusCode >= 500)
+		if !retryable || attempt >= e.maxRetries {
+			return nil, err
+		}
+		delay := e.retryBase << attempt
+		if retryAfter > 0 {
+			delay = min(retryAfter, time.Minute)
+		}
+		timer := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, ctx.Err()
+		case <-timer.C:
+		}
+	}
+	if len(resp.Data) != len(texts) {
+		return nil, fmt.Errorf("vectorstore: embeddings: %d vectors for %d inputs", len(resp.Data), len(texts))
+	}
+	sort.Slice(resp.Data, func(i, j int) bool { return resp.Data[i].Index < resp.Data[j].Index })
+	out := make([][]float32, len(texts))
+	for i, d := range resp.Data {
+		if d.Index != i {
+			return nil, fmt.Errorf("vectorstore: embeddings: response indexes are not 0..%d", len(texts)-1)
+		}
+		if len(d.Embedding) != e.dims {
+			return nil, fmt.Errorf("vectorstore: embeddings: model %q returned %d dimensions, want %d (does the endpoint ignore `dimensions`? then set Dimensions to %d)",
+				e.model, len(d.Embedding), e.dims, len(d.Embedding))
+		}
+		for _, x := range d.Embedding {
+			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+				return nil, fmt.Errorf("vectorstore: embeddings: non-finite value in vector %d", i)
+			}
+		}
+		normalize(d.Embedding)
+		out[i] = d.Embedding
+	}
+	return out, nil
+}
+
+// post sends one request; on an error status it returns an *EmbeddingError
+// and the Retry-After delay, if any.
+func (e *OpenAIEmbedder) post(ctx context.Context, body []byte) (*embeddingsResponse, time.Duration, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(body))
+	if err != nil {
+		return nil, 0, fmt.Errorf("vectorstore: embeddings: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if e.apiKey != "" {
+		req.Header.Set("Authorization", "Bearer "+e.apiKey)
+	}
+	res, err := e.http.Do(req)
+	if err != nil {
+		return nil, 0, fmt.Errorf("vectorstore: embeddings: %w", err)
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(res.Body, 256<<20))
+	if err != nil {
+		return nil, 0, fmt.Errorf("vectorstore: embeddings: reading the response: %w", err)
+	}
+	if res.StatusCode/100 != 2 {
+		var retryAfter time.Duration
+		if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err == nil && s > 0 {
+			retryAfter = time.Duration(s) * time.Second
+		}
+		return nil, retryAfter, &EmbeddingError{StatusCode: res.StatusCode, Message: errorMessage(data)}
+	}
+	var out embeddingsResponse
+	if err := json.Unmarshal(data, &out); err != nil {
+		return nil, 0, fmt.Errorf("vectorstore: embeddings: decoding the response (HTTP %d): %w", res.StatusCode, err)
+	}
+	return &out, 0, nil
+}
+
+// errorMessage extracts the message of an error body in OpenAI's shape
+// ({"error":{"message":…}}) or a gateway's ({"error":"…"}, {"message":…}),
+// else returns the start of the body.
+func errorMessage(body []byte) string {
+	var v struct {
+		Error   json.RawMessage `json:"error"`
+		Message string          `json:"message"`
+	}
+	if json.Unmarshal(body, &v) == nil {
+		var s string
+		var o struct {
+			Message string `json:"message"`
+		}
+		switch {
+		case json.Unmarshal(v.Error, &o) == nil && o.Message != "":
+			return o.Message
+		case json.Unmarshal(v.Error, &s) == nil && s != "":
+			return s
+		case v.Message != "":
+			return v.Message
+		}
+	}
+	s := strings.TrimSpace(string(body))
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	if s == "" {
+		s = "(empty body)"
+	}
+	return s
+}
