@@ -1,0 +1,104 @@
+package browser
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/agentloop/agentloop/responses"
+)
+
+// The tests share one browser and one fixture, started by TestMain.
+var (
+	shared     *Browser
+	fix        *fixture
+	skipReason string
+)
+
+func TestMain(m *testing.M) {
+	fix = newFixture()
+	if _, err := FindChromium(); err != nil {
+		skipReason = "Chromium is not installed (apt-get install chromium): " + err.Error()
+	} else {
+		shared = New(&Options{Wait: 50 * time.Millisecond})
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		if err := shared.Start(ctx); err != nil {
+			skipReason = "Chromium does not start: " + err.Error()
+		}
+		cancel()
+	}
+	code := m.Run()
+	if shared != nil {
+		if err := shared.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "closing the browser:", err)
+			code = 1
+		}
+	}
+	fix.close()
+	os.Exit(code)
+}
+
+// page returns the shared browser showing a fresh fixture page.
+func fixturePageOpen(t testing.TB) (*Browser, context.Context) {
+	t.Helper()
+	if skipReason != "" {
+		t.Skip(skipReason)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	if err := shared.Navigate(ctx, fix.main.URL+"/"); err != nil {
+		t.Fatal(err)
+	}
+	// Wait for both iframes to load.
+	eval[bool](t, shared, `new Promise(r => { const ok = () => [...document.querySelectorAll('iframe')].every(f => { try { return f.contentDocument === null || f.contentDocument.readyState === 'complete'; } catch (e) { return true; } }); const tick = () => ok() ? r(true) : setTimeout(tick, 10); tick(); })`)
+	return shared, ctx
+}
+
+// eval evaluates expr in the current tab (awaiting a promise) and decodes its value.
+func eval[T any](t testing.TB, b *Browser, expr string) T {
+	t.Helper()
+	b.mu.Lock()
+	tb := b.s.tabs[len(b.s.tabs)-1]
+	b.mu.Unlock()
+	ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
+// pageLog returns and clears the fixture's log.
+func pageLog(t testing.TB, b *Browser) []string {
+	t.Helper()
+	return eval[[]string](t, b, `(() => { const l = window.__log.slice(); window.__log.length = 0; return l; })()`)
+}
+
+func do(t testing.TB, ctx context.Context, b *Browser, actions ...responses.ComputerAction) {
+	t.Helper()
+	for _, a := range actions {
+		if err := b.Do(ctx, a); err != nil {
+			t.Fatalf("%s: %v", a.Type, err)
+		}
+	}
+}
+
+func TestSmoke(t *testing.T) {
+	b, ctx := fixturePageOpen(t)
+	do(t, ctx, b, responses.ComputerAction{Type: "click", Button: "left", X: 70, Y: 35})
+	t.Log(pageLog(t, b))
+	shot, err := b.Screenshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(len(shot.Data), shot.MIME)
+	u, err := b.CurrentURL(ctx)
+	t.Log(u, err)
+	_ = errors.New
+}
