@@ -12,7 +12,6 @@ import (
 	"github.com/agentloop/agentloop/vectorstore/qdrant"
 	"github.com/agentloop/agentloop/vectorstore/qdrant/internal/fakeqdrant"
 	"github.com/agentloop/agentloop/vectorstore/vectorstoretest"
-	qc "github.com/qdrant/go-client/qdrant"
 )
 
 // startFake starts an in-process fake Qdrant server, stopped at the end of
@@ -118,4 +117,3 @@ func dropCollections(t *testing.T, addr, prefix string) {
 	}
 }
 
-var _ = qc.NewID

@@ -53,6 +53,11 @@ type Options struct {
 	// APIKey, when set, makes every call without a matching "api-key"
 	// metadata value fail with codes.Unauthenticated, as Qdrant does.
 	APIKey string
+
+	// Listener, when set, is served instead of a new TCP listener on
+	// 127.0.0.1, such as a [PipeListener] for tests inside a
+	// testing/synctest bubble. Close closes it.
+	Listener net.Listener
 }
 
 // Server is a running fake Qdrant. It is safe for concurrent use.
@@ -73,9 +78,13 @@ func Start(opts *Options) (*Server, error) {
 	if opts != nil {
 		s.opts = *opts
 	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("fakeqdrant: listen: %w", err)
+	lis := s.opts.Listener
+	if lis == nil {
+		var err error
+		lis, err = net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("fakeqdrant: listen: %w", err)
+		}
 	}
 	s.lis = lis
 	s.grpc = grpc.NewServer(grpc.UnaryInterceptor(s.intercept))
@@ -91,12 +100,6 @@ func Start(opts *Options) (*Server, error) {
 
 // Addr returns the host:port the server listens on.
 func (s *Server) Addr() string { return s.lis.Addr().String() }
-
-// Host returns the host the server listens on.
-func (s *Server) Host() string { return s.lis.Addr().(*net.TCPAddr).IP.String() }
-
-// Port returns the port the server listens on.
-func (s *Server) Port() int { return s.lis.Addr().(*net.TCPAddr).Port }
 
 // Close stops the server, closing open connections, and waits for it.
 func (s *Server) Close() {
@@ -1359,11 +1362,15 @@ func datetime(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// lookup returns the values at a dotted key path ("a.b", "a[].b"),
-// flattening arrays along the way and at the end, and whether the path
-// exists at all.
+// lookup returns the values at a key path, flattening arrays along the way
+// and at the end, and whether the path exists at all. Paths follow Qdrant's
+// syntax: keys joined by dots, a key optionally double-quoted (to hold dots
+// or other punctuation) and optionally followed by "[]".
 func lookup(payload map[string]*qdrant.Value, key string) ([]*qdrant.Value, bool) {
-	parts := strings.Split(strings.ReplaceAll(key, "[]", ""), ".")
+	parts, ok := parsePath(key)
+	if !ok {
+		return nil, false
+	}
 	cur := []*qdrant.Value{qdrant.NewValueFromFields(payload)}
 	present := true
 	for _, part := range parts {
@@ -1389,12 +1396,100 @@ func lookup(payload map[string]*qdrant.Value, key string) ([]*qdrant.Value, bool
 	return out, present
 }
 
+// parsePath splits a key path into its keys.
+func parsePath(path string) ([]string, bool) {
+	var parts []string
+	for path != "" {
+		var part string
+		if path[0] == '"' {
+			end := strings.IndexByte(path[1:], '"')
+			if end < 0 {
+				return nil, false
+			}
+			part, path = path[1:1+end], path[2+end:]
+		} else {
+			end := strings.IndexAny(path, ".[")
+			if end < 0 {
+				end = len(path)
+			}
+			part, path = path[:end], path[end:]
+			if part == "" {
+				return nil, false
+			}
+		}
+		path = strings.TrimPrefix(path, "[]")
+		parts = append(parts, part)
+		if path == "" {
+			break
+		}
+		if path[0] != '.' || len(path) == 1 {
+			return nil, false
+		}
+		path = path[1:]
+	}
+	return parts, len(parts) > 0
+}
+
 func flatten(v *qdrant.Value) []*qdrant.Value {
 	if l, ok := v.GetKind().(*qdrant.Value_ListValue); ok {
 		return l.ListValue.GetValues()
 	}
 	return []*qdrant.Value{v}
 }
+
+// PipeListener is an in-memory net.Listener whose connections are
+// net.Pipe pairs made by DialContext. Everything blocking on it waits on
+// channels, so a server and client joined by it can run inside a
+// testing/synctest bubble, where a TCP connection would stall the fake
+// clock.
+type PipeListener struct {
+	conns chan net.Conn
+	done  chan struct{}
+	once  sync.Once
+}
+
+// NewPipeListener returns an open PipeListener.
+func NewPipeListener() *PipeListener {
+	return &PipeListener{conns: make(chan net.Conn), done: make(chan struct{})}
+}
+
+// Accept waits for the next DialContext.
+func (l *PipeListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+// Close stops Accept and DialContext. It is idempotent.
+func (l *PipeListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return nil
+}
+
+// Addr returns a placeholder address.
+func (l *PipeListener) Addr() net.Addr { return pipeAddr{} }
+
+// DialContext connects to the listener, ignoring the address; use it with
+// grpc.WithContextDialer.
+func (l *PipeListener) DialContext(ctx context.Context, _ string) (net.Conn, error) {
+	client, server := net.Pipe()
+	select {
+	case l.conns <- server:
+		return client, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+type pipeAddr struct{}
+
+func (pipeAddr) Network() string { return "pipe" }
+func (pipeAddr) String() string  { return "pipe" }
 
 // IsNotFound reports whether err is the NotFound status the server sends
 // for a missing collection.
