@@ -1,6 +1,11 @@
 package vectorstore_test
 
 import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/agentloop/agentloop/vectorstore"
@@ -11,4 +16,90 @@ func TestMemoryConformance(t *testing.T) {
 	vectorstoretest.Run(t, func(t *testing.T) vectorstore.Store {
 		return vectorstore.NewMemory(nil)
 	}, nil)
+}
+
+func TestPersistentConformance(t *testing.T) {
+	vectorstoretest.Run(t, func(t *testing.T) vectorstore.Store {
+		s, err := vectorstore.Open(filepath.Join(t.TempDir(), "store.vs"), &vectorstore.Options{Workers: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}, &vectorstoretest.Options{Reopen: reopen})
+}
+
+func reopen(t *testing.T, s vectorstore.Store) vectorstore.Store {
+	t.Helper()
+	path := s.(*vectorstore.Memory).Path()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := vectorstore.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s2
+}
+
+func TestOpenErrors(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.vs")
+	s, err := vectorstore.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Open created the file before any change: %v", err)
+	}
+	if err := s.EnsureStore(ctx, vectorstore.StoreSpec{ID: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Upsert(ctx, []vectorstore.Chunk{{StoreID: "a", FileID: "f", Text: "hello world"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if _, err := s.Files(ctx, "a"); !errors.Is(err, vectorstore.ErrClosed) {
+		t.Errorf("Files after Close: %v", err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("folder holds %d entries, want only the store file", len(entries))
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"not a store", []byte("hello, this is text"), "not a vectorstore file"},
+		{"flipped byte", flip(data, len(data)/2), "checksum mismatch"},
+		{"truncated", data[:len(data)-7], "checksum mismatch"},
+	} {
+		p := filepath.Join(dir, tt.name)
+		os.WriteFile(p, tt.data, 0o644)
+		if _, err := vectorstore.Open(p, nil); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: Open error %v, want %q", tt.name, err, tt.want)
+		}
+	}
+	if _, err := vectorstore.Open(dir, nil); err == nil {
+		t.Error("Open of a folder succeeded")
+	}
+}
+
+func flip(b []byte, i int) []byte {
+	c := append([]byte(nil), b...)
+	c[i] ^= 0xff
+	return c
 }

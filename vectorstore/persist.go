@@ -1,4 +1,394 @@
 package vectorstore
 
-// flushLocked saves m if it is persistent; m.mu must be held.
-func (m *Memory) flushLocked() error { return nil }
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
+	"io/fs"
+	"maps"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+)
+
+// The file format, version 1, little-endian throughout:
+//
+//	magic "AGLVSTOR", uint32 version
+//	uvarint stores; per store, by ID:
+//	  string ID, string embedder, uvarint dims
+//	  uvarint files; per file, by ID: string ID, filename, hash; attributes
+//	  uvarint docs; per doc, grouped by file then ordinal:
+//	    uvarint file index, uvarint ordinal, string text, uvarint length in terms
+//	  docs×dims float32 (the slab, raw)
+//	  uvarint terms; per term, sorted: string term, uvarint postings;
+//	    per posting: uvarint doc delta, uvarint term frequency
+//	uint32 CRC-32C of everything before it
+//
+// A string is a uvarint length and its bytes. Attributes are a uvarint count
+// then, per key in order, the key, a kind byte (0 string, 1 number, 2 bool)
+// and the value (a string, a float64's bits as uint64, a byte).
+const (
+	fileMagic   = "AGLVSTOR"
+	fileVersion = 1
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// Open returns a Memory store persisted to the single file at path, loading
+// it if it exists. An empty path gives an in-memory store, as [NewMemory].
+// opts may be nil.
+//
+// Changes are saved by [Memory.Flush] and [Memory.Close], atomically: the
+// store is written to a temporary file in the same folder, synced, and
+// renamed over path, so a crash leaves either the old or the new file.
+// Changes since the last save are lost on a crash. One process at a time
+// may open a path.
+func Open(path string, opts *Options) (*Memory, error) {
+	m := NewMemory(opts)
+	if path == "" {
+		return m, nil
+	}
+	m.path = path
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return m, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("vectorstore: open: %w", err)
+	}
+	stores, err := decodeStores(data)
+	if err != nil {
+		return nil, fmt.Errorf("vectorstore: open %s: %w", path, err)
+	}
+	m.stores = stores
+	return m, nil
+}
+
+// Flush saves the store to its file if it changed since the last save; it
+// does nothing for an in-memory store.
+func (m *Memory) Flush(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return ErrClosed
+	}
+	return m.flushLocked()
+}
+
+// flushLocked saves m if it is persistent and dirty; m.mu must be held.
+func (m *Memory) flushLocked() error {
+	if m.path == "" || !m.dirty {
+		return nil
+	}
+	for _, s := range m.stores {
+		s.compact()
+	}
+	dir := filepath.Dir(m.path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(m.path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("vectorstore: save: %w", err)
+	}
+	tmp := f.Name()
+	err = m.encode(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, m.path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("vectorstore: save %s: %w", m.path, err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync() // make the rename durable; best effort
+		d.Close()
+	}
+	m.dirty = false
+	return nil
+}
+
+// encoder writes the format through a buffer, computing the checksum.
+type encoder struct {
+	w   *bufio.Writer
+	crc hash.Hash32
+	buf []byte
+}
+
+func (e *encoder) uvarint(v uint64) {
+	e.buf = binary.AppendUvarint(e.buf[:0], v)
+	e.w.Write(e.buf)
+}
+
+func (e *encoder) str(s string) {
+	e.uvarint(uint64(len(s)))
+	e.w.WriteString(s)
+}
+
+func (e *encoder) attrs(a Attributes) {
+	e.uvarint(uint64(len(a)))
+	for _, k := range a.keys() {
+		e.str(k)
+		switch v := a[k].(type) {
+		case string:
+			e.w.WriteByte(0)
+			e.str(v)
+		case bool:
+			e.w.WriteByte(2)
+			if v {
+				e.w.WriteByte(1)
+			} else {
+				e.w.WriteByte(0)
+			}
+		default:
+			f, _ := toNumber(v)
+			e.w.WriteByte(1)
+			e.buf = binary.LittleEndian.AppendUint64(e.buf[:0], math.Float64bits(f))
+			e.w.Write(e.buf)
+		}
+	}
+}
+
+func (m *Memory) encode(f io.Writer) error {
+	crc := crc32.New(castagnoli)
+	e := &encoder{w: bufio.NewWriterSize(io.MultiWriter(f, crc), 1<<20), crc: crc}
+	e.w.WriteString(fileMagic)
+	e.buf = binary.LittleEndian.AppendUint32(e.buf[:0], fileVersion)
+	e.w.Write(e.buf)
+	ids := slices.Sorted(maps.Keys(m.stores))
+	e.uvarint(uint64(len(ids)))
+	for _, id := range ids {
+		s := m.stores[id]
+		e.str(s.spec.ID)
+		e.str(s.spec.Embedder)
+		e.uvarint(uint64(s.spec.Dims))
+		// compact() left no holes in fileList, so file indexes are dense.
+		e.uvarint(uint64(len(s.fileList)))
+		for _, f := range s.fileList {
+			e.str(f.id)
+			e.str(f.filename)
+			e.str(f.hash)
+			e.attrs(f.attrs)
+		}
+		e.uvarint(uint64(len(s.docs)))
+		for i, d := range s.docs {
+			e.uvarint(uint64(d.file))
+			e.uvarint(uint64(d.ordinal))
+			e.str(d.text)
+			e.uvarint(uint64(s.lex.docLen[i]))
+		}
+		raw := make([]byte, 0, 64<<10)
+		for i := 0; i < len(s.slab); i += 16 << 10 {
+			raw = raw[:0]
+			for _, x := range s.slab[i:min(i+16<<10, len(s.slab))] {
+				raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(x))
+			}
+			e.w.Write(raw)
+		}
+		terms := slices.Sorted(maps.Keys(s.lex.postings))
+		e.uvarint(uint64(len(terms)))
+		for _, t := range terms {
+			p := s.lex.postings[t]
+			e.str(t)
+			e.uvarint(uint64(len(p.docs)))
+			prev := int32(0)
+			for i, d := range p.docs {
+				e.uvarint(uint64(d - prev))
+				e.uvarint(uint64(p.tfs[i]))
+				prev = d
+			}
+		}
+	}
+	if err := e.w.Flush(); err != nil {
+		return err
+	}
+	_, err := f.Write(binary.LittleEndian.AppendUint32(nil, crc.Sum32()))
+	return err
+}
+
+// decoder reads the format from memory; the first error sticks and every
+// later read returns zero values.
+type decoder struct {
+	b   []byte
+	err error
+}
+
+var errCorrupt = errors.New("corrupt or truncated store file")
+
+func (d *decoder) fail() {
+	if d.err == nil {
+		d.err = errCorrupt
+	}
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+// count reads a uvarint count and checks it against the bytes left, each
+// item taking at least min bytes, so a corrupt count cannot allocate wildly.
+func (d *decoder) count(minBytes int) int {
+	n := d.uvarint()
+	if n > uint64(len(d.b)/max(minBytes, 1)) {
+		d.fail()
+		return 0
+	}
+	return int(n)
+}
+
+func (d *decoder) bytes(n int) []byte {
+	if d.err != nil {
+		return nil
+	}
+	if n < 0 || n > len(d.b) {
+		d.fail()
+		return nil
+	}
+	out := d.b[:n]
+	d.b = d.b[n:]
+	return out
+}
+
+func (d *decoder) str() string {
+	return string(d.bytes(d.count(1)))
+}
+
+func (d *decoder) attrs() Attributes {
+	n := d.count(3)
+	if n == 0 {
+		return nil
+	}
+	a := make(Attributes, n)
+	for range n {
+		k := d.str()
+		kind := d.bytes(1)
+		if d.err != nil {
+			return nil
+		}
+		switch kind[0] {
+		case 0:
+			a[k] = d.str()
+		case 1:
+			b := d.bytes(8)
+			if d.err == nil {
+				a[k] = math.Float64frombits(binary.LittleEndian.Uint64(b))
+			}
+		case 2:
+			b := d.bytes(1)
+			if d.err == nil {
+				a[k] = b[0] == 1
+			}
+		default:
+			d.fail()
+		}
+	}
+	return a
+}
+
+func decodeStores(data []byte) (map[string]*memStore, error) {
+	if len(data) < len(fileMagic)+8 || string(data[:len(fileMagic)]) != fileMagic {
+		return nil, errors.New("not a vectorstore file")
+	}
+	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
+	if crc32.Checksum(body, castagnoli) != sum {
+		return nil, fmt.Errorf("%w (checksum mismatch)", errCorrupt)
+	}
+	if v := binary.LittleEndian.Uint32(body[len(fileMagic):]); v != fileVersion {
+		return nil, fmt.Errorf("file format version %d, this build reads %d", v, fileVersion)
+	}
+	d := &decoder{b: body[len(fileMagic)+4:]}
+	stores := map[string]*memStore{}
+	n := d.count(3)
+	for range n {
+		spec := StoreSpec{ID: d.str(), Embedder: d.str(), Dims: int(d.uvarint())}
+		if d.err != nil || spec.Validate() != nil {
+			d.fail()
+			break
+		}
+		s := newMemStore(spec)
+		nf := d.count(4)
+		for i := range nf {
+			f := &memFile{idx: int32(i), id: d.str(), filename: d.str(), hash: d.str(), chunks: map[int]int32{}}
+			f.attrs = d.attrs()
+			s.files[f.id] = f
+			s.fileList = append(s.fileList, f)
+		}
+		nd := d.count(4)
+		s.docs = make([]memDoc, nd)
+		s.lex.docLen = make([]int32, nd)
+		for i := range nd {
+			fi, ord := d.uvarint(), d.uvarint()
+			text := d.str()
+			l := d.uvarint()
+			if d.err != nil || fi >= uint64(len(s.fileList)) || ord > math.MaxInt32 || l > math.MaxInt32 {
+				d.fail()
+				break
+			}
+			s.docs[i] = memDoc{file: int32(fi), ordinal: int32(ord), alive: true, text: text}
+			s.fileList[fi].chunks[int(ord)] = int32(i)
+			s.lex.docLen[i] = int32(l)
+			s.lex.totalLen += int64(l)
+		}
+		s.lex.live = nd
+		if spec.Dims > 0 && d.err == nil {
+			if uint64(nd)*uint64(spec.Dims) > uint64(len(d.b)/4) {
+				d.fail()
+				break
+			}
+			raw := d.bytes(nd * spec.Dims * 4)
+			s.slab = make([]float32, nd*spec.Dims)
+			for i := range s.slab {
+				s.slab[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+			}
+		}
+		nt := d.count(2)
+		for range nt {
+			t := d.str()
+			np := d.count(2)
+			p := &posting{docs: make([]int32, np), tfs: make([]int32, np), df: np}
+			doc := uint64(0)
+			for j := range np {
+				doc += d.uvarint()
+				tf := d.uvarint()
+				if doc >= uint64(nd) || tf > math.MaxInt32 {
+					d.fail()
+					break
+				}
+				p.docs[j], p.tfs[j] = int32(doc), int32(tf)
+			}
+			s.lex.postings[t] = p
+		}
+		if d.err != nil {
+			break
+		}
+		stores[spec.ID] = s
+	}
+	if d.err == nil && len(d.b) != 0 {
+		d.fail()
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	return stores, nil
+}
