@@ -116,4 +116,3 @@ func dropCollections(t *testing.T, addr, prefix string) {
 		}
 	}
 }
-
