@@ -7,7 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/agentloop/agentloop/responses"
@@ -179,7 +181,22 @@ func (s *session) scroll(ctx context.Context, tb *tab, a responses.ComputerActio
 		return err
 	}
 	dx, dy := float64(a.ScrollX), float64(a.ScrollY)
-	return s.mouse(ctx, tb, mouseEvent{Type: "mouseWheel", X: x, Y: y, Modifiers: mods, DeltaX: &dx, DeltaY: &dy})
+	if err := s.mouse(ctx, tb, mouseEvent{Type: "mouseWheel", X: x, Y: y, Modifiers: mods, DeltaX: &dx, DeltaY: &dy}); err != nil {
+		return err
+	}
+	// The compositor applies the scroll after the event's ack: wait for the
+	// next frame, so the screenshot shows it.
+	return s.nextFrame(ctx, tb)
+}
+
+// nextFrame waits until the page has rendered a frame.
+func (s *session) nextFrame(ctx context.Context, tb *tab) error {
+	_, err := cdp.Call(ctx, tb.t, runtime.Evaluate, runtime.EvaluateParams{
+		Expression: "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(0))))", AwaitPromise: new(true)})
+	if err != nil {
+		return fmt.Errorf("browser: waiting for a frame: %w", err)
+	}
+	return nil
 }
 
 // typeText types text: each line is inserted, and each "\n" is an Enter

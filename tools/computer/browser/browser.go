@@ -345,6 +345,7 @@ func allocatorOptions(o *Options, execPath, dataDir string, modify func(*exec.Cm
 		chromedp.Flag("password-store", "basic"),
 		chromedp.Flag("use-mock-keychain", true),
 		chromedp.Flag("force-color-profile", "srgb"),
+		chromedp.Flag("disable-smooth-scrolling", true), // a wheel scrolls at once
 		chromedp.Flag("window-size", fmt.Sprintf("%d,%d", o.Width, o.Height)),
 	}
 	if o.NoSandbox || os.Geteuid() == 0 {

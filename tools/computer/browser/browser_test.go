@@ -2,7 +2,6 @@ package browser
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"testing"
@@ -89,16 +88,3 @@ func do(t testing.TB, ctx context.Context, b *Browser, actions ...responses.Comp
 	}
 }
 
-func TestSmoke(t *testing.T) {
-	b, ctx := fixturePageOpen(t)
-	do(t, ctx, b, responses.ComputerAction{Type: "click", Button: "left", X: 70, Y: 35})
-	t.Log(pageLog(t, b))
-	shot, err := b.Screenshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Log(len(shot.Data), shot.MIME)
-	u, err := b.CurrentURL(ctx)
-	t.Log(u, err)
-	_ = errors.New
-}

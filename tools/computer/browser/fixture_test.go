@@ -46,7 +46,6 @@ const btn = document.getElementById('btn');
 for (const t of ['click', 'dblclick', 'contextmenu', 'auxclick', 'mousedown']) {
   btn.addEventListener(t, e => { log(t + ':' + e.button + ':' + e.clientX + ',' + e.clientY + ':' + mods(e)); if (t === 'contextmenu') e.preventDefault(); });
 }
-btn.addEventListener('keydown', e => log('btnkey:' + e.key));
 document.addEventListener('keydown', e => log('keydown:' + e.key + ':' + e.code + ':' + e.keyCode + ':' + mods(e)));
 document.addEventListener('keyup', e => log('keyup:' + e.key));
 document.getElementById('hover').addEventListener('mouseenter', () => log('mouseenter'));
