@@ -87,4 +87,3 @@ func do(t testing.TB, ctx context.Context, b *Browser, actions ...responses.Comp
 		}
 	}
 }
-
