@@ -119,6 +119,8 @@ func (it *Item) appendJSON(b []byte) ([]byte, error) {
 type Reasoning struct {
 	Effort  string `json:"effort,omitempty"`  // none, minimal, low, medium, high, xhigh
 	Summary string `json:"summary,omitempty"` // auto, concise, detailed
+	Context string `json:"context,omitempty"` // auto, current_turn, all_turns: which reasoning items later turns see
+	Mode    string `json:"mode,omitempty"`    // standard, pro
 }
 
 // TextConfig configures the text output.
@@ -283,8 +285,10 @@ func (c *ToolChoice) UnmarshalJSON(b []byte) error {
 }
 
 // MarshalJSON encodes the request. Items decoded from a response are
-// written as the bytes they came with.
-func (r *Request) MarshalJSON() ([]byte, error) { return r.AppendJSON(nil) }
+// written as the bytes they came with. It has a value receiver so that
+// json.Marshal of a Request value uses it too (json.Marshal then compacts
+// the result and escapes HTML characters; [Request.AppendJSON] does not).
+func (r Request) MarshalJSON() ([]byte, error) { return r.AppendJSON(nil) }
 
 // AppendJSON appends the request's JSON encoding to b. Unlike json.Marshal,
 // it never compacts or re-escapes the raw bytes of replayed items.
