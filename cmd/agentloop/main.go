@@ -1,0 +1,24 @@
+// Command agentloop runs agents over the OpenAI Responses API.
+//
+//	agentloop demo              the whole loop against a scripted model: no key, no network
+//	agentloop run PROMPT        one agent against OpenAI or an OpenAI-compatible gateway
+//	agentloop version           the version
+//
+// Run `agentloop help` or `agentloop COMMAND --help` for the flags.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/agentloop/agentloop/internal/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Main(ctx, os.Args[1:], &cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,127 @@
+// Package cli implements the agentloop command. It lives here, not in
+// cmd/agentloop, so tests can run it in-process.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"strings"
+)
+
+// Env is what a command reads and writes besides its arguments.
+type Env struct {
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+}
+
+// errUsage marks errors whose message is a usage hint; the exit status is 2.
+var errUsage = errors.New("usage")
+
+type command struct {
+	name, args, summary string
+	run                 func(ctx context.Context, env *Env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"demo", "[--only NAME] [--no-stream]", "run the example agents against a scripted model (no key, no network)", runDemo},
+		{"run", "[flags] PROMPT", "run one agent against OpenAI or an OpenAI-compatible gateway", runRun},
+		{"version", "", "print the version", runVersion},
+	}
+}
+
+// Main runs the command line args and returns the exit status: 0 on success,
+// 1 on failure, 2 on a usage error. Errors are printed on one line.
+func Main(ctx context.Context, args []string, env *Env) int {
+	if env.Getenv == nil {
+		env.Getenv = func(string) string { return "" }
+	}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		if len(args) > 1 {
+			return Main(ctx, []string{args[1], "--help"}, env)
+		}
+		usage(env.Stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, env, args[1:])
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.Is(err, errUsage):
+			fmt.Fprintf(env.Stderr, "agentloop %s: %v\n", c.name, strings.TrimPrefix(err.Error(), "usage: "))
+			return 2
+		default:
+			fmt.Fprintf(env.Stderr, "agentloop %s: %s\n", c.name, oneLine(err.Error()))
+			return 1
+		}
+	}
+	fmt.Fprintf(env.Stderr, "agentloop: unknown command %q; run 'agentloop help'\n", args[0])
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "agentloop runs tool-calling agents over the OpenAI Responses API.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Usage:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  agentloop %-8s %-28s %s\n", c.name, c.args, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Environment: OPENAI_API_KEY (the key, or a gateway's key), OPENAI_BASE_URL (default")
+	fmt.Fprintln(w, "https://api.openai.com/v1; a gateway's https://<gateway>/v1).")
+	fmt.Fprintln(w, "Run 'agentloop COMMAND --help' for a command's flags.")
+}
+
+// newFlags returns a flag set whose usage names the command.
+func newFlags(env *Env, name, args, summary string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(env.Stderr, "Usage: agentloop %s %s\n\n%s.\n\nFlags:\n", name, args, upperFirst(summary))
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// Version is the module version the binary was built from, or "dev".
+func Version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+func runVersion(_ context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "version", "", "print the version")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	fmt.Fprintln(env.Stdout, "agentloop", Version())
+	return nil
+}
+
+// oneLine folds an error message onto one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

@@ -1,0 +1,164 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/agentloop/agentloop/responses"
+	"github.com/agentloop/agentloop/runner"
+)
+
+// renderer prints a run's events for a person: the model's text on out,
+// progress (turns, tool calls with durations, usage) on progress.
+type renderer struct {
+	out, progress io.Writer
+	indent        string
+	midLine       bool // text was printed without a newline yet
+	streamed      bool // some text of the current turn was printed
+	calls, errs   int
+}
+
+func (r *renderer) endLine() {
+	if r.midLine {
+		fmt.Fprintln(r.out)
+		r.midLine = false
+	}
+}
+
+func (r *renderer) event(ev runner.Event) {
+	switch ev.Type {
+	case runner.EventTurnStarted:
+		r.endLine()
+		r.streamed = false
+		fmt.Fprintf(r.progress, "%s· turn %d\n", r.indent, ev.Turn)
+	case runner.EventTextDelta:
+		if !r.midLine {
+			fmt.Fprint(r.out, r.indent+"  ")
+		}
+		fmt.Fprint(r.out, strings.ReplaceAll(ev.Delta, "\n", "\n"+r.indent+"  "))
+		r.midLine, r.streamed = true, true
+	case runner.EventRetry:
+		r.endLine()
+		fmt.Fprintf(r.progress, "%s  (the model call failed and is being retried: %v)\n", r.indent, ev.Err)
+	case runner.EventItem:
+		// Without streaming, show the assistant's messages when they arrive.
+		if !r.streamed && ev.Item.IsMessage() && ev.Item.Role == responses.RoleAssistant {
+			r.endLine()
+			fmt.Fprintf(r.out, "%s  %s\n", r.indent, strings.ReplaceAll(ev.Item.Text(), "\n", "\n"+r.indent+"  "))
+		}
+		if ev.Item.Type == responses.ItemFileSearchCall {
+			r.endLine()
+			fmt.Fprintf(r.progress, "%s  ↳ file_search_call: %d results for %q\n", r.indent, len(ev.Item.Results), ev.Item.Queries)
+		}
+	case runner.EventToolFinished:
+		r.endLine()
+		r.calls++
+		status := "✓"
+		detail := clip(ev.Output.Output.String(), 70)
+		if ev.Item.Type == responses.ItemComputerCall {
+			detail = describeComputerCall(ev.Item, ev.Output)
+		}
+		if ev.Err != nil {
+			r.errs++
+			status, detail = "✗", clip(ev.Err.Error(), 90)
+		}
+		fmt.Fprintf(r.progress, "%s  %s %s %s → %s (%s)\n", r.indent, status, ev.Tool, clip(callArgs(ev.Item), 60), detail, fmtDuration(ev.Duration))
+	case runner.EventTurnEnded:
+		r.endLine()
+	case runner.EventFinalOutput:
+		r.endLine()
+	}
+}
+
+func callArgs(it *responses.Item) string {
+	switch it.Type {
+	case responses.ItemCustomToolCall:
+		return it.Input
+	case responses.ItemComputerCall:
+		var names []string
+		if it.Action != nil {
+			names = append(names, it.Action.Type)
+		}
+		for _, a := range it.Actions {
+			names = append(names, a.Type)
+		}
+		return "[" + strings.Join(names, ", ") + "]"
+	}
+	return it.Arguments
+}
+
+func describeComputerCall(_ *responses.Item, out *responses.Item) string {
+	if out == nil || out.Screenshot == nil {
+		return "no screenshot"
+	}
+	s := fmt.Sprintf("screenshot %d KiB", len(out.Screenshot.ImageURL)*3/4/1024)
+	if out.Screenshot.CurrentURL != "" {
+		s += " of " + out.Screenshot.CurrentURL
+	}
+	return s
+}
+
+func clip(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && (s[cut]&0xC0) == 0x80 {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+func fmtDuration(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return fmt.Sprintf("%dµs", d.Microseconds())
+	case d < time.Second:
+		return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000)
+	}
+	return d.Round(10 * time.Millisecond).String()
+}
+
+// jsonEvent is the --json form of an event: one object per line.
+type jsonEvent struct {
+	Type       string           `json:"type"`
+	Turn       int              `json:"turn,omitempty"`
+	Delta      string           `json:"delta,omitempty"`
+	ItemID     string           `json:"item_id,omitempty"`
+	Event      json.RawMessage  `json:"event,omitempty"`
+	Item       *responses.Item  `json:"item,omitempty"`
+	Tool       string           `json:"tool,omitempty"`
+	Output     *responses.Item  `json:"output,omitempty"`
+	DurationMS *float64         `json:"duration_ms,omitempty"`
+	Error      string           `json:"error,omitempty"`
+	Usage      *responses.Usage `json:"usage,omitempty"`
+	TotalUsage *responses.Usage `json:"total_usage,omitempty"`
+	OutputText *string          `json:"output_text,omitempty"`
+	Value      any              `json:"value,omitempty"`
+}
+
+func toJSONEvent(ev runner.Event) jsonEvent {
+	j := jsonEvent{Type: string(ev.Type), Turn: ev.Turn, Delta: ev.Delta, ItemID: ev.ItemID, Item: ev.Item,
+		Tool: ev.Tool, Output: ev.Output, Usage: ev.Usage, TotalUsage: ev.TotalUsage}
+	if ev.ResponseEvent != nil {
+		j.Event = ev.ResponseEvent.Raw
+	}
+	if ev.Type == runner.EventToolFinished {
+		ms := float64(ev.Duration.Microseconds()) / 1000
+		j.DurationMS = &ms
+	}
+	if ev.Err != nil {
+		j.Error = ev.Err.Error()
+	}
+	if ev.Result != nil {
+		j.OutputText = &ev.Result.Output
+		j.Value = ev.Result.Value
+		u := ev.Result.Usage
+		j.TotalUsage = &u
+	}
+	return j
+}

@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/agentloop/agentloop/agent"
+	"github.com/agentloop/agentloop/internal/exampletools"
+	"github.com/agentloop/agentloop/responses"
+	"github.com/agentloop/agentloop/runner"
+	"github.com/agentloop/agentloop/tools"
+)
+
+// DefaultModel is the model `agentloop run` uses without --model.
+const DefaultModel = "gpt-5-mini"
+
+type runFlags struct {
+	baseURL, model, instructions, tools string
+	stream, json                        bool
+	maxTurns                            int
+}
+
+func runRun(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "run", "[flags] PROMPT", "run one agent against OpenAI or an OpenAI-compatible gateway; the final text goes to stdout, progress to stderr")
+	var f runFlags
+	fs.StringVar(&f.baseURL, "base-url", "", "API base URL (default $OPENAI_BASE_URL, else https://api.openai.com/v1)")
+	fs.StringVar(&f.model, "model", DefaultModel, "model name")
+	fs.StringVar(&f.instructions, "instructions", "You are a helpful assistant. Use the tools when they help, and answer briefly.", "system instructions")
+	fs.StringVar(&f.tools, "tools", "weather", "comma-separated built-in tools: "+strings.Join(toolNames(), ", ")+" (empty for none)")
+	fs.BoolVar(&f.stream, "stream", true, "stream the responses (--stream=false sends plain requests)")
+	fs.BoolVar(&f.json, "json", false, "print one JSON object per event on stdout")
+	fs.IntVar(&f.maxTurns, "max-turns", runner.DefaultMaxTurns, "maximum model calls")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	prompt := strings.TrimSpace(strings.Join(fs.Args(), " "))
+	if prompt == "" {
+		return fmt.Errorf("%w: a PROMPT is required, as in: agentloop run \"What is the weather in Paris?\"", errUsage)
+	}
+	key := env.Getenv("OPENAI_API_KEY")
+	if key == "" {
+		return errors.New("OPENAI_API_KEY is not set: export your OpenAI key (or your gateway's key, with OPENAI_BASE_URL=https://<gateway>/v1); `agentloop demo` runs without one")
+	}
+	base := f.baseURL
+	if base == "" {
+		base = env.Getenv("OPENAI_BASE_URL")
+	}
+	if base == "" {
+		base = responses.DefaultBaseURL
+	}
+	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%w: base URL %q is not an http(s) URL such as https://api.openai.com/v1", errUsage, base)
+	}
+	ts, err := buildTools(f.tools)
+	if err != nil {
+		return err
+	}
+	a := &agent.Agent{Name: "assistant", Instructions: f.instructions, Model: f.model, Tools: ts}
+	client := responses.NewClient(&responses.Options{BaseURL: base, APIKey: key})
+	r := runner.New(client, &runner.Options{MaxTurns: f.maxTurns, DisableStreaming: !f.stream})
+
+	rd := &renderer{out: env.Stdout, progress: env.Stderr}
+	enc := json.NewEncoder(env.Stdout)
+	enc.SetEscapeHTML(false)
+	var res *runner.Result
+	for ev, err := range r.Stream(ctx, a, runner.Text(prompt)) {
+		if err != nil {
+			rd.endLine()
+			return explain(err, base)
+		}
+		if f.json {
+			if err := enc.Encode(toJSONEvent(ev)); err != nil {
+				return err
+			}
+		} else {
+			rd.event(ev)
+		}
+		if ev.Type == runner.EventFinalOutput {
+			res = ev.Result
+		}
+	}
+	if res != nil && !f.json {
+		fmt.Fprintf(env.Stderr, "· done: %d turns, %d tool calls, %d input / %d output tokens\n",
+			res.Turns, rd.calls, res.Usage.InputTokens, res.Usage.OutputTokens)
+	}
+	return nil
+}
+
+func toolNames() []string { return []string{"weather"} }
+
+func buildTools(list string) ([]tools.Tool, error) {
+	var out []tools.Tool
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		switch name {
+		case "":
+		case "weather":
+			t, err := exampletools.NewWeatherTool()
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, t)
+		default:
+			return nil, fmt.Errorf("%w: unknown tool %q; the tools are: %s", errUsage, name, strings.Join(toolNames(), ", "))
+		}
+	}
+	return out, nil
+}
+
+// explain turns a run's error into one line that says what to do.
+func explain(err error, base string) error {
+	var apiErr *responses.Error
+	if errors.As(err, &apiErr) {
+		ids := ""
+		if apiErr.RequestID != "" {
+			ids += " request id " + apiErr.RequestID
+		}
+		if apiErr.GatewayRequestID != "" {
+			ids += " gateway request id " + apiErr.GatewayRequestID
+		}
+		if ids != "" {
+			ids = " (" + strings.TrimSpace(ids) + ")"
+		}
+		msg := apiErr.Message
+		if msg == "" {
+			msg = http.StatusText(apiErr.StatusCode)
+		}
+		switch {
+		case apiErr.StatusCode == http.StatusUnauthorized:
+			return fmt.Errorf("%s rejected the API key (401: %s)%s: check OPENAI_API_KEY, or the gateway's token", base, msg, ids)
+		case apiErr.Code == "model_not_found" || (apiErr.StatusCode == http.StatusNotFound && strings.Contains(strings.ToLower(msg), "model")):
+			return fmt.Errorf("the model does not exist or this key cannot use it (%s)%s: pick another with --model", msg, ids)
+		case apiErr.StatusCode == http.StatusNotFound:
+			return fmt.Errorf("%s/responses was not found (404: %s)%s: is OPENAI_BASE_URL right, and does the gateway support the Responses API?", base, msg, ids)
+		case apiErr.Code == "insufficient_quota" || apiErr.Code == "insufficient_user_quota":
+			return fmt.Errorf("the account is out of quota (%s)%s", msg, ids)
+		}
+		return fmt.Errorf("%w", err)
+	}
+	var netErr net.Error
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) || errors.As(err, &opErr) || errors.As(err, &netErr) {
+		return fmt.Errorf("cannot reach %s (%v): check OPENAI_BASE_URL and the network", base, rootCause(err))
+	}
+	return err
+}
+
+func rootCause(err error) error {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return err
+		}
+		err = u
+	}
+}

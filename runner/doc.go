@@ -1,0 +1,52 @@
+// Package runner runs agents: it sends POST /v1/responses requests, executes
+// the calls that come back (function tools, custom tools, the computer tool)
+// and feeds their outputs back until the model answers with a final message.
+//
+// # A run
+//
+// [Runner.Run] runs an [agent.Agent] to completion; [Runner.Stream] yields
+// [Event] values as the run goes (text deltas, tool calls starting and
+// finishing, usage per turn) and is what Run collects:
+//
+//	r := runner.New(client, &runner.Options{MaxTurns: 8})
+//	for ev, err := range r.Stream(ctx, a, runner.Text("Weather in Paris?")) {
+//		if err != nil {
+//			return err
+//		}
+//		if ev.Type == runner.EventTextDelta {
+//			fmt.Print(ev.Delta)
+//		}
+//	}
+//
+// Each turn sends the request (streaming unless [Options].DisableStreaming),
+// keeps the output items exactly as received, and runs every call in it:
+// function calls concurrently (bounded by MaxConcurrentTools, each under
+// ToolTimeout), computer calls in order; outputs go back in call order.
+//
+// # What ends a run
+//
+// A turn with no call ends the run: its last assistant message is the final
+// output, decoded into the agent's output type when it has one. A message
+// with phase "commentary" beside a call is a preamble, not the end. Tool
+// errors, bad arguments, unknown tools and panics are shown to the model as
+// the call's output; they never end a run. A run fails only when its context
+// ends, an API error survives the client's retries, the model keeps calling
+// tools after MaxTurns turns ([ErrMaxTurns]), a response comes back
+// incomplete ([ErrIncomplete]: its calls are never run), the final output
+// cannot be decoded ([ErrOutput]), or a tool returns an error wrapping
+// [tools.ErrAbort].
+//
+// # History
+//
+// By default runs are stateless: every request carries the whole history
+// with store:false, and reasoning items are replayed with their encrypted
+// content, which is what works through OpenAI-compatible gateways.
+// [Options].ChainResponses uses previous_response_id instead.
+//
+// # Telemetry
+//
+// Every run is traced with OpenTelemetry (GenAI semantic conventions): an
+// invoke_agent span per run, a chat span per model call and an execute_tool
+// span per call. The runner uses the providers in [Options].Telemetry or the
+// global ones; it installs nothing.
+package runner

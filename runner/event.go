@@ -1,0 +1,67 @@
+package runner
+
+import (
+	"time"
+
+	"github.com/agentloop/agentloop/responses"
+)
+
+// EventType says what an [Event] reports.
+type EventType string
+
+// Event types.
+const (
+	// EventTurnStarted: a request is about to be sent. Turn is set.
+	EventTurnStarted EventType = "turn.started"
+	// EventResponse carries one raw Responses streaming event in
+	// ResponseEvent (streaming runs only), including the synthetic
+	// responses.EventRetry.
+	EventResponse EventType = "response.event"
+	// EventTextDelta carries a piece of the assistant's text in Delta.
+	EventTextDelta EventType = "text.delta"
+	// EventReasoningDelta carries a piece of a reasoning summary in Delta.
+	EventReasoningDelta EventType = "reasoning.delta"
+	// EventArgumentsDelta carries a piece of a function call's arguments in
+	// Delta; ItemID names the call item.
+	EventArgumentsDelta EventType = "arguments.delta"
+	// EventRetry: the model call failed in a retryable way after some events
+	// had been reported, and is being sent again. Discard partial text.
+	EventRetry EventType = "retry"
+	// EventItem reports one output item of the model, complete, in Item:
+	// messages, calls, reasoning, hosted-tool results. Synthetic items built
+	// by tools (a file_search_call) come this way too.
+	EventItem EventType = "item"
+	// EventToolStarted: a call began running. Item is the call, Tool its name.
+	EventToolStarted EventType = "tool.started"
+	// EventToolFinished: a call ended. Item is the call, Output the item sent
+	// back, Duration how long it ran, Err the tool's error (already shown to
+	// the model) if it failed.
+	EventToolFinished EventType = "tool.finished"
+	// EventTurnEnded: a turn's response arrived and its calls ran. Usage is
+	// the turn's, TotalUsage the run's so far; Response the full response.
+	EventTurnEnded EventType = "turn.ended"
+	// EventFinalOutput: the run is over. Result holds everything.
+	EventFinalOutput EventType = "final.output"
+)
+
+// Event is one thing that happened during a run. Type says which fields are
+// set. Event is a struct so that new fields never break callers.
+type Event struct {
+	Type EventType
+	Turn int // 1-based
+
+	ResponseEvent *responses.Event // EventResponse
+	Delta         string           // EventTextDelta, EventReasoningDelta, EventArgumentsDelta
+	ItemID        string           // the item a delta belongs to
+
+	Item     *responses.Item // EventItem; the call for EventToolStarted/Finished
+	Tool     string          // the tool's name for EventToolStarted/Finished
+	Output   *responses.Item // EventToolFinished: the output item sent back
+	Duration time.Duration   // EventToolFinished: how long the call ran
+	Err      error           // EventToolFinished: the tool's error; EventRetry: why
+
+	Response   *responses.Response // EventTurnEnded
+	Usage      *responses.Usage    // EventTurnEnded: this turn's usage
+	TotalUsage *responses.Usage    // EventTurnEnded: the run's usage so far
+	Result     *Result             // EventFinalOutput
+}
