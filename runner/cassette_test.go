@@ -68,11 +68,11 @@ func TestCassetteToolLoops(t *testing.T) {
 				t.Fatal(err)
 			}
 			var first struct {
-				Model        string          `json:"model"`
-				Stream       bool            `json:"stream"`
-				Instructions string          `json:"instructions"`
+				Model        string           `json:"model"`
+				Stream       bool             `json:"stream"`
+				Instructions string           `json:"instructions"`
 				Tools        []responses.Tool `json:"tools"`
-				Input        responses.Input `json:"input"`
+				Input        responses.Input  `json:"input"`
 			}
 			if err := json.Unmarshal(c.Interactions[0].Request.Body, &first); err != nil {
 				t.Fatal(err)
