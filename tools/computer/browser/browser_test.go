@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/agentloop/agentloop/responses"
+	"github.com/agentloop/agentloop/tools/computer"
 )
 
 // The tests share one browser and one fixture, started by TestMain.
@@ -54,7 +55,7 @@ func fixturePageOpen(t testing.TB) (*Browser, context.Context) {
 		t.Fatal(err)
 	}
 	// Wait for both iframes to load.
-	eval[bool](t, shared, `new Promise(r => { const ok = () => [...document.querySelectorAll('iframe')].every(f => { try { return f.contentDocument === null || f.contentDocument.readyState === 'complete'; } catch (e) { return true; } }); const tick = () => ok() ? r(true) : setTimeout(tick, 10); tick(); })`)
+	eval[bool](t, shared, `new Promise(r => { const tick = () => window.__ready >= 2 ? r(true) : setTimeout(tick, 5); tick(); })`)
 	return shared, ctx
 }
 
@@ -87,3 +88,5 @@ func do(t testing.TB, ctx context.Context, b *Browser, actions ...responses.Comp
 		}
 	}
 }
+
+func errUnsupported() error { return computer.ErrUnsupportedAction }

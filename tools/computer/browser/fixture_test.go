@@ -63,7 +63,8 @@ document.getElementById('range').addEventListener('input', e => log('range:' + e
 document.getElementById('form').addEventListener('submit', e => { e.preventDefault(); log('submit:' + document.getElementById('q').value); });
 document.getElementById('alert').addEventListener('click', () => { alert('hi'); log('after-alert'); });
 document.getElementById('confirm').addEventListener('click', () => log('confirm:' + confirm('sure?')));
-window.addEventListener('message', e => log('msg:' + e.data));
+window.__ready = 0;
+window.addEventListener('message', e => { if (e.data === 'ready') { window.__ready++; } else { log('msg:' + e.data); } });
 </script></body></html>`
 
 // framePage is the content of both iframes: an input that reports its value
@@ -72,6 +73,7 @@ const framePage = `<!doctype html><html><body style="margin:0">
 <input id="fi" style="position:absolute;left:10px;top:10px;width:180px;height:30px">
 <script>
 document.getElementById('fi').addEventListener('input', e => parent.postMessage(location.host + '=' + e.target.value, '*'));
+parent.postMessage('ready', '*');
 </script></body></html>`
 
 // popupPage is what the target=_blank link opens; its button closes it.
