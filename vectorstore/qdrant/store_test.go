@@ -1,0 +1,190 @@
+package qdrant_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/agentloop/agentloop/vectorstore"
+	"github.com/agentloop/agentloop/vectorstore/qdrant"
+	"github.com/agentloop/agentloop/vectorstore/qdrant/internal/fakeqdrant"
+	"github.com/google/go-cmp/cmp"
+	qc "github.com/qdrant/go-client/qdrant"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+func newFakeStore(t *testing.T, srvOpts *fakeqdrant.Options, opts *qdrant.Options) (*fakeqdrant.Server, *qdrant.Store) {
+	t.Helper()
+	srv := startFake(t, srvOpts)
+	s, err := qdrant.New("http://"+srv.Addr(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return srv, s
+}
+
+func TestLayout(t *testing.T) {
+	srv, s := newFakeStore(t, nil, &qdrant.Options{CollectionPrefix: "app_"})
+	ctx := t.Context()
+	dense := vectorstore.StoreSpec{ID: "d", Embedder: "openai:text-embedding-3-small:512", Dims: 4}
+	if err := s.EnsureStore(ctx, dense); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EnsureStore(ctx, vectorstore.StoreSpec{ID: "l"}); err != nil {
+		t.Fatal(err)
+	}
+	coll := s.CollectionName(dense)
+	if want := "app_d4_openai_text-embedding-3-small_512_"; len(coll) != len(want)+8 || coll[:len(want)] != want {
+		t.Errorf("collection name %q, want %q + 8 hex digits", coll, want)
+	}
+	if diff := cmp.Diff([]string{coll, "app_lexical", "app_stores"}, srv.Collections()); diff != "" {
+		t.Errorf("collections (-want +got):\n%s", diff)
+	}
+	ix := srv.Index(coll, "vector_store_id")
+	if ix.GetFieldType() != qc.FieldType_FieldTypeKeyword || !ix.GetFieldIndexParams().GetKeywordIndexParams().GetIsTenant() {
+		t.Errorf("vector_store_id index = %v, want keyword with is_tenant", ix)
+	}
+	if got := srv.Indexes(coll)["file_id"]; got != qc.FieldType_FieldTypeKeyword {
+		t.Errorf("file_id index = %v, want keyword", got)
+	}
+
+	// A filtered search asks for indexes on the attributes it filters.
+	err := s.Upsert(ctx, []vectorstore.Chunk{{StoreID: "l", FileID: "f", Text: "hello world",
+		Attributes: vectorstore.Attributes{"kind": "a", "n": 1, "ok": true, "at": "2024-01-01T00:00:00Z"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &vectorstore.Filter{Type: "and", Filters: []vectorstore.Filter{
+		{Type: "in", Key: "kind", Value: []any{"a", "b"}},
+		{Type: "gte", Key: "n", Value: 1},
+		{Type: "eq", Key: "ok", Value: true},
+		{Type: "lt", Key: "at", Value: "2025-01-01T00:00:00Z"},
+	}}
+	hits, err := s.Search(ctx, vectorstore.SearchRequest{StoreIDs: []string{"l"}, Queries: []vectorstore.Query{{Text: "hello"}}, Filter: f})
+	if err != nil || len(hits) != 1 {
+		t.Fatalf("Search = %v, %v; want 1 hit", hits, err)
+	}
+	want := map[string]qc.FieldType{
+		"vector_store_id": qc.FieldType_FieldTypeKeyword,
+		"file_id":         qc.FieldType_FieldTypeKeyword,
+		"attributes.kind": qc.FieldType_FieldTypeKeyword,
+		"attributes.n":    qc.FieldType_FieldTypeFloat,
+		"attributes.ok":   qc.FieldType_FieldTypeBool,
+		"attributes.at":   qc.FieldType_FieldTypeDatetime,
+	}
+	if diff := cmp.Diff(want, srv.Indexes("app_lexical")); diff != "" {
+		t.Errorf("indexes (-want +got):\n%s", diff)
+	}
+}
+
+func TestOddAttributeKeys(t *testing.T) {
+	_, s := newFakeStore(t, nil, nil)
+	ctx := t.Context()
+	if err := s.EnsureStore(ctx, vectorstore.StoreSpec{ID: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	attrs := vectorstore.Attributes{"a.b": "x", "with space": 2, "ünï-cödé": true, "[x]": "y"}
+	err := s.Upsert(ctx, []vectorstore.Chunk{
+		{StoreID: "s", FileID: "f1", Text: "alpha", Attributes: attrs},
+		{StoreID: "s", FileID: "f2", Text: "alpha"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		f    vectorstore.Filter
+		want []string
+	}{
+		{vectorstore.Filter{Type: "eq", Key: "a.b", Value: "x"}, []string{"f1"}},
+		{vectorstore.Filter{Type: "gte", Key: "with space", Value: 2}, []string{"f1"}},
+		{vectorstore.Filter{Type: "eq", Key: "ünï-cödé", Value: true}, []string{"f1"}},
+		{vectorstore.Filter{Type: "eq", Key: "[x]", Value: "y"}, []string{"f1"}},
+		{vectorstore.Filter{Type: "ne", Key: "a.b", Value: "x"}, []string{"f2"}},
+		{vectorstore.Filter{Type: "eq", Key: "a", Value: "x"}, nil},
+	} {
+		hits, err := s.Search(ctx, vectorstore.SearchRequest{StoreIDs: []string{"s"}, Queries: []vectorstore.Query{{Text: "alpha"}}, Filter: &tc.f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, h := range hits {
+			got = append(got, h.FileID)
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%v (-want +got):\n%s", tc.f, diff)
+		}
+	}
+}
+
+func TestAPIKey(t *testing.T) {
+	srv := startFake(t, &fakeqdrant.Options{APIKey: "secret"})
+	for _, tc := range []struct {
+		key  string
+		code codes.Code
+	}{{"", codes.Unauthenticated}, {"wrong", codes.Unauthenticated}, {"secret", codes.OK}} {
+		s, err := qdrant.New(srv.Addr(), &qdrant.Options{APIKey: tc.key, MaxRetries: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = s.EnsureStore(t.Context(), vectorstore.StoreSpec{ID: "s"})
+		if got := status.Code(unwrapStatus(err)); got != tc.code {
+			t.Errorf("key %q: EnsureStore = %v, want code %v", tc.key, err, tc.code)
+		}
+		s.Close()
+	}
+}
+
+// unwrapStatus returns the first error in err's chain carrying a gRPC
+// status, or err.
+func unwrapStatus(err error) error {
+	var st interface{ GRPCStatus() *status.Status }
+	if errors.As(err, &st) {
+		return st.(error)
+	}
+	return err
+}
+
+// TestCallsPerOperation pins how many requests each operation makes:
+// batched upserts, one QueryBatch and one Get per search.
+func TestCallsPerOperation(t *testing.T) {
+	srv, s := newFakeStore(t, nil, &qdrant.Options{BatchSize: 2})
+	ctx := t.Context()
+	emb := vectorstore.NewHashEmbedder(16)
+	if err := s.EnsureStore(ctx, vectorstore.StoreSpec{ID: "s", Embedder: emb.ID(), Dims: emb.Dims()}); err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{"one apple", "two apples", "three pears", "four plums", "five figs"}
+	vecs, err := emb.Embed(ctx, texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chunks []vectorstore.Chunk
+	for i, text := range texts {
+		chunks = append(chunks, vectorstore.Chunk{StoreID: "s", FileID: "f", Ordinal: i, Text: text, Vector: vecs[i]})
+	}
+	count := func(m string) int { return srv.Calls("/qdrant.Points/" + m) }
+	up, sp := count("Upsert"), count("SetPayload")
+	if err := s.Upsert(ctx, chunks); err != nil {
+		t.Fatal(err)
+	}
+	if got := count("Upsert") - up; got != 3 {
+		t.Errorf("5 chunks in batches of 2: %d upserts, want 3", got)
+	}
+	if got := count("SetPayload") - sp; got != 1 {
+		t.Errorf("%d set_payload calls for 1 file, want 1", got)
+	}
+	qb, get := count("QueryBatch"), count("Get")
+	var qs []vectorstore.Query
+	for _, q := range []string{"apple", "pear", "fig"} {
+		v, _ := emb.Embed(ctx, []string{q})
+		qs = append(qs, vectorstore.Query{Text: q, Vector: v[0]})
+	}
+	hits, err := s.Search(ctx, vectorstore.SearchRequest{StoreIDs: []string{"s"}, Embedder: emb.ID(), Queries: qs})
+	if err != nil || len(hits) == 0 {
+		t.Fatalf("Search = %v, %v", hits, err)
+	}
+	if q, g := count("QueryBatch")-qb, count("Get")-get; q != 1 || g != 1 {
+		t.Errorf("search made %d QueryBatch and %d Get calls, want 1 and 1", q, g)
+	}
+}
