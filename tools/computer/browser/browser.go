@@ -62,9 +62,11 @@ type Options struct {
 	// loaded from (a host matches itself and its subdomains; an entry may
 	// carry a port, "127.0.0.1:8080"). BlockDomains lists hosts documents may
 	// never be loaded from, checked first. Both are checked on every document
-	// request of every tab and frame; a blocked navigation fails and the
-	// action reports it to the model. Subresources (images, scripts) are not
-	// checked.
+	// request of every tab and frame, new tabs included. A blocked page
+	// fails to load (Chromium shows its "blocked" error page) and the action
+	// returns an error wrapping [ErrBlocked] that names the URL and the rule;
+	// a blocked iframe is left empty and only logged. Subresources (images,
+	// scripts, fetches) are not checked.
 	AllowDomains, BlockDomains []string
 
 	// Dialogs is DialogDismiss (the default) or DialogAccept: the answer to

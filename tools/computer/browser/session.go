@@ -49,7 +49,8 @@ type session struct {
 		newTargets []target.ID   // page targets opened since the last look
 		expectTab  bool          // a navigation asked for a new tab
 		destroyed  map[target.ID]bool
-		blocked    []string // blocked document requests since the last look
+		pages      map[target.ID]bool // every page target seen: their main frames share their IDs
+		blocked    []string           // blocked main-frame documents since the last look
 		lost       bool     // the browser connection is gone
 	}
 }
@@ -82,6 +83,7 @@ func startSession(ctx context.Context, o *Options, pol policy) (_ *session, err 
 	s := &session{o: o, policy: pol, dataDir: dataDir}
 	s.ev.changed = make(chan struct{})
 	s.ev.destroyed = make(map[target.ID]bool)
+	s.ev.pages = make(map[target.ID]bool)
 
 	// The browser lives in a context of its own, with no deadline: a
 	// deadline on the first run would kill it later. ctx and StartTimeout
@@ -115,6 +117,7 @@ func startSession(ctx context.Context, o *Options, pol policy) (_ *session, err 
 	s.browser = c.Browser
 	s.ev.Lock()
 	first.id, first.ctx, first.cancel, first.t = c.Target.TargetID, s.root, s.rootCancel, c.Target
+	s.ev.pages[first.id] = true
 	s.ev.Unlock()
 	if err := chromedp.ListenBrowser(s.root, s.browserListener); err != nil {
 		return nil, fmt.Errorf("browser: %w", err)
@@ -248,6 +251,7 @@ func (s *session) browserListener(ev any) {
 		if info.Type != "page" || info.Subtype != "" {
 			return
 		}
+		s.ev.pages[info.TargetID] = true
 		for _, tb := range s.tabs {
 			if tb.id == info.TargetID {
 				return
@@ -273,10 +277,14 @@ func (s *session) handleRequests(paused iter.Seq2[fetch.EventRequestPaused, erro
 		}
 		ctx, cancel := context.WithTimeout(s.root, s.o.ActionTimeout)
 		if perr := s.policy.check(ev.Request.URL); perr != nil {
+			// A blocked page is the action's failure; a blocked iframe
+			// (an ad, a widget) is only logged.
 			s.ev.Lock()
-			s.ev.blocked = append(s.ev.blocked, ev.Request.URL)
+			if s.ev.pages[target.ID(ev.FrameID)] {
+				s.ev.blocked = append(s.ev.blocked, ev.Request.URL)
+			}
 			s.ev.Unlock()
-			s.logf("browser blocked a document request", "url", ev.Request.URL, "reason", perr)
+			s.logf("browser blocked a document request", "url", ev.Request.URL, "frame", ev.FrameID, "reason", perr)
 			_, _ = cdp.Call(ctx, s.browser, fetch.FailRequest, fetch.FailRequestParams{
 				RequestID: ev.RequestID, ErrorReason: network.ErrorReasonBlockedByClient})
 		} else {
