@@ -51,7 +51,7 @@ type session struct {
 		destroyed  map[target.ID]bool
 		pages      map[target.ID]bool // every page target seen: their main frames share their IDs
 		blocked    []string           // blocked main-frame documents since the last look
-		lost       bool     // the browser connection is gone
+		lost       bool               // the browser connection is gone
 	}
 }
 
