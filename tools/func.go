@@ -128,6 +128,7 @@ func NewFunc[In, Out any](name, description string, fn func(context.Context, In)
 			Parameters: schema, Strict: &cfg.strict},
 		args:    v,
 		timeout: cfg.timeout,
+		closed:  v.v.root.closed(map[*vnode]bool{}),
 		fn:      fn,
 	}, nil
 }
@@ -267,6 +268,7 @@ type funcTool[In, Out any] struct {
 	def     responses.Tool
 	args    *args
 	timeout time.Duration
+	closed  bool // every object in the schema rejects unknown properties
 	fn      func(context.Context, In) (Out, error)
 }
 
@@ -280,12 +282,24 @@ func (f *funcTool[In, Out]) Call(ctx context.Context, arguments string) (respons
 		return responses.ToolOutput{}, err
 	}
 	var in In
-	dec := json.NewDecoder(strings.NewReader(arguments))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
+	if err := f.decode(arguments, &in); err != nil {
 		return responses.ToolOutput{}, &ArgumentError{Tool: f.def.Name, Err: errors.New(strings.TrimPrefix(err.Error(), "json: "))}
 	}
 	return f.invoke(ctx, in)
+}
+
+// decode decodes the checked arguments into in. When every object of the
+// schema has "additionalProperties": false, the check has already rejected
+// unknown fields, and more strictly than DisallowUnknownFields (names match
+// case-sensitively, as the model must spell them), so the cheaper
+// json.Unmarshal does; otherwise a Decoder with DisallowUnknownFields does.
+func (f *funcTool[In, Out]) decode(arguments string, in *In) error {
+	if f.closed {
+		return json.Unmarshal([]byte(arguments), in)
+	}
+	dec := json.NewDecoder(strings.NewReader(arguments))
+	dec.DisallowUnknownFields()
+	return dec.Decode(in)
 }
 
 func (f *funcTool[In, Out]) invoke(ctx context.Context, in In) (out responses.ToolOutput, err error) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/agentloop/agentloop/responses"
 	"github.com/google/go-cmp/cmp"
+	"github.com/invopop/jsonschema"
 )
 
 type weatherArgs struct {
@@ -80,7 +81,7 @@ func TestFuncCallArguments(t *testing.T) {
 		{
 			name:    "missing required",
 			args:    `{"city":"Paris"}`,
-			wantErr: `invalid arguments for tool get_weather: 4 problems: $: missing required property "unit"; $: missing required property "days"; $: missing required property "tags"; $: missing required property "where"`,
+			wantErr: `invalid arguments for tool get_weather: 4 problems: $: missing required property "days"; $: missing required property "tags"; $: missing required property "unit"; $: missing required property "where"`,
 		},
 		{
 			name:    "wrong type",
@@ -445,5 +446,43 @@ func TestNewFuncRaw(t *testing.T) {
 	var pe *PanicError
 	if _, err := tool.Call(t.Context(), ""); !errors.As(err, &pe) || err.Error() != "tools: now panicked: down" {
 		t.Errorf("panic: %v", err)
+	}
+}
+
+// openObject describes itself as an object that allows any property.
+type openObject struct {
+	A string `json:"a"`
+}
+
+func (openObject) JSONSchema() *jsonschema.Schema { return &jsonschema.Schema{Type: "object"} }
+
+func TestFuncDecodeUnknownFields(t *testing.T) {
+	type in struct {
+		O openObject `json:"o"`
+	}
+	fn := func(_ context.Context, in in) (string, error) { return in.O.A, nil }
+	if _, err := NewFunc("open", "", fn); err != nil {
+		// Strict mode closes the object: an empty object only.
+		t.Fatalf("strict: %v", err)
+	}
+	tool, err := NewFunc("open", "", fn, WithStrict(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tool.(*funcTool[in, string]).closed {
+		t.Error("schema with an open object reported closed")
+	}
+	if out, err := tool.Call(t.Context(), `{"o":{"a":"x"}}`); err != nil || out.Text != "x" {
+		t.Errorf("Call = %q, %v", out.Text, err)
+	}
+	_, err = tool.Call(t.Context(), `{"o":{"a":"x","b":1}}`)
+	var ae *ArgumentError
+	if !errors.As(err, &ae) || err.Error() != `invalid arguments for tool open: unknown field "b"` {
+		t.Errorf("unknown field in an open object: %v", err)
+	}
+
+	w := weatherTool(t, func(context.Context, weatherArgs) (string, error) { return "", nil })
+	if !w.(*funcTool[weatherArgs, string]).closed {
+		t.Error("strict schema not reported closed")
 	}
 }

@@ -29,6 +29,12 @@ type Validator struct {
 	root *vnode
 }
 
+type propEntry struct {
+	name     string
+	n        *vnode
+	required bool
+}
+
 type patternProp struct {
 	re *regexp.Regexp
 	n  *vnode
@@ -44,8 +50,10 @@ type vnode struct {
 	constVal any
 
 	props     map[string]*vnode
-	propNames []string // declaration order
+	propNames []string // sorted
+	propList  []propEntry
 	required  []string
+	reqOther  []string // required names that are not properties
 	noExtra   bool
 	additonal *vnode
 	patterns  []patternProp
@@ -261,6 +269,14 @@ func (c *compiler) fill(n *vnode, s map[string]any, ptr string) error {
 			n.required = append(n.required, name)
 		}
 	}
+	for _, name := range n.propNames {
+		n.propList = append(n.propList, propEntry{name, n.props[name], slices.Contains(n.required, name)})
+	}
+	for _, r := range n.required {
+		if _, ok := n.props[r]; !ok {
+			n.reqOther = append(n.reqOther, r)
+		}
+	}
 	if a, ok := s["additionalProperties"]; ok {
 		if b, isBool := a.(bool); isBool && !b {
 			n.noExtra = true
@@ -341,6 +357,36 @@ func (c *compiler) fill(n *vnode, s map[string]any, ptr string) error {
 	return nil
 }
 
+// closed reports whether every object schema under n rejects unknown
+// properties.
+func (n *vnode) closed(seen map[*vnode]bool) bool {
+	if n == nil || seen[n] {
+		return true
+	}
+	seen[n] = true
+	if (n.props != nil || n.types&kObject != 0) && !n.noExtra && n.additonal == nil && n.patterns == nil {
+		return false
+	}
+	for _, p := range n.propList {
+		if !p.n.closed(seen) {
+			return false
+		}
+	}
+	for _, list := range [][]*vnode{n.anyOf, n.oneOf, n.allOf, {n.items, n.additonal, n.ref}} {
+		for _, b := range list {
+			if !b.closed(seen) {
+				return false
+			}
+		}
+	}
+	for _, p := range n.patterns {
+		if !p.n.closed(seen) {
+			return false
+		}
+	}
+	return true
+}
+
 // Validate checks the JSON document doc against the schema. The error lists
 // every problem found (up to a limit), each with its JSON path, such as
 // `$.unit: "kelvin" is not one of "c", "f", null`; a document that is not
@@ -404,8 +450,8 @@ func validUTF8Suffix(s string) string {
 	return s
 }
 
-// maxproblems bounds the problems one error lists.
-const maxproblems = 10
+// maxProblems bounds the problems one error lists.
+const maxProblems = 10
 
 // problems is the error a [Validator] returns for a document that does not
 // match its schema: one entry per problem, each starting with a JSON path.
@@ -419,33 +465,35 @@ func (p problems) Error() string {
 }
 
 func (v *Validator) check(x any) error {
-	var probs problems
-	validate(v.root, x, nil, &probs)
-	if probs == nil {
+	st := &state{path: make([]pathSeg, 0, 8)}
+	st.validate(v.root, x)
+	if st.probs == nil {
 		return nil
 	}
-	return probs
+	return st.probs
 }
 
-// pathSeg is one step of a JSON path, rendered only when a problem is found.
+// state is one validation in progress: the JSON path to the current value
+// and the problems found so far.
+type state struct {
+	path  []pathSeg
+	probs problems
+}
+
+// pathSeg is one step of a JSON path.
 type pathSeg struct {
-	parent *pathSeg
-	key    string
-	index  int // -1 for a key
+	key   string
+	index int // -1 for a key
 }
 
-func (p *pathSeg) String() string {
-	if p == nil {
-		return "$"
-	}
-	var segs []*pathSeg
-	for s := p; s != nil; s = s.parent {
-		segs = append(segs, s)
-	}
+func (st *state) push(key string, index int) { st.path = append(st.path, pathSeg{key, index}) }
+func (st *state) pop()                       { st.path = st.path[:len(st.path)-1] }
+
+// pathString renders the current path, such as $.items[2].name.
+func (st *state) pathString() string {
 	var b strings.Builder
 	b.WriteByte('$')
-	for i := len(segs) - 1; i >= 0; i-- {
-		s := segs[i]
+	for _, s := range st.path {
 		switch {
 		case s.index >= 0:
 			b.WriteByte('[')
@@ -475,14 +523,21 @@ func isIdent(s string) bool {
 	return true
 }
 
-func addProblem(probs *problems, path *pathSeg, format string, args ...any) {
-	if len(*probs) == maxproblems {
-		*probs = append(*probs, "(more problems not shown)")
+func (st *state) addProblem(format string, args ...any) {
+	if len(st.probs) == maxProblems {
+		st.probs = append(st.probs, "(more problems not shown)")
 	}
-	if len(*probs) > maxproblems {
+	if len(st.probs) > maxProblems {
 		return
 	}
-	*probs = append(*probs, path.String()+": "+fmt.Sprintf(format, args...))
+	st.probs = append(st.probs, st.pathString()+": "+fmt.Sprintf(format, args...))
+}
+
+// matches reports whether x is valid for n, without recording problems.
+func (st *state) matches(n *vnode, x any) bool {
+	sub := &state{path: st.path}
+	sub.validate(n, x)
+	return sub.probs == nil
 }
 
 func kindOf(x any) uint8 {
@@ -511,105 +566,112 @@ func typeOK(mask, k uint8) bool {
 	return mask == 0 || mask&k != 0
 }
 
-func validate(n *vnode, x any, path *pathSeg, probs *problems) {
+func (st *state) validate(n *vnode, x any) {
 	for i := 0; n.ref != nil && i < 64; i++ {
 		n = n.ref
 	}
 	if n.never {
-		addProblem(probs, path, "no value is allowed here")
+		st.addProblem("no value is allowed here")
 		return
 	}
 	k := kindOf(x)
 	if !typeOK(n.types, k) {
-		addProblem(probs, path, "expected %s, got %s", kindsText(n.types), describe(x))
+		st.addProblem("expected %s, got %s", kindsText(n.types), describe(x))
 		return
 	}
 	if n.enum != nil && !slices.ContainsFunc(n.enum, func(e any) bool { return jsonEqual(e, x) }) {
-		addProblem(probs, path, "%s is not one of %s", excerptValue(x), n.enumText)
+		st.addProblem("%s is not one of %s", excerptValue(x), n.enumText)
 		return
 	}
 	if n.hasConst && !jsonEqual(n.constVal, x) {
-		addProblem(probs, path, "expected %s, got %s", excerptValue(n.constVal), excerptValue(x))
+		st.addProblem("expected %s, got %s", excerptValue(n.constVal), excerptValue(x))
 		return
 	}
 	switch x := x.(type) {
 	case map[string]any:
-		validateObject(n, x, path, probs)
+		st.validateObject(n, x)
 	case []any:
 		if n.minItems >= 0 && len(x) < n.minItems {
-			addProblem(probs, path, "%d items, fewer than the minimum %d", len(x), n.minItems)
+			st.addProblem("%d items, fewer than the minimum %d", len(x), n.minItems)
 		}
 		if n.maxItems >= 0 && len(x) > n.maxItems {
-			addProblem(probs, path, "%d items, more than the maximum %d", len(x), n.maxItems)
+			st.addProblem("%d items, more than the maximum %d", len(x), n.maxItems)
 		}
 		if n.items != nil {
 			for i, e := range x {
-				validate(n.items, e, &pathSeg{parent: path, index: i}, probs)
+				st.push("", i)
+				st.validate(n.items, e)
+				st.pop()
 			}
 		}
 	case string:
 		if n.minLen >= 0 || n.maxLen >= 0 {
 			l := utf8.RuneCountInString(x)
 			if n.minLen >= 0 && l < n.minLen {
-				addProblem(probs, path, "%d characters, fewer than the minimum %d", l, n.minLen)
+				st.addProblem("%d characters, fewer than the minimum %d", l, n.minLen)
 			}
 			if n.maxLen >= 0 && l > n.maxLen {
-				addProblem(probs, path, "%d characters, more than the maximum %d", l, n.maxLen)
+				st.addProblem("%d characters, more than the maximum %d", l, n.maxLen)
 			}
 		}
 		if n.pattern != nil && !n.pattern.MatchString(x) {
-			addProblem(probs, path, "%s does not match the pattern %q", excerptValue(x), n.pattern.String())
+			st.addProblem("%s does not match the pattern %q", excerptValue(x), n.pattern.String())
 		}
 		if n.dateTime {
 			if _, err := time.Parse(time.RFC3339Nano, x); err != nil {
-				addProblem(probs, path, "%s is not an RFC 3339 date-time such as \"2025-01-31T09:30:00Z\"", excerptValue(x))
+				st.addProblem("%s is not an RFC 3339 date-time such as \"2025-01-31T09:30:00Z\"", excerptValue(x))
 			}
 		}
 	case float64:
-		validateNumber(n, x, path, probs)
+		st.validateNumber(n, x)
 	}
 	if n.anyOf != nil {
-		validateAnyOf(n.anyOf, x, k, path, probs)
+		st.validateAnyOf(n.anyOf, x, k)
 	}
 	if n.oneOf != nil {
 		matches := 0
 		for _, b := range n.oneOf {
-			var sub problems
-			validate(b, x, path, &sub)
-			if sub == nil {
+			if st.matches(b, x) {
 				matches++
 			}
 		}
 		if matches != 1 {
-			addProblem(probs, path, "matches %d of the oneOf schemas, not exactly one", matches)
+			st.addProblem("matches %d of the oneOf schemas, not exactly one", matches)
 		}
 	}
 	for _, b := range n.allOf {
-		validate(b, x, path, probs)
+		st.validate(b, x)
 	}
 }
 
-func validateObject(n *vnode, x map[string]any, path *pathSeg, probs *problems) {
-	for _, r := range n.required {
-		if _, ok := x[r]; !ok {
-			addProblem(probs, path, "missing required property %q", r)
+func (st *state) validateObject(n *vnode, x map[string]any) {
+	found := 0
+	for _, p := range n.propList {
+		val, ok := x[p.name]
+		if !ok {
+			if p.required {
+				st.addProblem("missing required property %q", p.name)
+			}
+			continue
 		}
+		found++
+		st.push(p.name, -1)
+		st.validate(p.n, val)
+		st.pop()
+	}
+	for _, r := range n.reqOther {
+		if _, ok := x[r]; !ok {
+			st.addProblem("missing required property %q", r)
+		}
+	}
+	if found == len(x) || !(n.noExtra || n.additonal != nil || n.patterns != nil) {
+		return
 	}
 	var unknown []string
-	if n.noExtra || n.additonal != nil || n.patterns != nil {
-		for key := range x {
-			if _, ok := n.props[key]; !ok {
-				unknown = append(unknown, key)
-			}
+	for key := range x {
+		if _, ok := n.props[key]; !ok {
+			unknown = append(unknown, key)
 		}
-	}
-	for _, name := range n.propNames {
-		if val, ok := x[name]; ok {
-			validate(n.props[name], val, &pathSeg{parent: path, key: name, index: -1}, probs)
-		}
-	}
-	if len(unknown) == 0 {
-		return
 	}
 	slices.Sort(unknown)
 	for _, key := range unknown {
@@ -617,37 +679,44 @@ func validateObject(n *vnode, x map[string]any, path *pathSeg, probs *problems) 
 		for _, p := range n.patterns {
 			if p.re.MatchString(key) {
 				matched = true
-				validate(p.n, x[key], &pathSeg{parent: path, key: key, index: -1}, probs)
+				st.push(key, -1)
+				st.validate(p.n, x[key])
+				st.pop()
 			}
 		}
 		switch {
 		case matched:
 		case n.noExtra:
-			addProblem(probs, path, "unknown property %q (allowed: %s)", key, strings.Join(n.propNames, ", "))
+			st.addProblem("unknown property %q (allowed: %s)", key, strings.Join(n.propNames, ", "))
 		case n.additonal != nil:
-			validate(n.additonal, x[key], &pathSeg{parent: path, key: key, index: -1}, probs)
+			st.push(key, -1)
+			st.validate(n.additonal, x[key])
+			st.pop()
 		}
 	}
 }
 
-func validateNumber(n *vnode, x float64, path *pathSeg, probs *problems) {
+func (st *state) validateNumber(n *vnode, x float64) {
+	if n.minimum == nil && n.maximum == nil && n.exclMin == nil && n.exclMax == nil && n.multipleOf == nil {
+		return
+	}
 	num := strconv.FormatFloat(x, 'g', -1, 64)
 	if n.minimum != nil && x < *n.minimum {
-		addProblem(probs, path, "%s is less than the minimum %v", num, *n.minimum)
+		st.addProblem("%s is less than the minimum %v", num, *n.minimum)
 	}
 	if n.maximum != nil && x > *n.maximum {
-		addProblem(probs, path, "%s is greater than the maximum %v", num, *n.maximum)
+		st.addProblem("%s is greater than the maximum %v", num, *n.maximum)
 	}
 	if n.exclMin != nil && x <= *n.exclMin {
-		addProblem(probs, path, "%s must be greater than %v", num, *n.exclMin)
+		st.addProblem("%s must be greater than %v", num, *n.exclMin)
 	}
 	if n.exclMax != nil && x >= *n.exclMax {
-		addProblem(probs, path, "%s must be less than %v", num, *n.exclMax)
+		st.addProblem("%s must be less than %v", num, *n.exclMax)
 	}
 	if n.multipleOf != nil && *n.multipleOf > 0 {
 		q := x / *n.multipleOf
 		if math.Abs(q-math.Round(q)) > 1e-9 {
-			addProblem(probs, path, "%s is not a multiple of %v", num, *n.multipleOf)
+			st.addProblem("%s is not a multiple of %v", num, *n.multipleOf)
 		}
 	}
 }
@@ -655,7 +724,7 @@ func validateNumber(n *vnode, x float64, path *pathSeg, probs *problems) {
 // validateAnyOf reports, when no branch matches, the problems of the one
 // branch whose type fits the value (the usual case: a nullable object), or
 // a summary.
-func validateAnyOf(branches []*vnode, x any, k uint8, path *pathSeg, probs *problems) {
+func (st *state) validateAnyOf(branches []*vnode, x any, k uint8) {
 	var fitting []*vnode
 	var types uint8
 	for _, b := range branches {
@@ -673,18 +742,16 @@ func validateAnyOf(branches []*vnode, x any, k uint8, path *pathSeg, probs *prob
 	}
 	switch len(fitting) {
 	case 0:
-		addProblem(probs, path, "expected %s, got %s", kindsText(types), describe(x))
+		st.addProblem("expected %s, got %s", kindsText(types), describe(x))
 	case 1:
-		validate(fitting[0], x, path, probs)
+		st.validate(fitting[0], x)
 	default:
 		for _, b := range fitting {
-			var sub problems
-			validate(b, x, path, &sub)
-			if sub == nil {
+			if st.matches(b, x) {
 				return
 			}
 		}
-		addProblem(probs, path, "%s matches none of the anyOf schemas", excerptValue(x))
+		st.addProblem("%s matches none of the anyOf schemas", excerptValue(x))
 	}
 }
 
