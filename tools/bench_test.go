@@ -45,3 +45,24 @@ func BenchmarkSchema(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkValidatorCheck(b *testing.B) {
+	schema, err := SchemaFor[weatherArgs]()
+	if err != nil {
+		b.Fatal(err)
+	}
+	v, err := NewValidator(schema)
+	if err != nil {
+		b.Fatal(err)
+	}
+	x, err := parseJSON([]byte(`{"city":"Paris","unit":"c","days":3,"tags":["a","b"],"where":null}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := v.check(x); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
