@@ -522,7 +522,7 @@ func TestStreamEventTooLarge(t *testing.T) {
 }
 
 func TestStreamHugeDelta(t *testing.T) {
-	big := strings.Repeat("abcdefgh", 10<<20/8) // a 10 MiB data line
+	big := strings.Repeat("abcdefgh", 2<<20/8) // a 2 MiB data line (TestSSEHugeLine reads 10 MiB)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sse(w, evCreated, evItemAdded, evPartAdded,
 			`{"type":"response.output_text.delta","item_id":"msg_1","output_index":0,"content_index":0,"delta":"`+big+`"}`,
@@ -599,4 +599,32 @@ func ExampleClient_Stream() {
 	// delta "Par"
 	// delta "is."
 	// final: Paris.
+}
+
+func TestStreamReusesConnection(t *testing.T) {
+	var mu sync.Mutex
+	conns := 0
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body)
+		sse(w, helloStream...)
+		io.WriteString(w, "data: [DONE]\n\n")
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			mu.Lock()
+			conns++
+			mu.Unlock()
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	c := newTestClient(srv, nil, nil)
+	for range 3 {
+		if _, err := responses.Collect(c.Stream(context.Background(), &responses.Request{Model: "m"})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if conns != 1 {
+		t.Errorf("%d connections for 3 streams, want 1", conns)
+	}
 }

@@ -28,13 +28,15 @@ type scripted struct {
 	mu      sync.Mutex
 	replies []reply
 	times   []time.Time
+	bodies  []string
 }
 
 func (s *scripted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	_, _ = io.ReadAll(r.Body)
+	body, _ := io.ReadAll(r.Body)
 	s.mu.Lock()
 	n := len(s.times)
 	s.times = append(s.times, time.Now())
+	s.bodies = append(s.bodies, string(body))
 	rep := s.replies[min(n, len(s.replies)-1)]
 	s.mu.Unlock()
 	for k, v := range rep.header {
@@ -184,6 +186,11 @@ func TestCreateRetries(t *testing.T) {
 					var apiErr *responses.Error
 					if !errors.As(err, &apiErr) || apiErr.StatusCode != tt.wantErr {
 						t.Fatalf("err = %v, want an *Error with status %d", err, tt.wantErr)
+					}
+				}
+				for i, b := range h.bodies {
+					if b != h.bodies[0] || !strings.Contains(b, `"input":"hi"`) {
+						t.Errorf("attempt %d sent %s, want the same body as attempt 1: %s", i+1, b, h.bodies[0])
 					}
 				}
 				gaps := h.gaps()
@@ -456,6 +463,22 @@ func TestIdleTimeoutMessage(t *testing.T) {
 		}
 		if d := time.Since(start); d != 30*time.Second {
 			t.Errorf("gave up after %v, want 30s", d)
+		}
+	})
+}
+
+func TestStreamOpenAfterTerminal(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := &streamScript{attempts: [][]string{append(append([]string(nil), helloStream...), "<hang>")}}
+		srv, hc := newPipeServer(t, h)
+		c := newTestClient(srv, hc, nil)
+		start := time.Now()
+		resp, err := responses.Collect(c.Stream(context.Background(), &responses.Request{Model: "m"}))
+		if err != nil || resp.OutputText() != "Hello, world" {
+			t.Fatalf("got %+v, %v", resp, err)
+		}
+		if d := time.Since(start); d > 100*time.Millisecond {
+			t.Errorf("returned after %v, want at most 100ms", d)
 		}
 	})
 }

@@ -195,8 +195,20 @@ func (c *Client) streamOnce(ctx context.Context, body []byte, yield func(*Event,
 	if stopped {
 		return n, errStopped
 	}
+	if err == nil {
+		// Read what follows the terminal event (the end of the chunked
+		// body, a [DONE]) so the connection can be reused; give up quickly
+		// on a server that keeps the stream open.
+		t := time.AfterFunc(drainTimeout, cancel)
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		t.Stop()
+	}
 	return n, err
 }
+
+// drainTimeout bounds the wait for the end of a stream after its terminal
+// event.
+const drainTimeout = 100 * time.Millisecond
 
 // jsonInsteadOfStream handles a JSON body received for a stream request:
 // an error, or a whole response, yielded as its terminal event.
