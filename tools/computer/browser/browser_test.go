@@ -13,6 +13,9 @@ import (
 	"github.com/agentloop/agentloop/tools/computer"
 )
 
+// helperEnv marks the child process of TestKilledParentLeavesNoProcess.
+const helperEnv = "AGENTLOOP_BROWSER_TEST_HELPER"
+
 // The tests share one browser and one fixture, started by TestMain.
 var (
 	shared     *Browser
@@ -22,7 +25,9 @@ var (
 
 func TestMain(m *testing.M) {
 	fix = newFixture()
-	if _, err := FindChromium(); err != nil {
+	if os.Getenv(helperEnv) != "" {
+		skipReason = "a helper process"
+	} else if _, err := FindChromium(); err != nil {
 		skipReason = "Chromium is not installed (apt-get install chromium): " + err.Error()
 	} else {
 		shared = New(&Options{Wait: 50 * time.Millisecond})

@@ -1,0 +1,145 @@
+//go:build linux
+
+package browser
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// processesUsing counts the running processes started with the profile
+// directory dir: Chromium passes it to every child.
+func processesUsing(t *testing.T, dir string) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Skip("no /proc")
+	}
+	want := []byte("--user-data-dir=" + dir)
+	n := 0
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil {
+			continue
+		}
+		stat, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if i := bytes.LastIndexByte(stat, ')'); i > 0 && len(stat) > i+2 && stat[i+2] == 'Z' {
+			continue // a zombie waiting for its parent's wait: no longer running
+		}
+		if bytes.Contains(cmdline, want) {
+			n++
+		}
+	}
+	return n
+}
+
+func waitNoProcesses(t *testing.T, dir string, within time.Duration) int {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		n := processesUsing(t, dir)
+		if n == 0 || time.Now().After(deadline) {
+			return n
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestCloseLeavesNoProcess(t *testing.T) {
+	if skipReason != "" {
+		t.Skip(skipReason)
+	}
+	b := New(nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := b.Navigate(ctx, fix.main.URL+"/"); err != nil { // starts it, with renderers for both sites
+		t.Fatal(err)
+	}
+	dir := b.s.dataDir
+	if n := processesUsing(t, dir); n < 2 {
+		t.Fatalf("%d Chromium processes before Close, want several", n)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := processesUsing(t, dir); n != 0 {
+		t.Errorf("%d Chromium processes left after Close", n)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the profile directory is still there: %v", err)
+	}
+	if err := b.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if err := b.Do(ctx, click(1, 1, "left")); err != ErrClosed {
+		t.Errorf("Do after Close: %v", err)
+	}
+}
+
+// TestKilledParentLeavesNoProcess kills -9 a process that started a browser
+// and checks that Chromium dies with it.
+func TestKilledParentLeavesNoProcess(t *testing.T) {
+	if skipReason != "" {
+		t.Skip(skipReason)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperStartBrowser$")
+	cmd.Env = append(os.Environ(), helperEnv+"="+fix.main.URL)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	var dir string
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if d, ok := strings.CutPrefix(sc.Text(), "DIR "); ok {
+			dir = d
+			break
+		}
+	}
+	if dir == "" {
+		t.Fatal("the helper did not start a browser")
+	}
+	defer os.RemoveAll(dir)
+	if n := processesUsing(t, dir); n < 2 {
+		t.Fatalf("%d Chromium processes in the helper, want several", n)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	killed := time.Now()
+	if n := waitNoProcesses(t, dir, 10*time.Second); n != 0 {
+		t.Errorf("%d Chromium processes outlived the killed Go process", n)
+		killUsing(dir)
+	}
+	t.Logf("Chromium gone %v after the kill", time.Since(killed))
+}
+
+// TestHelperStartBrowser is the child of TestKilledParentLeavesNoProcess.
+func TestHelperStartBrowser(t *testing.T) {
+	url := os.Getenv(helperEnv)
+	if url == "" {
+		t.Skip("a helper for TestKilledParentLeavesNoProcess")
+	}
+	b := New(nil)
+	if err := b.Navigate(context.Background(), url+"/"); err != nil {
+		t.Fatal(err)
+	}
+	os.Stdout.WriteString("DIR " + b.s.dataDir + "\n")
+	time.Sleep(time.Minute) // until killed
+}
