@@ -56,7 +56,7 @@ func TestFuncCallArguments(t *testing.T) {
 		{
 			name:    "bad JSON",
 			args:    `{"city": Paris, "unit":"c","days":null,"tags":null,"where":null}`,
-			wantErr: `invalid arguments for tool get_weather: not valid JSON: invalid character 'P' looking for beginning of value at offset 10, near "{\"city\": Paris, \"unit\":\"c\",\"days\":…"`,
+			wantErr: `invalid arguments for tool get_weather: not valid JSON: invalid character 'P' looking for beginning of value at byte 9, near "{\"city\": Paris, \"unit\":\"c\",\"days\"…"`,
 		},
 		{
 			name:    "truncated JSON",
@@ -66,7 +66,7 @@ func TestFuncCallArguments(t *testing.T) {
 		{
 			name:    "trailing data",
 			args:    `{"city":"Paris","unit":"c","days":null,"tags":null,"where":null} {}`,
-			wantErr: `invalid arguments for tool get_weather: not valid JSON: invalid character '{' after top-level value at offset 66, near "…gs\":null,\"where\":null} {}"`,
+			wantErr: `invalid arguments for tool get_weather: not valid JSON: invalid character '{' after top-level value at byte 65, near "…ags\":null,\"where\":null} {}"`,
 		},
 		{
 			name:    "unknown field",

@@ -415,10 +415,12 @@ func syntaxProblem(doc []byte, err error) error {
 		return err
 	}
 	msg := strings.TrimPrefix(se.Error(), "json: ")
-	if int(se.Offset) >= len(bytes.TrimRight(doc, " \t\r\n")) {
+	if msg == "unexpected end of JSON input" {
 		return fmt.Errorf("not valid JSON: %s (the document is truncated: %s)", msg, excerptTail(doc))
 	}
-	return fmt.Errorf("not valid JSON: %s at offset %d, near %s", msg, se.Offset, excerptAround(doc, int(se.Offset)))
+	// Offset counts the bytes read, the offending one included.
+	at := max(int(se.Offset)-1, 0)
+	return fmt.Errorf("not valid JSON: %s at byte %d, near %s", msg, at, excerptAround(doc, at))
 }
 
 func excerptTail(doc []byte) string {
