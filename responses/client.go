@@ -270,7 +270,7 @@ func readBody(r io.Reader, limit int) ([]byte, error) {
 	return b, nil
 }
 
-// isJSON reports whether a Content-Type names JSON.
+// mediaType returns the response's media type, lower case.
 func mediaType(resp *http.Response) string {
 	mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if err != nil {
@@ -285,8 +285,10 @@ func mediaType(resp *http.Response) string {
 // describes.
 //
 // A response whose status is "failed" is returned together with an *[Error]
-// built from its error. Other errors wrap an *Error (the API said no), the
-// network error, or the context's error.
+// built from its error (retried first when its code is retryable, such as
+// server_error). Other errors wrap an *Error (the API said no), the network
+// error, or the context's error. A body sent as text/event-stream by a
+// gateway that streams anyway is read as a stream and collected.
 func (c *Client) Create(ctx context.Context, req *Request) (*Response, error) {
 	body, err := encode(req, false)
 	if err != nil {

@@ -186,7 +186,7 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	if len(w.Delta) > 0 && w.Delta[0] == '"' {
 		_ = json.Unmarshal(w.Delta, &e.Delta)
 	}
-	if !isNull(w.Error) && w.Error[0] == '"' && e.Type == "" {
+	if !isNull(w.Error) && w.Error[0] == '"' && (e.Type == "" || e.Type == EventError) {
 		// {"error":"text"}: a gateway's error line
 		e.Type = EventError
 		if e.Message == "" {
