@@ -60,7 +60,7 @@ func TestChunkerSplit(t *testing.T) {
 	text := b.String()
 	total := c.Count(text)
 	chunks := c.Split(text)
-	wantN := (total-40+59)/60 // windows of 100 stepping by 60
+	wantN := (total - 40 + 59) / 60 // windows of 100 stepping by 60
 	if len(chunks) != wantN {
 		t.Errorf("%d tokens: %d chunks, want %d", total, len(chunks), wantN)
 	}

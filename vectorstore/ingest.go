@@ -56,8 +56,8 @@ type FileStatus struct {
 	// Unchanged is set when the file was already stored with the same
 	// content and settings, and was left as it was.
 	Unchanged bool
-	Chunks    int   // chunks stored
-	Bytes     int64 // size of the file
+	Chunks    int    // chunks stored
+	Bytes     int64  // size of the file
 	Code      string // for failures: CodeUnsupportedFile, CodeInvalidFile or CodeServerError
 	Err       error  // for failures: what went wrong
 }
@@ -290,7 +290,6 @@ const (
 	kindHTML
 	kindJSON
 )
-
 
 // textExtList are the extensions read as plain text: OpenAI's list of text
 // and code types plus common relatives.
