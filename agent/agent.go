@@ -80,7 +80,8 @@ type ModelSettings struct {
 }
 
 // Validate reports whether the agent can run: a model is set, every tool is
-// non-nil with a definition the request can carry, function and custom tool
+// non-nil with a definition the request can carry (for a
+// [tools.ModelDefiner], the one for the agent's model), function and custom tool
 // names are valid and unique, there is at most one computer tool, the
 // settings are in range and the output type is well formed. The runner calls
 // it at the start of every run.
@@ -103,7 +104,12 @@ func (a *Agent) Validate() error {
 		if t == nil {
 			return errorf("tools[%d] is nil", i)
 		}
-		def := t.Definition()
+		var def responses.Tool
+		if md, ok := t.(tools.ModelDefiner); ok {
+			def = md.DefinitionFor(a.Model)
+		} else {
+			def = t.Definition()
+		}
 		if def.Type == "" && def.Raw == nil {
 			return errorf("tools[%d]: definition has no type", i)
 		}

@@ -177,3 +177,25 @@ func TestHandBuiltOutputDecode(t *testing.T) {
 		t.Errorf("Decode error = %v", err)
 	}
 }
+
+// modelTool changes its definition with the model.
+type modelTool struct{ fakeTool }
+
+func (modelTool) DefinitionFor(model string) responses.Tool {
+	if model == "computer-use-preview" {
+		return responses.Tool{Type: responses.ToolComputerUsePreview, DisplayWidth: 1024, DisplayHeight: 768, Environment: "browser"}
+	}
+	return responses.Tool{Type: responses.ToolComputer}
+}
+
+func TestValidateModelDefiner(t *testing.T) {
+	// Definition alone has no type; DefinitionFor is what counts.
+	a := &Agent{Model: "computer-use-preview", Tools: []tools.Tool{modelTool{}}}
+	if err := a.Validate(); err != nil {
+		t.Errorf("Validate() = %v", err)
+	}
+	a.Tools = append(a.Tools, fakeTool{responses.Tool{Type: responses.ToolComputer}})
+	if err := a.Validate(); err == nil || !strings.Contains(err.Error(), "both computer tools") {
+		t.Errorf("Validate() = %v, want two computer tools", err)
+	}
+}

@@ -53,6 +53,7 @@ type PanicError struct {
 	Stack []byte // the goroutine's stack where it panicked
 }
 
+// Error returns "tools: NAME panicked: " and the panic value.
 func (e *PanicError) Error() string {
 	return fmt.Sprintf("tools: %s panicked: %v", e.Tool, e.Value)
 }

@@ -1,6 +1,30 @@
 // Package tools defines the Tool interface the runner executes and builds
 // function tools from typed Go functions, with JSON schemas reflected from
 // their argument types.
+//
+// # Function tools
+//
+// [NewFunc] turns a func(ctx, In) (Out, error) into a [Tool]. The
+// parameters' schema is reflected from In's struct tags and made safe for
+// OpenAI strict mode ([Schema] lists the rules), and every call's arguments
+// are checked against it before fn runs:
+//
+//	type WeatherArgs struct {
+//		City string `json:"city" jsonschema:"description=City name"`
+//		Unit string `json:"unit,omitempty" jsonschema:"enum=c,enum=f"` // optional: nullable
+//	}
+//	weather, err := tools.NewFunc("get_weather", "Current weather for a city",
+//		func(ctx context.Context, in WeatherArgs) (string, error) { return lookup(ctx, in.City) })
+//
+// [NewFuncRaw] takes a hand-written schema instead, and [Validator] checks
+// any JSON document against a schema.
+//
+// # Errors
+//
+// What a tool returns as an error goes back to the model as the call's
+// output, and the run goes on: bad arguments ([*ArgumentError], which lists
+// each problem with its JSON path), a panic ([*PanicError]) or the
+// function's own error. Only an error wrapping [ErrAbort] ends the run.
 package tools
 
 import (
@@ -44,8 +68,10 @@ type ArgumentError struct {
 	Err  error
 }
 
+// Error returns "invalid arguments for tool NAME: " and the problems.
 func (e *ArgumentError) Error() string {
 	return "invalid arguments for tool " + e.Tool + ": " + e.Err.Error()
 }
 
+// Unwrap returns Err.
 func (e *ArgumentError) Unwrap() error { return e.Err }
