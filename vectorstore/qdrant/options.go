@@ -62,6 +62,13 @@ type Options struct {
 	// 256. Only length normalisation depends on it.
 	AvgChunkTerms int
 
+	// ExactSearch makes the dense leg an exact scan instead of Qdrant's
+	// HNSW index (search params exact=true): the embedded store's exact
+	// results at a higher cost on large collections. Small collections
+	// (below Qdrant's indexing threshold) are scanned exactly anyway; the
+	// sparse leg is always exact.
+	ExactSearch bool
+
 	// PoolSize is the number of gRPC connections, used round robin;
 	// default 3 (the client's).
 	PoolSize int
@@ -83,6 +90,7 @@ type settings struct {
 	baseDelay     time.Duration
 	maxDelay      time.Duration
 	avgChunkTerms float64
+	exact         bool
 	log           *slog.Logger
 }
 
@@ -97,6 +105,7 @@ func newSettings(o *Options) settings {
 		baseDelay:     o.RetryBaseDelay,
 		maxDelay:      o.RetryMaxDelay,
 		avgChunkTerms: float64(o.AvgChunkTerms),
+		exact:         o.ExactSearch,
 		log:           o.Logger,
 	}
 	if s.prefix == "" {

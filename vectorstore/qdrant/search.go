@@ -114,7 +114,11 @@ func (s *Store) Search(ctx context.Context, req vectorstore.SearchRequest) ([]ve
 				}
 			}
 			if wDense > 0 && len(q.Vector) > 0 && coll == denseColl {
-				qs = append(qs, legQuery(coll, qc.NewQueryDense(slices.Clone(q.Vector)), denseVector, f, depth))
+				lq := legQuery(coll, qc.NewQueryDense(slices.Clone(q.Vector)), denseVector, f, depth)
+				if s.set.exact {
+					lq.Params = &qc.SearchParams{Exact: qc.PtrOf(true)}
+				}
+				qs = append(qs, lq)
 				legs = append(legs, leg{qi, true})
 			}
 		}
