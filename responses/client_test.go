@@ -349,6 +349,7 @@ func TestStreamErrors(t *testing.T) {
 		ctype   string
 		body    string
 		wantErr *responses.Error
+		retried bool
 	}{
 		{
 			name: "json error for a stream request", status: 400, ctype: "application/json",
@@ -383,6 +384,12 @@ func TestStreamErrors(t *testing.T) {
 			wantErr: &responses.Error{StatusCode: 200, Message: "unexpected content type text/html for a stream: Captive portal"},
 		},
 		{
+			name: "error event with an error status", status: 500, ctype: "text/event-stream",
+			body:    "event: error\ndata: {\"error\":{\"message\":\"upstream died\",\"type\":\"new_api_error\",\"code\":\"bad_response\"}}\n\n",
+			wantErr: &responses.Error{StatusCode: 500, Type: "new_api_error", Code: "bad_response", Message: "upstream died"},
+			retried: true,
+		},
+		{
 			name: "unauthorized", status: 401, ctype: "application/json",
 			body:    `{"error":"invalid api key sk-test-0123456789abcdef"}`,
 			wantErr: &responses.Error{StatusCode: 401, Message: "invalid api key [redacted]"},
@@ -407,8 +414,8 @@ func TestStreamErrors(t *testing.T) {
 			if diff := cmp.Diff(tt.wantErr, apiErr, cmpopts.IgnoreUnexported(responses.Error{}), cmpopts.IgnoreFields(responses.Error{}, "Body")); diff != "" {
 				t.Errorf("error (-want +got):\n%s", diff)
 			}
-			if attempts != 1 {
-				t.Errorf("%d attempts, want 1 (not retryable)", attempts)
+			if want := map[bool]int{false: 1, true: 3}[tt.retried]; attempts != want {
+				t.Errorf("%d attempts, want %d", attempts, want)
 			}
 			if strings.Contains(err.Error(), "sk-test-0123456789abcdef") {
 				t.Errorf("error text carries the key: %v", err)
@@ -422,6 +429,19 @@ func TestStreamJSONResponse(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, responseJSON)
+	}))
+	defer srv.Close()
+	resp, err := responses.Collect(newTestClient(srv, nil, nil).Stream(context.Background(), &responses.Request{Model: "m"}))
+	if err != nil || resp.OutputText() != "Hello, world" {
+		t.Fatalf("got %+v, %v", resp, err)
+	}
+}
+
+func TestStreamMislabeled(t *testing.T) {
+	// A proxy that sends the stream as text/plain.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write(sseBody(helloStream...))
 	}))
 	defer srv.Close()
 	resp, err := responses.Collect(newTestClient(srv, nil, nil).Stream(context.Background(), &responses.Request{Model: "m"}))

@@ -1,6 +1,8 @@
 package responses
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -169,6 +171,12 @@ func (c *Client) streamOnce(ctx context.Context, body []byte, yield func(*Event,
 				return 0, cerr
 			}
 		}
+		if mediaType(resp) == "text/event-stream" {
+			// An error sent as an event with an error status.
+			if data, err := newSSEReader(bytes.NewReader(b), len(b)).next(); err == nil {
+				b = data
+			}
+		}
 		return 0, newHTTPError(resp.StatusCode, resp.Header, b, c.apiKey)
 	}
 	switch mt := mediaType(resp); mt {
@@ -178,10 +186,16 @@ func (c *Client) streamOnce(ctx context.Context, body []byte, yield func(*Event,
 		// without streaming.
 		return c.jsonInsteadOfStream(ctx, resp, r, yield)
 	default:
-		b, _ := readBody(r, 64<<10)
-		e := newHTTPError(resp.StatusCode, resp.Header, b, c.apiKey)
-		e.Message = "unexpected content type " + mt + " for a stream: " + e.Message
-		return 0, e
+		// A proxy that mislabels the stream (text/plain): sniff it.
+		br := bufio.NewReader(r)
+		head, _ := br.Peek(512)
+		if !looksLikeSSE(head) {
+			b, _ := readBody(br, 64<<10)
+			e := newHTTPError(resp.StatusCode, resp.Header, b, c.apiKey)
+			e.Message = "unexpected content type " + mt + " for a stream: " + e.Message
+			return 0, e
+		}
+		r = br
 	}
 	stopped := false
 	err = c.readEvents(ctx, resp, r, wd, func(ev *Event) bool {
@@ -209,6 +223,17 @@ func (c *Client) streamOnce(ctx context.Context, body []byte, yield func(*Event,
 // drainTimeout bounds the wait for the end of a stream after its terminal
 // event.
 const drainTimeout = 100 * time.Millisecond
+
+// looksLikeSSE reports whether a body starts like an event stream.
+func looksLikeSSE(head []byte) bool {
+	head = bytes.TrimLeft(head, " \t\r\n")
+	for _, p := range []string{"data:", "event:", ":", "id:", "retry:"} {
+		if bytes.HasPrefix(head, []byte(p)) {
+			return true
+		}
+	}
+	return false
+}
 
 // jsonInsteadOfStream handles a JSON body received for a stream request:
 // an error, or a whole response, yielded as its terminal event.
