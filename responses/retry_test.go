@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -479,6 +480,31 @@ func TestStreamOpenAfterTerminal(t *testing.T) {
 		}
 		if d := time.Since(start); d > 100*time.Millisecond {
 			t.Errorf("returned after %v, want at most 100ms", d)
+		}
+	})
+}
+
+func TestRetryLogging(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const key = "sk-log-secret-0123456789"
+		h := &scripted{replies: []reply{
+			{501, nil, `{"error":{"message":"bad key ` + key + `","type":"server_error"}}`},
+			{200, nil, okBody},
+		}}
+		srv, hc := newPipeServer(t, h)
+		var buf strings.Builder
+		logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		c := newTestClient(srv, hc, &responses.Options{APIKey: key, Logger: logger})
+		if _, err := c.Create(context.Background(), &responses.Request{Model: "m"}); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		if !strings.Contains(out, "level=INFO msg=\"responses: retrying\" attempt=1") || !strings.Contains(out, "status=501") ||
+			strings.Count(out, "level=DEBUG") != 2 {
+			t.Errorf("log:\n%s", out)
+		}
+		if strings.Contains(out, key) {
+			t.Errorf("the log carries the key:\n%s", out)
 		}
 	})
 }
