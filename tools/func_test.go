@@ -486,3 +486,40 @@ func TestFuncDecodeUnknownFields(t *testing.T) {
 		t.Error("strict schema not reported closed")
 	}
 }
+
+func TestFuncCustomTypes(t *testing.T) {
+	tool, err := NewFunc("c", "", func(_ context.Context, in customArgs) (string, error) {
+		return fmt.Sprintf("%x %d %s %d", in.ID, len(in.IDs), in.N, in.Level), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := tool.Call(t.Context(), `{"id":"0a0b0c0d","ids":[],"n":12.5,"level":"high","maybe":null,"ip":"10.0.0.1"}`)
+	if err != nil || out.Text != "0a0b0c0d 0 12.5 2" {
+		t.Errorf("Call = %q, %v", out.Text, err)
+	}
+	_, err = tool.Call(t.Context(), `{"id":"zz","ids":[],"n":1,"level":"high","maybe":null,"ip":"10.0.0.1"}`)
+	if err == nil || !strings.HasPrefix(err.Error(), "invalid arguments for tool c: encoding/hex: invalid byte") {
+		t.Errorf("bad hex: %v", err)
+	}
+}
+
+func TestFuncConcurrentCalls(t *testing.T) {
+	tool := weatherTool(t, func(_ context.Context, in weatherArgs) (string, error) { return in.City, nil })
+	errs := make(chan error, 16)
+	for i := range 16 {
+		go func() {
+			city := fmt.Sprint("c", i)
+			out, err := tool.Call(context.Background(), `{"city":"`+city+`","unit":"c","days":1,"tags":null,"where":null}`)
+			if err == nil && out.Text != city {
+				err = fmt.Errorf("got %q, want %q", out.Text, city)
+			}
+			errs <- err
+		}()
+	}
+	for range 16 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -2,10 +2,12 @@ package tools
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,8 +34,9 @@ func SchemaFor[T any]() (json.RawMessage, error) {
 //   - Every object has "additionalProperties": false and lists every property
 //     in "required".
 //   - A field is optional when its type is a pointer, or its json tag has
-//     omitempty or omitzero, or its jsonschema tag has nullable; a jsonschema
-//     tag "required" makes it mandatory again. An optional field accepts null:
+//     omitempty or omitzero, or its jsonschema tag has nullable or optional
+//     (`jsonschema:"optional,description=…"`); a jsonschema tag "required"
+//     makes it mandatory again. An optional field accepts null:
 //     "type": ["string", "null"] for a scalar (null joins its enum), an
 //     "anyOf" with {"type": "null"} for an object, an array or a reference. A
 //     null argument leaves the Go field at its zero value (nil for a
@@ -41,7 +44,10 @@ func SchemaFor[T any]() (json.RawMessage, error) {
 //   - oneOf becomes anyOf, a single-entry allOf is inlined, titles, defaults,
 //     examples and other annotations are dropped, and there is no "$schema"
 //     or "$id".
-//   - time.Time is a string with format date-time.
+//   - time.Time is a string with format date-time, json.Number a number, and
+//     a type that decodes from text with encoding.TextUnmarshaler (but not
+//     json.Unmarshaler) a string. time.Duration is an integer of
+//     nanoseconds.
 //   - Types are inlined; a recursive type is described once under "$defs"
 //     and referred to with "$ref" ("#" for the root type itself).
 //
@@ -99,6 +105,7 @@ func buildSchema(t reflect.Type, strict bool) (out json.RawMessage, err error) {
 		AllowAdditionalProperties: false,
 		DoNotReference:            !recursive(root, map[reflect.Type]int{}),
 		ExpandedStruct:            true,
+		Mapper: mapType,
 		Namer: func(t reflect.Type) string {
 			if t.Name() == "" {
 				return ""
@@ -147,7 +154,31 @@ func buildSchema(t reflect.Type, strict bool) (out json.RawMessage, err error) {
 	return w.Bytes(), nil
 }
 
-var timeType = reflect.TypeFor[time.Time]()
+var (
+	timeType            = reflect.TypeFor[time.Time]()
+	ipType              = reflect.TypeFor[net.IP]()
+	numberType          = reflect.TypeFor[json.Number]()
+	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
+	jsonUnmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+)
+
+// mapType describes the types whose JSON form is not their Go kind's:
+// json.Number is a number, and a type that decodes from text (through
+// encoding.TextUnmarshaler, not json.Unmarshaler), such as a UUID held in a
+// byte array, is a string.
+func mapType(t reflect.Type) *jsonschema.Schema {
+	switch {
+	case t == numberType:
+		return &jsonschema.Schema{Type: "number"}
+	case t == timeType || t == ipType || t.Kind() == reflect.String:
+		return nil
+	}
+	p := reflect.PointerTo(t)
+	if p.Implements(textUnmarshalerType) && !p.Implements(jsonUnmarshalerType) {
+		return &jsonschema.Schema{Type: "string"}
+	}
+	return nil
+}
 
 // defName makes a type name usable in a "$defs" key and a JSON pointer.
 func defName(s string) string {
@@ -288,7 +319,8 @@ func fieldsOf(t reflect.Type) map[string]fieldInfo {
 				name = jt[0]
 			}
 			optional := f.Type.Kind() == reflect.Pointer || slices.Contains(jt[1:], "omitempty") ||
-				slices.Contains(jt[1:], "omitzero") || slices.Contains(st, "nullable")
+				slices.Contains(jt[1:], "omitzero") || slices.Contains(st, "nullable") ||
+				slices.Contains(st, "optional")
 			if slices.Contains(st, "required") {
 				optional = false
 			}

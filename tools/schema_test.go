@@ -2,8 +2,11 @@ package tools
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
+	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -117,7 +120,36 @@ type (
 	}
 
 	emptyArgs struct{}
+
+	// textID decodes from text, like a UUID.
+	textID     [4]byte
+	customArgs struct {
+		ID    textID      `json:"id" jsonschema:"description=A hex ID"`
+		IDs   []textID    `json:"ids"`
+		N     json.Number `json:"n"`
+		Level level       `json:"level" jsonschema:"enum=low,enum=high"`
+		Maybe string      `json:"maybe" jsonschema:"optional,description=May be null"`
+		IP    net.IP      `json:"ip"`
+	}
+	level int
 )
+
+func (id *textID) UnmarshalText(b []byte) error {
+	_, err := hex.Decode(id[:], b)
+	return err
+}
+
+func (l *level) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "low":
+		*l = 1
+	case "high":
+		*l = 2
+	default:
+		return fmt.Errorf("unknown level %q", b)
+	}
+	return nil
+}
 
 func goldenCases() []struct {
 	name   string
@@ -142,6 +174,7 @@ func goldenCases() []struct {
 		{"hidden", reflect.TypeFor[hiddenArgs](), true},
 		{"empty", reflect.TypeFor[emptyArgs](), true},
 		{"flat_nonstrict", reflect.TypeFor[flatArgs](), false},
+		{"custom", reflect.TypeFor[customArgs](), true},
 	}
 }
 
