@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 	"net"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -105,7 +105,7 @@ func buildSchema(t reflect.Type, strict bool) (out json.RawMessage, err error) {
 		AllowAdditionalProperties: false,
 		DoNotReference:            !recursive(root, map[reflect.Type]int{}),
 		ExpandedStruct:            true,
-		Mapper: mapType,
+		Mapper:                    mapType,
 		Namer: func(t reflect.Type) string {
 			if t.Name() == "" {
 				return ""
