@@ -34,6 +34,9 @@ const (
 // request; lexical-only stores share a collection with only the sparse
 // vector. A small registry collection ("<prefix>stores") records each
 // store's spec, so a Store reopened on the same server finds its stores.
+// Each Store caches the registry entries it has read: a store deleted or
+// recreated through another Store value (or process) may stay visible to
+// this one, with its old spec, until it is reopened.
 type Store struct {
 	client *qc.Client
 	addr   string // host:port, when New dialled it
@@ -648,9 +651,13 @@ func (s *Store) ensureIndexes(ctx context.Context, collection string, want map[s
 		_, err := s.client.CreateFieldIndex(ctx, &qc.CreateFieldIndexCollection{
 			CollectionName: collection, Wait: &wait, FieldName: path, FieldType: kind.Enum()})
 		if err != nil {
-			s.mu.Lock()
-			delete(s.indexed, k)
-			s.mu.Unlock()
+			// Try again on a later search only if the failure may pass
+			// (not, say, with a read-only API key).
+			if again, _ := retryable(err); again {
+				s.mu.Lock()
+				delete(s.indexed, k)
+				s.mu.Unlock()
+			}
 			s.set.log.DebugContext(ctx, "qdrant: payload index not created", "collection", collection, "field", path, "err", err)
 		}
 	}
