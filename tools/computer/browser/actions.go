@@ -252,15 +252,28 @@ func (s *session) keyUp(ctx context.Context, tb *tab, k key, mods int64) error {
 		Key: k.key, Code: k.code, WindowsVirtualKeyCode: k.vk, NativeVirtualKeyCode: k.vk})
 }
 
-// parseKeys looks up every key name before anything is pressed.
+// parseKeys looks up every key name before anything is pressed. A name
+// such as "ctrl+a", which some models send as one key, is a chord.
 func parseKeys(names []string) ([]key, error) {
 	keys := make([]key, 0, len(names))
 	for _, n := range names {
-		k, err := lookupKey(n)
-		if err != nil {
-			return nil, err
+		parts := []string{n}
+		if len(n) > 1 && strings.Contains(n, "+") {
+			parts = strings.Split(n, "+")
+			for i, p := range parts {
+				if p == "" && i > 0 { // "ctrl++" is Ctrl and the + key
+					parts = append(parts[:i], "+")
+					break
+				}
+			}
 		}
-		keys = append(keys, k)
+		for _, p := range parts {
+			k, err := lookupKey(p)
+			if err != nil {
+				return nil, err
+			}
+			keys = append(keys, k)
+		}
 	}
 	return keys, nil
 }

@@ -163,8 +163,10 @@ func (s *session) close() error {
 	if s.allocCancel != nil {
 		s.allocCancel()
 	}
-	for _, tb := range s.tabs[min(1, len(s.tabs)):] { // tabs[0] is the root
-		tb.cancel()
+	for _, tb := range s.tabs {
+		if tb.ctx != s.root { // the root was cancelled above, and only once may be
+			tb.cancel()
+		}
 	}
 	s.wg.Wait()
 	killLeftovers(s.dataDir)
