@@ -648,3 +648,41 @@ func TestStreamReusesConnection(t *testing.T) {
 		t.Errorf("%d connections for 3 streams, want 1", conns)
 	}
 }
+
+func TestConcurrentUse(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if bytes.Contains(b, []byte(`"stream":true`)) {
+			sse(w, helloStream...)
+			return
+		}
+		io.WriteString(w, responseJSON)
+	}))
+	defer srv.Close()
+	c := newTestClient(srv, nil, nil)
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for i := range 16 {
+		wg.Go(func() {
+			req := &responses.Request{Model: "m", Input: responses.InputText(fmt.Sprint(i))}
+			var resp *responses.Response
+			var err error
+			if i%2 == 0 {
+				resp, err = c.Create(context.Background(), req)
+			} else {
+				resp, err = responses.Collect(c.Stream(context.Background(), req))
+			}
+			if err == nil && resp.OutputText() != "Hello, world" {
+				err = fmt.Errorf("text %q", resp.OutputText())
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package responses
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -132,7 +133,7 @@ type RetryInfo struct {
 	Attempt    int           // 1 for the first retry
 	Err        error         // why the previous attempt failed
 	Delay      time.Duration // how long the client waits before sending again
-	StatusCode int           // the HTTP status of the failed attempt; 0 for a network error
+	StatusCode int           // the HTTP status of an *Error; 0 for a network error or a cut stream
 }
 
 // IsTerminal reports whether the event ends a stream.
@@ -172,7 +173,70 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 		Param           json.RawMessage `json:"param"`
 		Error           json.RawMessage `json:"error"`
 	}
-	if err := json.Unmarshal(b, &w); err != nil {
+	err := scanObject(b, func(key string, val []byte) error {
+		var err error
+		switch key {
+		case "type":
+			w.Type, err = str(val)
+		case "sequence_number":
+			err = w.SequenceNumber.UnmarshalJSON(val)
+		case "response":
+			if !isNull(val) {
+				w.Response = new(Response)
+				err = w.Response.UnmarshalJSON(val)
+			}
+		case "output_index":
+			w.OutputIndex, err = plainInt(val)
+		case "content_index":
+			w.ContentIndex, err = plainInt(val)
+		case "summary_index":
+			w.SummaryIndex, err = plainInt(val)
+		case "annotation_index":
+			w.AnnotationIndex, err = plainInt(val)
+		case "item_id":
+			w.ItemID, err = str(val)
+		case "item":
+			if !isNull(val) {
+				w.Item = new(Item)
+				err = w.Item.UnmarshalJSON(val)
+			}
+		case "part":
+			if !isNull(val) {
+				w.Part = new(ContentPart)
+				err = w.Part.UnmarshalJSON(val)
+			}
+		case "annotation":
+			if !isNull(val) {
+				w.Annotation = new(Annotation)
+				err = w.Annotation.UnmarshalJSON(val)
+			}
+		case "delta":
+			w.Delta = val
+		case "text":
+			w.Text, err = str(val)
+		case "refusal":
+			w.Refusal, err = str(val)
+		case "arguments":
+			w.Arguments, err = str(val)
+		case "name":
+			w.Name, err = str(val)
+		case "input":
+			w.Input, err = str(val)
+		case "code":
+			w.Code = val
+		case "message":
+			w.Message, err = str(val)
+		case "param":
+			w.Param = val
+		case "error":
+			w.Error = val
+		}
+		if err != nil {
+			return fmt.Errorf("event field %q: %w", key, err)
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	*e = Event{
@@ -184,7 +248,7 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 		Code: looseString(w.Code), Param: looseString(w.Param), Raw: cloneBytes(b),
 	}
 	if len(w.Delta) > 0 && w.Delta[0] == '"' {
-		_ = json.Unmarshal(w.Delta, &e.Delta)
+		e.Delta, _ = str(w.Delta)
 	}
 	if !isNull(w.Error) && w.Error[0] == '"' && (e.Type == "" || e.Type == EventError) {
 		// {"error":"text"}: a gateway's error line
