@@ -13,8 +13,12 @@ import (
 )
 
 func newClient(srv *responsestest.Server, retries int) *responses.Client {
+	return newClientIdle(srv, retries, 5*time.Second)
+}
+
+func newClientIdle(srv *responsestest.Server, retries int, idle time.Duration) *responses.Client {
 	return responses.NewClient(&responses.Options{BaseURL: srv.URL(), APIKey: "test",
-		MaxRetries: retries, RetryBaseDelay: time.Millisecond, StreamIdleTimeout: 200 * time.Millisecond})
+		MaxRetries: retries, RetryBaseDelay: time.Millisecond, StreamIdleTimeout: idle})
 }
 
 // TestClientLoop runs a tool loop with responses.Client, streaming or not:
@@ -109,7 +113,7 @@ func TestClientErrors(t *testing.T) {
 	})
 	t.Run("stalled stream", func(t *testing.T) {
 		srv := responsestest.Start(t, responsestest.Reply(responsestest.Message("hello")).StallAfter(3))
-		_, err := responses.Collect(newClient(srv, -1).Stream(ctx, req))
+		_, err := responses.Collect(newClientIdle(srv, -1, 300*time.Millisecond).Stream(ctx, req))
 		if !errors.Is(err, responses.ErrStreamTruncated) {
 			t.Fatalf("err = %v", err)
 		}

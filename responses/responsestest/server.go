@@ -125,7 +125,11 @@ type conv struct {
 }
 
 // NewServer starts a server listening on a loopback port. Close it when
-// done. nil opts is valid.
+// done. nil opts is valid. In a test that needs options, close and check it
+// as [Start] does:
+//
+//	srv := responsestest.NewServer(&responsestest.Options{APIKey: "sk-test", Steps: steps})
+//	t.Cleanup(func() { srv.Close(); srv.Check(t) })
 func NewServer(opts *Options) *Server {
 	s := &Server{closing: make(chan struct{}), byID: map[string]*sentItem{},
 		byCall: map[string]*sentItem{}, convs: map[string]*conv{}}
