@@ -188,7 +188,8 @@ func (c *Client) streamOnce(ctx context.Context, body []byte, yield func(*Event,
 	default:
 		// A proxy that mislabels the stream (text/plain): sniff it.
 		br := bufio.NewReader(r)
-		head, _ := br.Peek(512)
+		_, _ = br.Peek(1) // what the first read brings, without waiting for more
+		head, _ := br.Peek(br.Buffered())
 		if !looksLikeSSE(head) {
 			b, _ := readBody(br, 64<<10)
 			e := newHTTPError(resp.StatusCode, resp.Header, b, c.apiKey)
