@@ -512,7 +512,7 @@ func (c *converter) convert(s *jsonschema.Schema, t reflect.Type, path string) (
 		}
 		return nil, fmt.Errorf("%s: %s has no JSON schema type (an interface or json.RawMessage?); strict mode needs a concrete type", path, what)
 	}
-	if n.enum != nil && len(n.enum) > 1000 {
+	if c.strict && len(n.enum) > 1000 {
 		return nil, fmt.Errorf("%s: %d enum values, more than the 1000 strict mode allows", path, len(n.enum))
 	}
 	return n, nil

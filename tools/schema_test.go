@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/invopop/jsonschema"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -132,7 +133,30 @@ type (
 		IP    net.IP      `json:"ip"`
 	}
 	level int
+
+	// Types with hand-written schemas, in shapes the rewrite must fix.
+	stringOrInt struct{}
+	wrapped     struct{}
+	handArgs    struct {
+		V stringOrInt `json:"v"`
+		W wrapped     `json:"w" jsonschema:"description=Outer description"`
+		P *wrapped    `json:"p"`
+	}
 )
+
+func (stringOrInt) JSONSchema() *jsonschema.Schema {
+	return &jsonschema.Schema{
+		Version: jsonschema.Version, ID: "https://example.com/x", Title: "String or int", Default: nil,
+		OneOf: []*jsonschema.Schema{{Type: "string", Title: "s"}, {Type: "integer", Examples: []any{1}}},
+	}
+}
+
+func (wrapped) JSONSchema() *jsonschema.Schema {
+	return &jsonschema.Schema{
+		Title: "Wrapped", Description: "Inner description",
+		AllOf: []*jsonschema.Schema{{Type: "string", Enum: []any{"a", "b"}, Default: "a", Deprecated: true}},
+	}
+}
 
 func (id *textID) UnmarshalText(b []byte) error {
 	_, err := hex.Decode(id[:], b)
@@ -175,6 +199,7 @@ func goldenCases() []struct {
 		{"empty", reflect.TypeFor[emptyArgs](), true},
 		{"flat_nonstrict", reflect.TypeFor[flatArgs](), false},
 		{"custom", reflect.TypeFor[customArgs](), true},
+		{"hand_written", reflect.TypeFor[handArgs](), true},
 	}
 }
 
