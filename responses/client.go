@@ -222,9 +222,7 @@ func (c *Client) newHTTPRequest(ctx context.Context, body []byte, stream bool) (
 	if err != nil {
 		return nil, fmt.Errorf("responses: %w", err)
 	}
-	for k, v := range c.header {
-		hr.Header[k] = v
-	}
+	hr.Header = c.header.Clone()
 	if hr.Header.Get("Accept") == "" {
 		if stream {
 			hr.Header.Set("Accept", "text/event-stream")
@@ -323,9 +321,15 @@ func (c *Client) createOnce(ctx context.Context, body []byte) (*Response, error)
 	if err != nil {
 		return nil, err
 	}
+	timedOut := func(err error) error {
+		if actx.Err() != nil && ctx.Err() == nil {
+			return &transientError{fmt.Errorf("responses: no complete response within Options.RequestTimeout (%v): %w", c.requestTimeout, err)}
+		}
+		return err
+	}
 	resp, err := c.do(ctx, hr)
 	if err != nil {
-		return nil, err
+		return nil, timedOut(err)
 	}
 	defer resp.Body.Close()
 	c.logAttempt(ctx, resp, false)
@@ -337,7 +341,7 @@ func (c *Client) createOnce(ctx context.Context, body []byte) (*Response, error)
 		if len(b) == c.maxEventSize {
 			return nil, err
 		}
-		return nil, &transientError{fmt.Errorf("responses: read response: %w", err)}
+		return nil, timedOut(&transientError{fmt.Errorf("responses: read response: %w", err)})
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, newHTTPError(resp.StatusCode, resp.Header, b, c.apiKey)
@@ -348,7 +352,7 @@ func (c *Client) createOnce(ctx context.Context, body []byte) (*Response, error)
 		return out, err
 	}
 	var out Response
-	if err := json.Unmarshal(b, &out); err != nil {
+	if err := out.UnmarshalJSON(b); err != nil { // it validates: no extra scan
 		e := newHTTPError(resp.StatusCode, resp.Header, b, c.apiKey)
 		return nil, fmt.Errorf("responses: decode response: %w (%w)", err, e)
 	}

@@ -158,13 +158,45 @@ type ContentPart struct {
 
 // UnmarshalJSON decodes a part and keeps its bytes.
 func (p *ContentPart) UnmarshalJSON(b []byte) error {
-	type plain ContentPart
-	var w plain
-	if err := json.Unmarshal(b, &w); err != nil {
+	var w ContentPart
+	err := scanObject(b, func(key string, val []byte) error {
+		var err error
+		switch key {
+		case "type":
+			w.Type, err = str(val)
+		case "text":
+			w.Text, err = str(val)
+		case "refusal":
+			w.Refusal, err = str(val)
+		case "image_url":
+			w.ImageURL, err = str(val)
+		case "file_id":
+			w.FileID, err = str(val)
+		case "file_url":
+			w.FileURL, err = str(val)
+		case "file_data":
+			w.FileData, err = str(val)
+		case "filename":
+			w.Filename, err = str(val)
+		case "detail":
+			w.Detail, err = str(val)
+		case "annotations":
+			err = json.Unmarshal(val, &w.Annotations)
+		case "logprobs":
+			if !isNull(val) {
+				w.Logprobs = cloneBytes(val)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("content part field %q: %w", key, err)
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
-	*p = ContentPart(w)
-	p.raw = cloneBytes(b)
+	w.raw = cloneBytes(b)
+	*p = w
 	return nil
 }
 
@@ -284,7 +316,56 @@ type itemWire struct {
 // UnmarshalJSON decodes an item of any type and keeps its bytes.
 func (it *Item) UnmarshalJSON(b []byte) error {
 	var w itemWire
-	if err := json.Unmarshal(b, &w); err != nil {
+	err := scanObject(b, func(key string, val []byte) error {
+		var err error
+		switch key {
+		case "type":
+			w.Type, err = str(val)
+		case "id":
+			w.ID, err = str(val)
+		case "status":
+			w.Status, err = str(val)
+		case "role":
+			w.Role, err = str(val)
+		case "phase":
+			w.Phase, err = str(val)
+		case "content":
+			w.Content = val
+		case "call_id":
+			w.CallID, err = str(val)
+		case "name":
+			w.Name, err = str(val)
+		case "namespace":
+			w.Namespace, err = str(val)
+		case "arguments":
+			w.Arguments, err = str(val)
+		case "input":
+			w.Input = val
+		case "output":
+			w.Output = val
+		case "action":
+			w.Action = val
+		case "actions":
+			err = json.Unmarshal(val, &w.Actions)
+		case "pending_safety_checks":
+			err = json.Unmarshal(val, &w.PendingSafetyChecks)
+		case "acknowledged_safety_checks":
+			err = json.Unmarshal(val, &w.AcknowledgedSafetyChecks)
+		case "summary":
+			err = json.Unmarshal(val, &w.Summary)
+		case "encrypted_content":
+			w.EncryptedContent, err = str(val)
+		case "queries":
+			err = json.Unmarshal(val, &w.Queries)
+		case "results":
+			err = json.Unmarshal(val, &w.Results)
+		}
+		if err != nil {
+			return fmt.Errorf("field %q: %w", key, err)
+		}
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("item: %w", err)
 	}
 	*it = Item{
@@ -303,8 +384,19 @@ func (it *Item) UnmarshalJSON(b []byte) error {
 			if err := json.Unmarshal(w.Content, &it.ContentText); err != nil {
 				return fmt.Errorf("item %s: content: %w", w.Type, err)
 			}
-		} else if err := json.Unmarshal(w.Content, &it.Content); err != nil {
-			return fmt.Errorf("item %s: content: %w", w.Type, err)
+		} else {
+			it.Content = []ContentPart{}
+			err := scanArray(w.Content, func(elem []byte) error {
+				var p ContentPart
+				if err := p.UnmarshalJSON(elem); err != nil {
+					return err
+				}
+				it.Content = append(it.Content, p)
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("item %s: content: %w", w.Type, err)
+			}
 		}
 	}
 	if len(w.Input) > 0 && w.Input[0] == '"' {

@@ -2,6 +2,7 @@ package responses
 
 import (
 	"encoding/json"
+	"fmt"
 )
 
 // Response statuses, the values of [Response.Status].
@@ -103,17 +104,59 @@ func (u *Usage) UnmarshalJSON(b []byte) error {
 
 // UnmarshalJSON decodes a response and keeps its bytes in Raw.
 func (r *Response) UnmarshalJSON(b []byte) error {
-	type plain Response
-	var w struct {
-		plain
-		CreatedAt flexInt `json:"created_at"`
-	}
-	if err := json.Unmarshal(b, &w); err != nil {
+	var w Response
+	err := scanObject(b, func(key string, val []byte) error {
+		var err error
+		switch key {
+		case "id":
+			w.ID, err = str(val)
+		case "object":
+			w.Object, err = str(val)
+		case "created_at":
+			w.CreatedAt, err = intValue(val)
+		case "status":
+			w.Status, err = str(val)
+		case "error":
+			if !isNull(val) {
+				w.Error = new(ResponseError)
+				err = json.Unmarshal(val, w.Error)
+			}
+		case "incomplete_details":
+			if !isNull(val) {
+				w.IncompleteDetails = new(IncompleteDetails)
+				err = json.Unmarshal(val, w.IncompleteDetails)
+			}
+		case "model":
+			w.Model, err = str(val)
+		case "output":
+			if isNull(val) {
+				return nil
+			}
+			w.Output = make([]Item, 0, 4)
+			err = scanArray(val, func(elem []byte) error {
+				w.Output = append(w.Output, Item{})
+				return w.Output[len(w.Output)-1].UnmarshalJSON(elem)
+			})
+		case "usage":
+			if !isNull(val) {
+				w.Usage = new(Usage)
+				err = w.Usage.UnmarshalJSON(val)
+			}
+		case "previous_response_id":
+			w.PreviousResponseID, err = str(val)
+		case "service_tier":
+			w.ServiceTier, err = str(val)
+		}
+		if err != nil {
+			return fmt.Errorf("response field %q: %w", key, err)
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
-	*r = Response(w.plain)
-	r.CreatedAt = int64(w.CreatedAt)
-	r.Raw = cloneBytes(b)
+	w.Raw = cloneBytes(b)
+	*r = w
 	return nil
 }
 

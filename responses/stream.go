@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -250,7 +249,7 @@ func (c *Client) jsonInsteadOfStream(ctx context.Context, resp *http.Response, r
 		return 0, &transientError{fmt.Errorf("responses: read response: %w", err)}
 	}
 	var out Response
-	if json.Unmarshal(b, &out) != nil || (out.ID == "" && out.Status == "" && out.Output == nil) {
+	if out.UnmarshalJSON(b) != nil || (out.ID == "" && out.Status == "" && out.Output == nil) {
 		return 0, newHTTPError(resp.StatusCode, resp.Header, b, c.apiKey)
 	}
 	if out.Status == StatusFailed {
