@@ -101,6 +101,9 @@ func CheckName(name string) error {
 // [responses.ToolOutput] as it is, []responses.ContentPart as its parts, and
 // anything else as its JSON encoding (without HTML escaping; a nil pointer,
 // slice or map is "null").
+//
+// The tool is safe for concurrent use. Its Definition shares the schema's
+// bytes and the Strict flag between calls: callers must not modify them.
 func NewFunc[In, Out any](name, description string, fn func(context.Context, In) (Out, error), opts ...FuncOption) (Tool, error) {
 	if err := CheckName(name); err != nil {
 		return nil, err
