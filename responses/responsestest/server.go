@@ -400,20 +400,39 @@ func offset(ends []int, n, size int) int {
 	return ends[n-1]
 }
 
-// write sends body, cut or stalled as the step says.
+// write sends body, cut, paced or stalled as the step says.
 func (s *Server) write(w http.ResponseWriter, r *http.Request, step Step, body []byte, ends []int) {
 	if step.cutAfter >= 0 {
 		body = body[:offset(ends, step.cutAfter, len(body))]
 	}
-	if step.stallAfter < 0 {
-		w.Write(body) //nolint:errcheck // the client may be gone
-		return
+	if step.stallAfter >= 0 {
+		body = body[:offset(ends, step.stallAfter, len(body))]
 	}
-	w.Write(body[:offset(ends, step.stallAfter, len(body))]) //nolint:errcheck // the client may be gone
-	http.NewResponseController(w).Flush()                    //nolint:errcheck // best effort
-	select {
-	case <-r.Context().Done():
-	case <-s.closing:
+	flush := func() { http.NewResponseController(w).Flush() } //nolint:errcheck // best effort
+	if step.pace > 0 && ends != nil {
+		start := 0
+		for i, end := range ends {
+			if end > len(body) {
+				break
+			}
+			if i > 0 && !s.wait(r.Context(), step.pace) {
+				return
+			}
+			if _, err := w.Write(body[start:end]); err != nil {
+				return
+			}
+			flush()
+			start = end
+		}
+		body = body[start:]
+	}
+	w.Write(body) //nolint:errcheck // the client may be gone
+	if step.stallAfter >= 0 {
+		flush()
+		select {
+		case <-r.Context().Done():
+		case <-s.closing:
+		}
 	}
 }
 

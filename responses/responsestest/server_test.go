@@ -615,3 +615,21 @@ func TestAppendString(t *testing.T) {
 		}
 	}
 }
+
+func TestPace(t *testing.T) {
+	srv := Start(t, Reply(Message("hello there, this is paced")).Pace(time.Millisecond),
+		Reply(Message("cut")).Pace(time.Millisecond).CutAfter(3).ErrorEvent("server_error", "x"))
+	start := time.Now()
+	_, _, body := post(t, srv, `{"model":"m","input":"hi","stream":true}`)
+	evs := decodeEvents(t, readSSE(t, body))
+	if last := evs[len(evs)-1]; last.Type != responses.EventResponseCompleted {
+		t.Errorf("last event %s", last.Type)
+	}
+	if d := time.Since(start); d < time.Duration(len(evs)-1)*time.Millisecond {
+		t.Errorf("%d events in %v", len(evs), d)
+	}
+	_, _, body = post(t, srv, `{"model":"m","input":"hi","stream":true}`)
+	if got := types(decodeEvents(t, readSSE(t, body))); len(got) != 4 || got[3] != responses.EventError {
+		t.Errorf("cut paced stream: %v", got)
+	}
+}

@@ -35,6 +35,7 @@ type Step struct {
 	cutAfter   int  // -1: not cut
 	stallAfter int  // -1: no stall
 	delay      time.Duration
+	pace       time.Duration
 	header     http.Header
 
 	// fail, raw
@@ -194,6 +195,15 @@ func (s Step) StallAfter(n int) Step {
 // server is closed, whichever comes first).
 func (s Step) Delay(d time.Duration) Step {
 	s.delay = d
+	return s
+}
+
+// Pace sends a stream event by event, flushing each one and waiting d
+// before the next (or until the client goes away or the server is closed),
+// so that text appears progressively, as from a model. By default a stream is
+// written at once.
+func (s Step) Pace(d time.Duration) Step {
+	s.pace = d
 	return s
 }
 
