@@ -223,7 +223,9 @@ func TestRequestTimeoutRetried(t *testing.T) {
 			}
 			io.WriteString(w, okBody)
 		}))
-		c := newTestClient(srv, hc, &responses.Options{RequestTimeout: 10 * time.Second})
+		var infos []responses.RetryInfo
+		c := newTestClient(srv, hc, &responses.Options{RequestTimeout: 10 * time.Second,
+			OnRetry: func(_ context.Context, info responses.RetryInfo) { infos = append(infos, info) }})
 		start := time.Now()
 		resp, err := c.Create(context.Background(), &responses.Request{Model: "m"})
 		if err != nil || resp.OutputText() != "Hello, world" {
@@ -231,6 +233,9 @@ func TestRequestTimeoutRetried(t *testing.T) {
 		}
 		if d := time.Since(start); d < 10*time.Second || d > 11*time.Second {
 			t.Errorf("took %v, want the 10s timeout plus a short backoff", d)
+		}
+		if len(infos) != 1 || !strings.Contains(infos[0].Err.Error(), "RequestTimeout (10s)") {
+			t.Errorf("retries = %+v, want one after the attempt timeout", infos)
 		}
 	})
 }
