@@ -204,6 +204,11 @@ func (s *Store) ensureCollection(ctx context.Context, name string, dims int) err
 	if err != nil {
 		return fmt.Errorf("qdrant: collection %s: %w", name, err)
 	}
+	if exists && dims >= 0 {
+		if err := s.checkLayout(ctx, name, dims); err != nil {
+			return err
+		}
+	}
 	if !exists {
 		req := &qc.CreateCollection{CollectionName: name}
 		if dims < 0 {
@@ -251,6 +256,35 @@ func (s *Store) ensureCollection(ctx context.Context, name string, dims int) err
 	s.mu.Lock()
 	s.ready[name] = true
 	s.mu.Unlock()
+	return nil
+}
+
+// checkLayout verifies that an existing data collection has the vectors
+// this package creates: "bm25" sparse and, when dims > 0, "dense" of dims
+// with cosine distance. It guards against a collection of the same name
+// made by something else.
+func (s *Store) checkLayout(ctx context.Context, name string, dims int) error {
+	var info *qc.CollectionInfo
+	err := s.set.retry(ctx, "get collection", func(ctx context.Context) error {
+		var err error
+		info, err = s.client.GetCollectionInfo(ctx, name)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("qdrant: collection %s: %w", name, err)
+	}
+	params := info.GetConfig().GetParams()
+	if _, ok := params.GetSparseVectorsConfig().GetMap()[sparseVector]; !ok {
+		return fmt.Errorf("%w: qdrant: collection %s exists without the %q sparse vector; use another CollectionPrefix",
+			vectorstore.ErrInvalid, name, sparseVector)
+	}
+	if dims > 0 {
+		v := params.GetVectorsConfig().GetParamsMap().GetMap()[denseVector]
+		if v.GetSize() != uint64(dims) || v.GetDistance() != qc.Distance_Cosine {
+			return fmt.Errorf("%w: qdrant: collection %s exists without a %d-dims cosine %q vector; use another CollectionPrefix",
+				vectorstore.ErrEmbedderMismatch, name, dims, denseVector)
+		}
+	}
 	return nil
 }
 

@@ -188,3 +188,27 @@ func TestCallsPerOperation(t *testing.T) {
 		t.Errorf("search made %d QueryBatch and %d Get calls, want 1 and 1", q, g)
 	}
 }
+
+// TestForeignCollection refuses a collection of the expected name made by
+// something else with another layout.
+func TestForeignCollection(t *testing.T) {
+	_, s := newFakeStore(t, nil, nil)
+	ctx := t.Context()
+	spec := vectorstore.StoreSpec{ID: "s", Embedder: "e", Dims: 8}
+	err := s.Client().CreateCollection(ctx, &qc.CreateCollection{CollectionName: s.CollectionName(spec),
+		VectorsConfig:       qc.NewVectorsConfigMap(map[string]*qc.VectorParams{"dense": {Size: 4, Distance: qc.Distance_Cosine}}),
+		SparseVectorsConfig: qc.NewSparseVectorsConfig(map[string]*qc.SparseVectorParams{"bm25": {}})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EnsureStore(ctx, spec); !errors.Is(err, vectorstore.ErrEmbedderMismatch) {
+		t.Errorf("EnsureStore = %v, want ErrEmbedderMismatch", err)
+	}
+	if err := s.Client().CreateCollection(ctx, &qc.CreateCollection{CollectionName: s.CollectionName(vectorstore.StoreSpec{ID: "l"}),
+		VectorsConfig: qc.NewVectorsConfig(&qc.VectorParams{Size: 4, Distance: qc.Distance_Dot})}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EnsureStore(ctx, vectorstore.StoreSpec{ID: "l"}); !errors.Is(err, vectorstore.ErrInvalid) {
+		t.Errorf("EnsureStore = %v, want ErrInvalid", err)
+	}
+}
