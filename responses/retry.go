@@ -122,7 +122,8 @@ func (c *Client) backoff(attempt int, err error) time.Duration {
 
 // planRetry decides whether to retry after attempt (0-based count of
 // retries done so far) failed with err. When it does, it reports the retry
-// to OnRetry and the logger and returns its description.
+// to the logger, OnRetry and the context's observer (WithRetryObserver) and
+// returns its description.
 func (c *Client) planRetry(ctx context.Context, retries int, err error) (RetryInfo, bool) {
 	if retries >= c.maxRetries || ctx.Err() != nil || !isRetryable(err) {
 		return RetryInfo{}, false
@@ -140,6 +141,7 @@ func (c *Client) planRetry(ctx context.Context, retries int, err error) (RetryIn
 	if c.onRetry != nil {
 		c.onRetry(ctx, info)
 	}
+	observeRetry(ctx, info)
 	return info, true
 }
 
