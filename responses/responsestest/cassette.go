@@ -51,19 +51,27 @@ type RecordedCall struct {
 
 // Interaction is one recorded request and the answer to it.
 type Interaction struct {
-	Request struct {
-		Method string          `json:"method"`
-		Path   string          `json:"path"`
-		Body   json.RawMessage `json:"body"` // the recorded request, as JSON
-	} `json:"request"`
-	Response struct {
-		Status  int               `json:"status"`
-		Headers map[string]string `json:"headers"`
-		Body    string            `json:"body"` // the exact bytes answered
-		// BodyFidelity is "raw" when Body is byte for byte what the API
-		// sent, "reserialized" when the recorder re-encoded JSON.
-		BodyFidelity string `json:"body_fidelity"`
-	} `json:"response"`
+	Request  RecordedRequest  `json:"request"`
+	Response RecordedResponse `json:"response"`
+}
+
+// RecordedRequest is what a recorded client sent.
+type RecordedRequest struct {
+	Method string          `json:"method"`
+	Path   string          `json:"path"`
+	Body   json.RawMessage `json:"body"` // the request, as JSON
+}
+
+// RecordedResponse is what the API answered.
+type RecordedResponse struct {
+	Status  int               `json:"status"`
+	Headers map[string]string `json:"headers"` // lower-case names
+	Body    string            `json:"body"`    // the exact bytes answered
+
+	// BodyFidelity is "raw" when Body is byte for byte what the API sent,
+	// "reserialized" when the recorder re-encoded JSON (key order and
+	// spacing differ; values are real).
+	BodyFidelity string `json:"body_fidelity"`
 }
 
 // LoadCassette reads a cassette file.
