@@ -87,18 +87,26 @@ func Collect(seq iter.Seq2[*Event, error]) (*Response, error) {
 }
 
 // watchdog cancels an attempt when its stream stays silent for too long.
+// Its goroutine is joined by stop.
 type watchdog struct {
 	d     time.Duration
 	t     *time.Timer
 	fired atomic.Bool
+	quit  chan struct{}
+	done  chan struct{}
 }
 
 func startWatchdog(d time.Duration, cancel context.CancelFunc) *watchdog {
-	w := &watchdog{d: d}
-	w.t = time.AfterFunc(d, func() {
-		w.fired.Store(true)
-		cancel()
-	})
+	w := &watchdog{d: d, t: time.NewTimer(d), quit: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		select {
+		case <-w.t.C:
+			w.fired.Store(true)
+			cancel()
+		case <-w.quit:
+		}
+	}()
 	return w
 }
 
@@ -109,9 +117,12 @@ func (w *watchdog) kick() {
 	}
 }
 
+// stop ends the watchdog and waits for its goroutine.
 func (w *watchdog) stop() {
 	if w != nil {
 		w.t.Stop()
+		close(w.quit)
+		<-w.done
 	}
 }
 
