@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"time"
 )
 
 // fixturePage has one element per kind of input the actions must reach, at
@@ -36,6 +37,9 @@ body { margin: 0; height: 3000px; font: 16px sans-serif; }
 <a id="blank" class="abs" href="/popup" target="_blank" style="left:20px;top:500px;width:100px;height:30px">New tab</a>
 <a id="next" class="abs" href="/next" style="left:140px;top:500px;width:100px;height:30px">Next</a>
 <span id="words" class="abs" style="left:20px;top:550px">hello world</span>
+<a id="hash" class="abs" href="#section" style="left:260px;top:500px;width:60px;height:30px">Hash</a>
+<a id="js" class="abs" href="javascript:void(0)" style="left:340px;top:500px;width:60px;height:30px">JS</a>
+<a id="slow" class="abs" href="/slow" style="left:420px;top:500px;width:60px;height:30px">Slow</a>
 <iframe id="same" class="abs" src="/frame" style="left:550px;top:20px;width:220px;height:100px"></iframe>
 <iframe id="cross" class="abs" src="CROSS/frame" style="left:550px;top:150px;width:220px;height:100px"></iframe>
 <script>
@@ -104,6 +108,9 @@ func newFixture() *fixture {
 			fmt.Fprint(w, strings.Replace(fixturePage, "CROSS", f.crossURL, 1))
 		case "/frame":
 			fmt.Fprint(w, framePage)
+		case "/slow":
+			time.Sleep(1500 * time.Millisecond)
+			fmt.Fprint(w, `<!doctype html><title>slow</title>slow`)
 		case "/popup":
 			fmt.Fprint(w, popupPage)
 		case "/next":

@@ -159,3 +159,24 @@ func TestWait(t *testing.T) {
 		t.Errorf("unknown action: %v", err)
 	}
 }
+
+// TestSettle checks that an action waits for the page it loads, and not for
+// navigations that never load anything.
+func TestSettle(t *testing.T) {
+	b, ctx := fixturePageOpen(t)
+	for _, tt := range []struct {
+		name string
+		x, y int
+	}{{"same-document link", 290, 515}, {"javascript: link", 370, 515}} {
+		start := time.Now()
+		do(t, ctx, b, click(tt.x, tt.y, "left"))
+		if d := time.Since(start); d > 900*time.Millisecond {
+			t.Errorf("%s: the click waited %v", tt.name, d)
+		}
+	}
+	// A page that takes 1.5 s to answer: the click returns once it shows.
+	do(t, ctx, b, click(450, 515, "left"))
+	if got := eval[string](t, b, `document.title`); got != "slow" {
+		t.Errorf("the click returned on %q, before the slow page loaded", got)
+	}
+}

@@ -47,7 +47,7 @@ type session struct {
 		sync.Mutex
 		changed    chan struct{} // closed and replaced on every change
 		newTargets []target.ID   // page targets opened since the last look
-		expectTab  bool          // a navigation asked for a new tab
+		expectTab  time.Time     // when a navigation last asked for a new tab
 		destroyed  map[target.ID]bool
 		pages      map[target.ID]bool // every page target seen: their main frames share their IDs
 		blocked    []string           // blocked main-frame documents since the last look
@@ -57,12 +57,71 @@ type session struct {
 
 // tab is one page target.
 type tab struct {
-	id      target.ID
-	ctx     context.Context
-	cancel  context.CancelFunc
-	t       *chromedp.Target
-	loading bool // under session.ev
+	id     target.ID
+	ctx    context.Context
+	cancel context.CancelFunc
+	t      *chromedp.Target
+	// Under session.ev: when the main frame last asked to navigate, and
+	// whether it is loading a document.
+	requested time.Time
+	loading   bool
+
+	detached <-chan struct{} // closed when the browser detached the tab
 }
+
+// isGone reports whether the tab closed. s.ev is held.
+func (s *session) isGone(tb *tab) bool {
+	if s.ev.destroyed[tb.id] {
+		return true
+	}
+	select {
+	case <-tb.detached:
+		return true
+	default:
+		return false
+	}
+}
+
+// onTab runs f on the current tab. When f fails because the tab is closing
+// (a page that called window.close()), it waits for the close and runs f
+// again on the tab that is current then.
+func (s *session) onTab(ctx context.Context, f func(tb *tab) error) error {
+	tb, err := s.current(ctx)
+	if err != nil {
+		return err
+	}
+	err = f(tb)
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	wait := time.NewTimer(500 * time.Millisecond)
+	defer wait.Stop()
+	for {
+		s.ev.Lock()
+		gone, changed := s.isGone(tb), s.ev.changed
+		s.ev.Unlock()
+		if gone {
+			break
+		}
+		select {
+		case <-changed:
+		case <-tb.detached:
+		case <-wait.C:
+			return err
+		case <-ctx.Done():
+			return err
+		}
+	}
+	if tb, err = s.current(ctx); err != nil {
+		return err
+	}
+	return f(tb)
+}
+
+// requestGrace is how long a requested navigation or new tab may take to
+// start: some never do (a same-document link, javascript: URLs, a
+// cancelled navigation).
+const requestGrace = time.Second
 
 // startSession starts Chromium and prepares its first tab.
 func startSession(ctx context.Context, o *Options, pol policy) (_ *session, err error) {
@@ -115,8 +174,12 @@ func startSession(ctx context.Context, o *Options, pol policy) (_ *session, err 
 	}
 	c := chromedp.FromContext(s.root)
 	s.browser = c.Browser
+	detached, err := chromedp.Detached(s.root)
+	if err != nil {
+		return nil, fmt.Errorf("browser: %w", err)
+	}
 	s.ev.Lock()
-	first.id, first.ctx, first.cancel, first.t = c.Target.TargetID, s.root, s.rootCancel, c.Target
+	first.id, first.ctx, first.cancel, first.t, first.detached = c.Target.TargetID, s.root, s.rootCancel, c.Target, detached
 	s.ev.pages[first.id] = true
 	s.ev.Unlock()
 	if err := chromedp.ListenBrowser(s.root, s.browserListener); err != nil {
@@ -210,22 +273,27 @@ func (s *session) notify() {
 func (s *session) tabListener(tb *tab) func(ev any) {
 	return func(ev any) {
 		var frame cdp.FrameID
-		var loading, expectTab bool
+		var update func()
 		switch ev := ev.(type) {
 		case *page.EventFrameRequestedNavigation:
 			frame = ev.FrameID
 			switch ev.Disposition {
 			case page.ClientNavigationDispositionCurrentTab:
-				loading = true
+				update = func() { tb.requested = time.Now() }
 			case page.ClientNavigationDispositionNewTab, page.ClientNavigationDispositionNewWindow:
-				expectTab = true
+				update = func() { s.ev.expectTab = time.Now() }
 			default:
 				return
 			}
 		case *page.EventFrameStartedLoading:
-			frame, loading = ev.FrameID, true
+			frame = ev.FrameID
+			update = func() { tb.loading, tb.requested = true, time.Time{} }
 		case *page.EventFrameStoppedLoading:
 			frame = ev.FrameID
+			update = func() { tb.loading, tb.requested = false, time.Time{} }
+		case *page.EventNavigatedWithinDocument:
+			frame = ev.FrameID
+			update = func() { tb.requested = time.Time{} }
 		default:
 			return
 		}
@@ -234,11 +302,7 @@ func (s *session) tabListener(tb *tab) func(ev any) {
 		if tb.id == "" || frame != cdp.FrameID(tb.id) {
 			return // an iframe, or the tab is not attached yet
 		}
-		if expectTab {
-			s.ev.expectTab = true
-		} else {
-			tb.loading = loading
-		}
+		update()
 		s.notify()
 	}
 }
@@ -327,7 +391,7 @@ func (s *session) current(ctx context.Context) (*tab, error) {
 	for {
 		tb := s.tabs[len(s.tabs)-1]
 		s.ev.Lock()
-		gone := s.ev.destroyed[tb.id]
+		gone := s.isGone(tb)
 		s.ev.Unlock()
 		if !gone {
 			return tb, nil
@@ -369,8 +433,13 @@ func (s *session) openTab(ctx context.Context, id target.ID) error {
 		return fmt.Errorf("browser: attaching a tab: %w", err)
 	}
 	c := chromedp.FromContext(tctx)
+	detached, err := chromedp.Detached(tctx)
+	if err != nil {
+		tcancel()
+		return fmt.Errorf("browser: attaching a tab: %w", err)
+	}
 	s.ev.Lock()
-	tb.id, tb.ctx, tb.cancel, tb.t = c.Target.TargetID, tctx, tcancel, c.Target
+	tb.id, tb.ctx, tb.cancel, tb.t, tb.detached = c.Target.TargetID, tctx, tcancel, c.Target, detached
 	s.ev.Unlock()
 	if err := s.setupTab(ctx, tb); err != nil {
 		tcancel()
@@ -400,11 +469,22 @@ func (s *session) settle(ctx context.Context, flush bool) error {
 	defer deadline.Stop()
 	for {
 		s.ev.Lock()
-		newTargets, expect := s.ev.newTargets, s.ev.expectTab
-		loading, changed := tb.loading, s.ev.changed
-		gone := s.ev.destroyed[tb.id]
+		now := time.Now()
+		newTargets := s.ev.newTargets
+		// The next moment a pending request gives up, if any.
+		var grace time.Duration
+		for _, at := range []time.Time{s.ev.expectTab, tb.requested} {
+			if left := requestGrace - now.Sub(at); !at.IsZero() && left > 0 && (grace == 0 || left < grace) {
+				grace = left
+			}
+		}
+		expect := !s.ev.expectTab.IsZero() && now.Sub(s.ev.expectTab) < requestGrace
+		docLoading := tb.loading
+		loading := docLoading || (!tb.requested.IsZero() && now.Sub(tb.requested) < requestGrace)
+		changed := s.ev.changed
+		gone := s.isGone(tb)
 		if len(newTargets) > 0 {
-			s.ev.newTargets, s.ev.expectTab = nil, false
+			s.ev.newTargets, s.ev.expectTab = nil, time.Time{}
 		}
 		s.ev.Unlock()
 
@@ -429,12 +509,19 @@ func (s *session) settle(ctx context.Context, flush bool) error {
 		if !loading && !expect {
 			break
 		}
+		var graceC <-chan time.Time
+		if grace > 0 && !docLoading {
+			gt := time.NewTimer(grace)
+			defer gt.Stop() // a few per settle at most
+			graceC = gt.C
+		}
 		select {
 		case <-changed:
+		case <-graceC:
 		case <-deadline.C:
 			s.logf("browser stopped waiting for a page", "target", tb.id)
 			s.ev.Lock()
-			s.ev.expectTab = false
+			s.ev.expectTab = time.Time{}
 			s.ev.Unlock()
 			return s.blockedErr()
 		case <-ctx.Done():
@@ -489,7 +576,7 @@ func (s *session) navigate(ctx context.Context, url string) error {
 		return err
 	}
 	s.ev.Lock()
-	tb.loading = true
+	tb.requested = time.Now()
 	s.ev.Unlock()
 	res, err := cdp.Call(ctx, tb.t, page.Navigate, page.NavigateParams{URL: url})
 	if err != nil {
@@ -503,22 +590,29 @@ func (s *session) navigate(ctx context.Context, url string) error {
 }
 
 func (s *session) currentURL(ctx context.Context) (string, error) {
-	tb, err := s.current(ctx)
-	if err != nil {
-		return "", err
-	}
-	res, err := cdp.Call(ctx, s.browser, target.GetTargetInfo, target.GetTargetInfoParams{TargetID: tb.id})
-	if err != nil {
-		return "", fmt.Errorf("browser: current URL: %w", err)
-	}
-	return res.TargetInfo.URL, nil
+	var u string
+	err := s.onTab(ctx, func(tb *tab) error {
+		res, err := cdp.Call(ctx, s.browser, target.GetTargetInfo, target.GetTargetInfoParams{TargetID: tb.id})
+		if err != nil {
+			return fmt.Errorf("browser: current URL: %w", err)
+		}
+		u = res.TargetInfo.URL
+		return nil
+	})
+	return u, err
 }
 
 func (s *session) screenshot(ctx context.Context) (computer.Screenshot, error) {
-	tb, err := s.current(ctx)
-	if err != nil {
-		return computer.Screenshot{}, err
-	}
+	var shot computer.Screenshot
+	err := s.onTab(ctx, func(tb *tab) error {
+		var err error
+		shot, err = s.capture(ctx, tb)
+		return err
+	})
+	return shot, err
+}
+
+func (s *session) capture(ctx context.Context, tb *tab) (computer.Screenshot, error) {
 	p := page.CaptureScreenshotParams{Format: page.CaptureScreenshotFormatPng}
 	mime := "image/png"
 	if s.o.Format == FormatJPEG {
