@@ -10,9 +10,10 @@ import (
 // more than it saves.
 const minRowsPerWorker = 8192
 
-// dot returns the dot product of a and b (len(b) >= len(a)), with eight
-// independent accumulators so the loop is not bound by add latency.
-func dot(a, b []float32) float32 {
+// dotGeneric returns the dot product of a and b (len(b) >= len(a)) in plain
+// Go, with eight independent accumulators so the loop is not bound by add
+// latency.
+func dotGeneric(a, b []float32) float32 {
 	b = b[:len(a)]
 	var s0, s1, s2, s3, s4, s5, s6, s7 float32
 	i := 0
