@@ -23,7 +23,7 @@ var errStopped = errors.New("responses: iteration stopped")
 // response.incomplete event is yielded with its Response replaced by the
 // response the client accumulated, so the last event always carries the full
 // final response (with its output, even from gateways that send an empty
-// one). A response.failed or "error" event, a non-2xx status, a network
+// one); the event's Raw stays the bytes received. A response.failed or "error" event, a non-2xx status, a network
 // error, or a stream that ends before its terminal event end the iteration
 // with a non-nil error, which wraps an *[Error], the network error,
 // [ErrStreamTruncated] or the context's error.
