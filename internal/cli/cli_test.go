@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/agentloop/agentloop/responses/responsestest"
+)
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func runCLI(t *testing.T, env map[string]string, args ...string) result {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Main(context.Background(), args, &Env{Stdout: &out, Stderr: &errOut,
+		Getenv: func(k string) string { return env[k] }})
+	return result{code, out.String(), errOut.String()}
+}
+
+func TestDemo(t *testing.T) {
+	for _, args := range [][]string{{"demo"}, {"demo", "--no-stream"}} {
+		r := runCLI(t, nil, args...)
+		if r.code != 0 {
+			t.Fatalf("%v: exit %d\nstdout:\n%s\nstderr:\n%s", args, r.code, r.stdout, r.stderr)
+		}
+		for _, want := range []string{
+			"the model is scripted",
+			"━━ weather", "✓ get_weather {\"city\":\"Paris\"}", "✓ get_weather {\"city\":\"Tokyo\"}",
+			"━━ recovery", "✗ get_weather {\"town\":\"Oslo\"}", "retrying with",
+			"━━ structured", "decoded into cli.PackingAdvice",
+			"summary: 2 turns", "All ",
+		} {
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("%v: output lacks %q:\n%s", args, want, r.stdout)
+			}
+		}
+	}
+}
+
+func TestDemoOnly(t *testing.T) {
+	r := runCLI(t, nil, "demo", "--only", "weather")
+	if r.code != 0 || strings.Contains(r.stdout, "━━ recovery") || !strings.Contains(r.stdout, "━━ weather") {
+		t.Errorf("exit %d:\n%s", r.code, r.stdout)
+	}
+	r = runCLI(t, nil, "demo", "--only", "nope")
+	if r.code != 2 || !strings.Contains(r.stderr, `no demo named "nope"`) {
+		t.Errorf("exit %d: %s", r.code, r.stderr)
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	if r := runCLI(t, nil, "version"); r.code != 0 || !strings.HasPrefix(r.stdout, "agentloop ") {
+		t.Errorf("version: %d %q", r.code, r.stdout)
+	}
+	if r := runCLI(t, nil, "help"); r.code != 0 || !strings.Contains(r.stdout, "agentloop run") {
+		t.Errorf("help: %d %q", r.code, r.stdout)
+	}
+	for _, cmd := range []string{"run", "demo", "version"} {
+		r := runCLI(t, nil, cmd, "--help")
+		if r.code != 0 || !strings.Contains(r.stderr, "Usage: agentloop "+cmd) {
+			t.Errorf("%s --help: %d %q", cmd, r.code, r.stderr)
+		}
+	}
+	if r := runCLI(t, nil, "frobnicate"); r.code != 2 || !strings.Contains(r.stderr, "unknown command") {
+		t.Errorf("unknown command: %d %q", r.code, r.stderr)
+	}
+}
+
+// TestRunErrors checks that each common failure is one clear line.
+func TestRunErrors(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String() + "/v1"
+	ln.Close()
+
+	unauthorized := responsestest.Start(t, responsestest.APIError(401, "invalid_api_key", "Incorrect API key provided: sk-abc***xyz").
+		Header("X-Oneapi-Request-Id", "2025112509123456"))
+	gatewayString := responsestest.Start(t, responsestest.Fail(401, `{"error":"invalid token"}`))
+	noModel := responsestest.Start(t, responsestest.APIError(404, "model_not_found", "The model `gpt-9` does not exist or you do not have access to it."))
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		code int
+		want []string
+	}{
+		{"missing key", map[string]string{}, []string{"run", "hi"}, 1, []string{"OPENAI_API_KEY is not set"}},
+		{"missing prompt", map[string]string{"OPENAI_API_KEY": "k"}, []string{"run"}, 2, []string{"a PROMPT is required"}},
+		{"bad url", map[string]string{"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": "ftp://x"}, []string{"run", "hi"}, 2, []string{"not an http(s) URL"}},
+		{"unknown tool", map[string]string{"OPENAI_API_KEY": "k"}, []string{"run", "--tools", "nope", "hi"}, 2, []string{`unknown tool "nope"`}},
+		{"unreachable", map[string]string{"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": closed}, []string{"run", "hi"}, 1, []string{"cannot reach " + closed, "connection refused"}},
+		{"401 from a gateway", map[string]string{"OPENAI_API_KEY": "sk-abc123xyz", "OPENAI_BASE_URL": unauthorized.URL()}, []string{"run", "hi"}, 1,
+			[]string{"rejected the API key", "gateway request id 2025112509123456"}},
+		{"401 string body", map[string]string{"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": gatewayString.URL()}, []string{"run", "hi"}, 1,
+			[]string{"rejected the API key (401: invalid token)"}},
+		{"no such model", map[string]string{"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": noModel.URL()}, []string{"run", "--model", "gpt-9", "hi"}, 1,
+			[]string{"the model does not exist", "--model"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, tc.env, tc.args...)
+			if r.code != tc.code {
+				t.Errorf("exit %d, want %d (stderr %q)", r.code, tc.code, r.stderr)
+			}
+			lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+			last := lines[len(lines)-1]
+			if !strings.HasPrefix(last, "agentloop run: ") {
+				t.Errorf("the error is not one line starting with the command: %q", r.stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(last, w) {
+					t.Errorf("error line %q lacks %q", last, w)
+				}
+			}
+			if strings.Contains(r.stderr, "sk-abc123xyz") {
+				t.Errorf("the key leaked: %q", r.stderr)
+			}
+		})
+	}
+}
+
+func TestRunAgainstScriptedModel(t *testing.T) {
+	srv := responsestest.Start(t,
+		responsestest.Reply(responsestest.FunctionCall("c1", "get_weather", `{"city":"Paris"}`)),
+		responsestest.Reply(responsestest.Message("Paris is fine.")),
+	)
+	r := runCLI(t, map[string]string{"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": srv.URL()}, "run", "Weather in Paris?")
+	if r.code != 0 || r.stdout != "  Paris is fine.\n" || !strings.Contains(r.stderr, "✓ get_weather") {
+		t.Errorf("exit %d\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)
+	}
+
+	srv2 := responsestest.Start(t,
+		responsestest.Reply(responsestest.FunctionCall("c1", "get_weather", `{"city":"Paris"}`)),
+		responsestest.Reply(responsestest.Message("Paris is fine.")),
+	)
+	r = runCLI(t, map[string]string{"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": srv2.URL()}, "run", "--json", "Weather in Paris?")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	types := map[string]int{}
+	sc := bufio.NewScanner(strings.NewReader(r.stdout))
+	var last map[string]any
+	for sc.Scan() {
+		var ev map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+			t.Fatalf("line %q: %v", sc.Text(), err)
+		}
+		types[ev["type"].(string)]++
+		last = ev
+	}
+	for _, typ := range []string{"turn.started", "response.event", "tool.started", "tool.finished", "text.delta", "final.output"} {
+		if types[typ] == 0 {
+			t.Errorf("no %s event in --json output: %v", typ, types)
+		}
+	}
+	if last["type"] != "final.output" || last["output_text"] != "Paris is fine." {
+		t.Errorf("last event = %v", last)
+	}
+}
