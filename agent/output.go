@@ -16,7 +16,9 @@ import (
 //
 // Build it with [OutputOf] from a Go type, or by hand with a schema; a
 // hand-built OutputType decodes into generic JSON values (map[string]any,
-// []any, string, float64, bool, nil).
+// []any, string, float64, bool, nil). Do not change the Schema of an
+// OutputType from OutputOf: Decode checks against the schema compiled when
+// it was built.
 type OutputType struct {
 	// Name is the format's name: 1 to 64 letters, digits, '_' or '-'.
 	Name string
