@@ -220,6 +220,7 @@ func (st *run) loop(ctx context.Context, input Input) error {
 	st.ts = ts
 	st.res.History = append(make([]responses.Item, 0, len(input)+16), input...)
 	var prevID string
+	strippedReasoning := false
 	for turn := 1; ; turn++ {
 		if turn > st.r.maxTurns {
 			return fmt.Errorf("%w: %d turns ran and the model was still calling tools", ErrMaxTurns, st.r.maxTurns)
@@ -234,6 +235,19 @@ func (st *run) loop(ctx context.Context, input Input) error {
 		resp, err := st.callModel(ctx, req, turn)
 		if st.stopped {
 			return nil
+		}
+		if err != nil && !st.r.chain && !strippedReasoning && invalidEncryptedContent(err) {
+			// Encrypted reasoning is tied to one organization: a gateway
+			// that balanced this conversation over another channel cannot
+			// read it. Retry once without reasoning items.
+			st.r.log.WarnContext(ctx, "encrypted reasoning rejected; retrying without reasoning items", "turn", turn, "error", err)
+			strippedReasoning = true
+			st.res.History = stripReasoning(st.res.History)
+			req = st.request(prevID)
+			resp, err = st.callModel(ctx, req, turn)
+			if st.stopped {
+				return nil
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("runner: turn %d: %w", turn, err)
@@ -443,4 +457,33 @@ func (st *run) callModel1(ctx context.Context, req *responses.Request, turn int,
 		return nil, fmt.Errorf("runner: stream ended without a final response: %w", responses.ErrStreamTruncated)
 	}
 	return final, nil
+}
+
+// invalidEncryptedContent reports whether err is the API refusing encrypted
+// reasoning it cannot verify.
+func invalidEncryptedContent(err error) bool {
+	var apiErr *responses.Error
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	return apiErr.Code == "invalid_encrypted_content" ||
+		strings.Contains(apiErr.Message, "could not be verified") && strings.Contains(apiErr.Message, "encrypted")
+}
+
+// stripReasoning returns history without reasoning items. The ids of the
+// model's other items are dropped too, since the API pairs an item id with
+// the reasoning item that preceded it.
+func stripReasoning(history []responses.Item) []responses.Item {
+	out := make([]responses.Item, 0, len(history))
+	for _, it := range history {
+		switch {
+		case it.Type == responses.ItemReasoning:
+			continue
+		case it.ID != "" && it.Type != responses.ItemReference:
+			it.ID = ""
+			it.ClearRaw()
+		}
+		out = append(out, it)
+	}
+	return out
 }

@@ -460,3 +460,31 @@ func TestResultJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestInvalidEncryptedContent: a gateway that moved the conversation to
+// another channel cannot verify the encrypted reasoning; the runner retries
+// once without reasoning items.
+func TestInvalidEncryptedContent(t *testing.T) {
+	srv := responsestest.NewServer(&responsestest.Options{NoHistoryCheck: true, Steps: []responsestest.Step{
+		responsestest.Reply(responsestest.Reasoning("", "enc"), responsestest.FunctionCall("c1", "get_weather", `{"city":"Paris"}`)),
+		responsestest.APIError(400, "invalid_encrypted_content", "The encrypted content for item rs_1 could not be verified."),
+		responsestest.Reply(responsestest.Message("sunny")),
+	}})
+	defer srv.Close()
+	res, err := newRunner(srv, nil).Run(context.Background(), &agent.Agent{Model: "gpt-5", Tools: []tools.Tool{weatherTool(t, nil)}}, runner.Text("go"))
+	if err != nil || res.Output != "sunny" {
+		t.Fatalf("res %v err %v", res, err)
+	}
+	if err := srv.Err(); err != nil {
+		t.Fatal(err)
+	}
+	third := srv.Requests()[2]
+	for _, it := range third.Request.Input.Items {
+		if it.Type == responses.ItemReasoning {
+			t.Error("reasoning item resent after invalid_encrypted_content")
+		}
+		if it.Type == responses.ItemFunctionCall && (it.ID != "" || it.CallID != "c1") {
+			t.Errorf("function_call resent as %s", it.Raw())
+		}
+	}
+}
