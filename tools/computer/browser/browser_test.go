@@ -2,6 +2,7 @@ package browser
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"testing"
@@ -95,3 +96,15 @@ func do(t testing.TB, ctx context.Context, b *Browser, actions ...responses.Comp
 }
 
 func errUnsupported() error { return computer.ErrUnsupportedAction }
+
+func TestNoChromium(t *testing.T) {
+	b := New(&Options{ExecPath: "/nonexistent/chromium"})
+	defer b.Close()
+	err := b.Start(context.Background())
+	if !errors.Is(err, ErrNoChromium) {
+		t.Errorf("Start: %v, want ErrNoChromium", err)
+	}
+	if got := b.Display(); got.Width != 1024 || got.Height != 768 || got.Environment != "browser" {
+		t.Errorf("Display %+v", got)
+	}
+}

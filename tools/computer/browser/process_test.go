@@ -61,10 +61,16 @@ func TestCloseLeavesNoProcess(t *testing.T) {
 		t.Skip(skipReason)
 	}
 	b := New(nil)
+	first, cancelFirst := context.WithTimeout(context.Background(), 60*time.Second)
+	if err := b.Navigate(first, fix.main.URL+"/"); err != nil { // starts it, with renderers for both sites
+		t.Fatal(err)
+	}
+	// The first call's context bounds that call only: the browser outlives it.
+	cancelFirst()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := b.Navigate(ctx, fix.main.URL+"/"); err != nil { // starts it, with renderers for both sites
-		t.Fatal(err)
+	if _, err := b.Screenshot(ctx); err != nil {
+		t.Fatalf("after the first call's context ended: %v", err)
 	}
 	dir := b.s.dataDir
 	if n := processesUsing(t, dir); n < 2 {
