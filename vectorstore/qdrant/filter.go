@@ -20,6 +20,7 @@ const (
 	keyAttributes = "attributes"
 	keyFileHash   = "file_hash"
 	keyChunkID    = "chunk_id"
+	keyAvgTerms   = "avg_terms" // in the registry
 )
 
 // attrPath is the payload path of an attribute: "attributes.<key>", the key

@@ -21,7 +21,6 @@ const (
 	DefaultMaxRetries       = 5
 	DefaultRetryBaseDelay   = 200 * time.Millisecond
 	DefaultRetryMaxDelay    = 10 * time.Second
-	DefaultAvgChunkTerms    = 256
 )
 
 // Options configure a [Store]. A nil *Options is valid; a zero field means
@@ -58,8 +57,11 @@ type Options struct {
 	RetryMaxDelay  time.Duration
 
 	// AvgChunkTerms is the average chunk length, in terms, assumed by the
-	// client-side BM25 term weights (the sparse vector values); default
-	// 256. Only length normalisation depends on it.
+	// client-side BM25 term weights (the sparse vector values); only
+	// length normalisation depends on it. Zero means: per store, the mean
+	// over the chunks of its first Upsert, recorded in the registry and
+	// kept for the store's life (a chunk's weights are fixed when it is
+	// written).
 	AvgChunkTerms int
 
 	// ExactSearch makes the dense leg an exact scan instead of Qdrant's
@@ -129,8 +131,8 @@ func newSettings(o *Options) settings {
 	if s.maxDelay < s.baseDelay {
 		s.maxDelay = s.baseDelay
 	}
-	if s.avgChunkTerms <= 0 {
-		s.avgChunkTerms = DefaultAvgChunkTerms
+	if s.avgChunkTerms < 0 {
+		s.avgChunkTerms = 0
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

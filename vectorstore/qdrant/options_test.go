@@ -49,7 +49,7 @@ func TestParseAddr(t *testing.T) {
 func TestSettingsDefaults(t *testing.T) {
 	s := newSettings(nil)
 	if s.prefix != DefaultCollectionPrefix || s.batch != DefaultBatchSize || s.maxRetries != DefaultMaxRetries ||
-		s.baseDelay != DefaultRetryBaseDelay || s.maxDelay != DefaultRetryMaxDelay || s.avgChunkTerms != DefaultAvgChunkTerms || s.log == nil {
+		s.baseDelay != DefaultRetryBaseDelay || s.maxDelay != DefaultRetryMaxDelay || s.avgChunkTerms != 0 || s.log == nil {
 		t.Errorf("defaults = %+v", s)
 	}
 }

@@ -20,10 +20,12 @@ import (
 // and a query's value is the term's count in the query. The collection's
 // sparse vector has the IDF modifier, so Qdrant multiplies each query value
 // by ln(1 + (N - n + 0.5)/(n + 0.5)) over the collection and the dot
-// product is the BM25 score. Two differences from the embedded store remain:
-// avgLen is a fixed setting (Options.AvgChunkTerms) instead of the corpus
-// mean, and the IDF counts every store of the collection (all stores sharing
-// an embedder), not only the searched ones.
+// product is the BM25 score. Three differences from the embedded store
+// remain: avgLen is fixed per store when its first chunks are written (see
+// Options.AvgChunkTerms) instead of following the corpus mean; the IDF counts
+// every store of the collection (all stores sharing an embedder), not only
+// the searched ones; and terms are not stemmed (the embedded store's Porter
+// stemmer is not exported by package vectorstore).
 const (
 	bm25K1 = 1.2
 	bm25B  = 0.75
@@ -95,9 +97,16 @@ func fromCounts(counts map[uint32]int, value func(tf int) float32) sparse {
 	return v
 }
 
+// fallbackAvgTerms is avgLen for chunks written before any average is
+// known (only chunks without terms, whose vectors are empty anyway).
+const fallbackAvgTerms = 256
+
 // docVector is a chunk's BM25 sparse vector (empty for a chunk without
 // terms).
 func docVector(text string, avgLen float64) sparse {
+	if avgLen <= 0 {
+		avgLen = fallbackAvgTerms
+	}
 	counts, n := countTerms(text)
 	norm := bm25K1 * (1 - bm25B + bm25B*float64(n)/avgLen)
 	return fromCounts(counts, func(tf int) float32 {

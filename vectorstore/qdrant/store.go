@@ -44,6 +44,7 @@ type Store struct {
 	set    settings
 
 	ensureMu sync.Mutex // serialises EnsureStore
+	avgMu    sync.Mutex // serialises fixing stores' average chunk length
 
 	mu      sync.Mutex
 	closed  bool
@@ -55,6 +56,7 @@ type Store struct {
 type storeInfo struct {
 	spec       vectorstore.StoreSpec
 	collection string
+	avgTerms   float64 // BM25 average chunk length; 0 until known
 }
 
 // New returns a Store talking to the Qdrant server at addr over gRPC. addr
@@ -330,6 +332,7 @@ func (s *Store) lookup(ctx context.Context, ids ...string) (map[string]storeInfo
 				Dims:     payloadInt(pl, "dims"),
 			},
 			collection: pl["collection"].GetStringValue(),
+			avgTerms:   pl[keyAvgTerms].GetDoubleValue(),
 		}
 		if info.spec.ID == "" || info.collection == "" {
 			continue
@@ -462,7 +465,8 @@ func (s *Store) deletePoints(ctx context.Context, collection string, f *qc.Filte
 // vectorstore.ChunkID (a UUID), so upserting again overwrites. Points go in
 // batches of Options.BatchSize, each applied before the next is sent (wait);
 // then each file touched gets the filename, file hash and attributes of its
-// last chunk in chunks on all its points (set_payload by filter).
+// last chunk in chunks on all its points: set_payload operations by filter,
+// Options.BatchSize files per UpdateBatch request.
 func (s *Store) Upsert(ctx context.Context, chunks []vectorstore.Chunk) error {
 	if err := s.checkOpen(); err != nil {
 		return err
@@ -481,11 +485,6 @@ func (s *Store) Upsert(ctx context.Context, chunks []vectorstore.Chunk) error {
 	if err != nil {
 		return err
 	}
-	type fileKey struct{ store, file string }
-	last := map[fileKey]int{}
-	var fileOrder []fileKey
-	byColl := map[string][]*qc.PointStruct{}
-	var colls []string
 	for i := range chunks {
 		c := &chunks[i]
 		info := found[c.StoreID]
@@ -496,15 +495,29 @@ func (s *Store) Upsert(ctx context.Context, chunks []vectorstore.Chunk) error {
 			return fmt.Errorf("%w: chunk %s/%s#%d: vector of %d dims, store %q (%s) has %d",
 				vectorstore.ErrInvalid, c.StoreID, c.FileID, c.Ordinal, len(c.Vector), c.StoreID, info.spec.Embedder, info.spec.Dims)
 		}
+	}
+	avg, err := s.avgTerms(ctx, found, chunks)
+	if err != nil {
+		return err
+	}
+
+	type fileKey struct{ store, file string }
+	last := map[fileKey]int{}
+	var files []fileKey
+	byColl := map[string][]*qc.PointStruct{}
+	var colls []string
+	for i := range chunks {
+		c := &chunks[i]
 		k := fileKey{c.StoreID, c.FileID}
 		if _, ok := last[k]; !ok {
-			fileOrder = append(fileOrder, k)
+			files = append(files, k)
 		}
 		last[k] = i
-		if _, ok := byColl[info.collection]; !ok {
-			colls = append(colls, info.collection)
+		coll := found[c.StoreID].collection
+		if _, ok := byColl[coll]; !ok {
+			colls = append(colls, coll)
 		}
-		byColl[info.collection] = append(byColl[info.collection], s.point(c))
+		byColl[coll] = append(byColl[coll], point(c, avg[c.StoreID]))
 	}
 	wait := true
 	for _, coll := range colls {
@@ -520,23 +533,93 @@ func (s *Store) Upsert(ctx context.Context, chunks []vectorstore.Chunk) error {
 			}
 		}
 	}
-	for _, k := range fileOrder {
+
+	// The file-level fields, from each file's last chunk, on all its points.
+	ops := map[string][]*qc.PointsUpdateOperation{}
+	for _, k := range files {
 		c := &chunks[last[k]]
-		payload := map[string]*qc.Value{
-			keyFilename:   qc.NewValueString(c.Filename),
-			keyFileHash:   qc.NewValueString(c.FileHash),
-			keyAttributes: attrsValue(c.Attributes),
-		}
-		if err := s.setPayload(ctx, found[k.store].collection, fileFilter(k.store, k.file), payload); err != nil {
-			return fmt.Errorf("qdrant: file %s/%s: %w", k.store, k.file, err)
+		coll := found[k.store].collection
+		ops[coll] = append(ops[coll], qc.NewPointsUpdateSetPayload(&qc.PointsUpdateOperation_SetPayload{
+			Payload: map[string]*qc.Value{
+				keyFilename:   qc.NewValueString(c.Filename),
+				keyFileHash:   qc.NewValueString(c.FileHash),
+				keyAttributes: attrsValue(c.Attributes),
+			},
+			PointsSelector: qc.NewPointsSelectorFilter(fileFilter(k.store, k.file)),
+		}))
+	}
+	for _, coll := range colls {
+		all := ops[coll]
+		for start := 0; start < len(all); start += s.set.batch {
+			batch := all[start:min(start+s.set.batch, len(all))]
+			err := s.set.retry(ctx, "update batch", func(ctx context.Context) error {
+				_, err := s.client.UpdateBatch(ctx, &qc.UpdateBatchPoints{CollectionName: coll, Wait: &wait, Operations: batch})
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("qdrant: set file payloads in %s: %w", coll, err)
+			}
 		}
 	}
 	return nil
 }
 
-func (s *Store) point(c *vectorstore.Chunk) *qc.PointStruct {
+// avgTerms returns the BM25 average chunk length of each store in found:
+// Options.AvgChunkTerms when set; else the store's recorded one; else, for
+// a store without one yet, the mean term count of its chunks in chunks,
+// which is then recorded in the registry.
+func (s *Store) avgTerms(ctx context.Context, found map[string]storeInfo, chunks []vectorstore.Chunk) (map[string]float64, error) {
+	avg := map[string]float64{}
+	if s.set.avgChunkTerms > 0 {
+		for id := range found {
+			avg[id] = s.set.avgChunkTerms
+		}
+		return avg, nil
+	}
+	s.avgMu.Lock()
+	defer s.avgMu.Unlock()
+	sum, n := map[string]int{}, map[string]int{}
+	for i := range chunks {
+		c := &chunks[i]
+		s.mu.Lock()
+		known := s.stores[c.StoreID].avgTerms
+		s.mu.Unlock()
+		if known > 0 {
+			avg[c.StoreID] = known
+			continue
+		}
+		sum[c.StoreID] += len(terms(c.Text))
+		n[c.StoreID]++
+	}
+	for id, total := range sum {
+		if total == 0 {
+			continue // no terms yet: nothing to normalise
+		}
+		a := float64(total) / float64(n[id])
+		wait := true
+		err := s.set.retry(ctx, "record average", func(ctx context.Context) error {
+			_, err := s.client.SetPayload(ctx, &qc.SetPayloadPoints{CollectionName: s.registryName(), Wait: &wait,
+				Payload:        map[string]*qc.Value{keyAvgTerms: qc.NewValueDouble(a)},
+				PointsSelector: qc.NewPointsSelector(registryID(id))})
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("qdrant: store %q: record average chunk length: %w", id, err)
+		}
+		s.mu.Lock()
+		if info, ok := s.stores[id]; ok {
+			info.avgTerms = a
+			s.stores[id] = info
+		}
+		s.mu.Unlock()
+		avg[id] = a
+	}
+	return avg, nil
+}
+
+func point(c *vectorstore.Chunk, avgTerms float64) *qc.PointStruct {
 	id := vectorstore.ChunkID(c.StoreID, c.FileID, c.Ordinal)
-	sv := docVector(c.Text, s.set.avgChunkTerms)
+	sv := docVector(c.Text, avgTerms)
 	vecs := map[string]*qc.Vector{sparseVector: qc.NewVectorSparse(sv.indices, sv.values)}
 	if len(c.Vector) > 0 {
 		vecs[denseVector] = qc.NewVectorDense(slices.Clone(c.Vector))

@@ -164,15 +164,24 @@ func TestCallsPerOperation(t *testing.T) {
 		chunks = append(chunks, vectorstore.Chunk{StoreID: "s", FileID: "f", Ordinal: i, Text: text, Vector: vecs[i]})
 	}
 	count := func(m string) int { return srv.Calls("/qdrant.Points/" + m) }
-	up, sp := count("Upsert"), count("SetPayload")
+	up, ub, sp := count("Upsert"), count("UpdateBatch"), count("SetPayload")
 	if err := s.Upsert(ctx, chunks); err != nil {
 		t.Fatal(err)
 	}
 	if got := count("Upsert") - up; got != 3 {
 		t.Errorf("5 chunks in batches of 2: %d upserts, want 3", got)
 	}
+	if got := count("UpdateBatch") - ub; got != 1 {
+		t.Errorf("%d update batches for the file payloads, want 1", got)
+	}
 	if got := count("SetPayload") - sp; got != 1 {
-		t.Errorf("%d set_payload calls for 1 file, want 1", got)
+		t.Errorf("%d set_payload calls, want 1 (recording the store's average chunk length)", got)
+	}
+	if err := s.Upsert(ctx, chunks); err != nil {
+		t.Fatal(err)
+	}
+	if got := count("SetPayload") - sp; got != 1 {
+		t.Errorf("%d set_payload calls after a second upsert, want still 1", got)
 	}
 	qb, get := count("QueryBatch"), count("Get")
 	var qs []vectorstore.Query

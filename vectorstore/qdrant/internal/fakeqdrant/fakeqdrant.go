@@ -355,19 +355,27 @@ func (ps pointsService) Upsert(_ context.Context, req *qdrant.UpsertPoints) (*qd
 	if req.UpdateFilter != nil || req.UpdateMode != nil {
 		return nil, status.Error(codes.Unimplemented, "fakeqdrant: conditional upserts are not implemented")
 	}
-	// Validate everything first: Qdrant applies a batch all or nothing.
-	pts := make([]*point, 0, len(req.GetPoints()))
-	for _, ps := range req.GetPoints() {
+	if err := c.upsert(req.GetPoints()); err != nil {
+		return nil, err
+	}
+	return completed(), nil
+}
+
+// upsert validates every point first, as Qdrant applies a batch all or
+// nothing, then stores them.
+func (c *collection) upsert(points []*qdrant.PointStruct) error {
+	pts := make([]*point, 0, len(points))
+	for _, ps := range points {
 		p, err := c.newPoint(ps)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		pts = append(pts, p)
 	}
 	for _, p := range pts {
 		c.points[p.key] = p
 	}
-	return completed(), nil
+	return nil
 }
 
 // newPoint validates a PointStruct against the collection's vector config.
@@ -482,7 +490,7 @@ func clonePayload(p map[string]*qdrant.Value) map[string]*qdrant.Value {
 	return out
 }
 
-// selected returns the points a selector picks, in key order.
+// selected returns the points a selector picks, in no particular order.
 func (c *collection) selected(sel *qdrant.PointsSelector) ([]*point, error) {
 	var out []*point
 	switch v := sel.GetPointsSelectorOneOf().(type) {
@@ -497,7 +505,7 @@ func (c *collection) selected(sel *qdrant.PointsSelector) ([]*point, error) {
 			}
 		}
 	case *qdrant.PointsSelector_Filter:
-		for _, p := range c.sortedPoints() {
+		for _, p := range c.points {
 			ok, err := matchFilter(v.Filter, p)
 			if err != nil {
 				return nil, err
@@ -544,14 +552,21 @@ func (ps pointsService) Delete(_ context.Context, req *qdrant.DeletePoints) (*qd
 	if err != nil {
 		return nil, err
 	}
-	pts, err := c.selected(req.GetPoints())
-	if err != nil {
+	if err := c.delete(req.GetPoints()); err != nil {
 		return nil, err
+	}
+	return completed(), nil
+}
+
+func (c *collection) delete(sel *qdrant.PointsSelector) error {
+	pts, err := c.selected(sel)
+	if err != nil {
+		return err
 	}
 	for _, p := range pts {
 		delete(c.points, p.key)
 	}
-	return completed(), nil
+	return nil
 }
 
 func (ps pointsService) SetPayload(_ context.Context, req *qdrant.SetPayloadPoints) (*qdrant.PointsOperationResponse, error) {
@@ -562,10 +577,6 @@ func (ps pointsService) OverwritePayload(_ context.Context, req *qdrant.SetPaylo
 	return ps.setPayload(req, true)
 }
 
-// setPayload merges (or, overwriting, replaces) the payload of the
-// selected points. Merging replaces each given top-level key (or, with Key,
-// each key of the object at that path) and keeps the others, as Qdrant's
-// set_payload does.
 func (ps pointsService) setPayload(req *qdrant.SetPayloadPoints, overwrite bool) (*qdrant.PointsOperationResponse, error) {
 	ps.s.mu.Lock()
 	defer ps.s.mu.Unlock()
@@ -573,12 +584,23 @@ func (ps pointsService) setPayload(req *qdrant.SetPayloadPoints, overwrite bool)
 	if err != nil {
 		return nil, err
 	}
-	if req.Key != nil && (overwrite || strings.ContainsAny(req.GetKey(), ".[")) {
-		return nil, status.Error(codes.Unimplemented, "fakeqdrant: only a top-level key is implemented for set_payload")
-	}
-	pts, err := c.selected(req.GetPointsSelector())
-	if err != nil {
+	if err := c.setPayload(req.GetPayload(), req.GetPointsSelector(), req.Key, overwrite); err != nil {
 		return nil, err
+	}
+	return completed(), nil
+}
+
+// setPayload merges (or, overwriting, replaces) the payload of the
+// selected points. Merging replaces each given top-level key (or, with key,
+// each key of the object at that path) and keeps the others, as Qdrant's
+// set_payload does.
+func (c *collection) setPayload(payload map[string]*qdrant.Value, sel *qdrant.PointsSelector, key *string, overwrite bool) error {
+	if key != nil && (overwrite || strings.ContainsAny(*key, ".[\"")) {
+		return status.Error(codes.Unimplemented, "fakeqdrant: only a top-level key is implemented for set_payload")
+	}
+	pts, err := c.selected(sel)
+	if err != nil {
+		return err
 	}
 	for _, p := range pts {
 		target := p.payload
@@ -586,22 +608,57 @@ func (ps pointsService) setPayload(req *qdrant.SetPayloadPoints, overwrite bool)
 			p.payload = map[string]*qdrant.Value{}
 			target = p.payload
 		}
-		if req.Key != nil {
-			obj := p.payload[req.GetKey()].GetStructValue()
+		if key != nil {
+			obj := p.payload[*key].GetStructValue()
 			if obj == nil {
 				obj = &qdrant.Struct{Fields: map[string]*qdrant.Value{}}
-				p.payload[req.GetKey()] = qdrant.NewValueStruct(obj)
+				p.payload[*key] = qdrant.NewValueStruct(obj)
 			}
 			if obj.Fields == nil {
 				obj.Fields = map[string]*qdrant.Value{}
 			}
 			target = obj.Fields
 		}
-		for k, v := range req.GetPayload() {
+		for k, v := range payload {
 			target[k] = proto.Clone(v).(*qdrant.Value)
 		}
 	}
-	return completed(), nil
+	return nil
+}
+
+// UpdateBatch applies its operations in order (upsert, delete, set and
+// overwrite payload), stopping at the first failure, as Qdrant does.
+func (ps pointsService) UpdateBatch(_ context.Context, req *qdrant.UpdateBatchPoints) (*qdrant.UpdateBatchResponse, error) {
+	ps.s.mu.Lock()
+	defer ps.s.mu.Unlock()
+	c, err := ps.s.collection(req.GetCollectionName())
+	if err != nil {
+		return nil, err
+	}
+	resp := &qdrant.UpdateBatchResponse{}
+	for _, op := range req.GetOperations() {
+		var err error
+		switch o := op.GetOperation().(type) {
+		case *qdrant.PointsUpdateOperation_Upsert:
+			if o.Upsert.UpdateFilter != nil || o.Upsert.UpdateMode != nil {
+				return nil, status.Error(codes.Unimplemented, "fakeqdrant: conditional upserts are not implemented")
+			}
+			err = c.upsert(o.Upsert.GetPoints())
+		case *qdrant.PointsUpdateOperation_DeletePoints_:
+			err = c.delete(o.DeletePoints.GetPoints())
+		case *qdrant.PointsUpdateOperation_SetPayload_:
+			err = c.setPayload(o.SetPayload.GetPayload(), o.SetPayload.GetPointsSelector(), o.SetPayload.Key, false)
+		case *qdrant.PointsUpdateOperation_OverwritePayload_:
+			err = c.setPayload(o.OverwritePayload.GetPayload(), o.OverwritePayload.GetPointsSelector(), o.OverwritePayload.Key, true)
+		default:
+			err = status.Errorf(codes.Unimplemented, "fakeqdrant: update operation %T is not implemented", o)
+		}
+		if err != nil {
+			return nil, err
+		}
+		resp.Result = append(resp.Result, &qdrant.UpdateResult{Status: qdrant.UpdateStatus_Completed})
+	}
+	return resp, nil
 }
 
 func (ps pointsService) Get(_ context.Context, req *qdrant.GetPoints) (*qdrant.GetResponse, error) {
