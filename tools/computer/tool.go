@@ -144,6 +144,7 @@ type ActionError struct {
 	Err    error
 }
 
+// Error says which action failed and why, for the model to read.
 func (e *ActionError) Error() string {
 	if e.Index < 0 {
 		return "computer: " + e.Err.Error()
@@ -151,6 +152,7 @@ func (e *ActionError) Error() string {
 	return fmt.Sprintf("computer: action %d (%s): %v", e.Index, e.Action.Type, e.Err)
 }
 
+// Unwrap returns the action's error.
 func (e *ActionError) Unwrap() error { return e.Err }
 
 // SafetyCheckError is returned by [Tool.CallItem] when a pending safety check
@@ -161,6 +163,7 @@ type SafetyCheckError struct {
 	Err   error
 }
 
+// Error names the check's ID, code and message.
 func (e *SafetyCheckError) Error() string {
 	what := "refused"
 	if e.Err != nil {

@@ -22,7 +22,6 @@ type fakeComputer struct {
 	failOn   string // action type whose Do fails
 	shotErr  error
 	url      string
-	hasURL   bool
 	onAction func(a responses.ComputerAction)
 }
 

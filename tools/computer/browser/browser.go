@@ -193,7 +193,7 @@ func (b *Browser) session(ctx context.Context) (*session, error) {
 			return b.s, nil
 		}
 		// The browser died (crash, OOM kill): start a new one.
-		b.s.close()
+		_ = b.s.close() // the dead browser's profile: nothing to tell the caller
 		b.s = nil
 	}
 	s, err := startSession(ctx, &b.opts, b.policy)
@@ -299,7 +299,7 @@ func resolveLauncher(p string) string {
 	}
 	head := make([]byte, 2)
 	n, _ := f.Read(head)
-	f.Close()
+	_ = f.Close()
 	if n < 2 || string(head) != "#!" {
 		return p
 	}

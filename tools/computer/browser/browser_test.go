@@ -99,7 +99,7 @@ func errUnsupported() error { return computer.ErrUnsupportedAction }
 
 func TestNoChromium(t *testing.T) {
 	b := New(&Options{ExecPath: "/nonexistent/chromium"})
-	defer b.Close()
+	defer func() { _ = b.Close() }()
 	err := b.Start(context.Background())
 	if !errors.Is(err, ErrNoChromium) {
 		t.Errorf("Start: %v, want ErrNoChromium", err)

@@ -16,7 +16,11 @@ func Example() {
 		StartURL:     "https://example.com",
 		AllowDomains: []string{"example.com"},
 	})
-	defer b.Close()
+	defer func() {
+		if err := b.Close(); err != nil {
+			log.Print(err)
+		}
+	}()
 	tool := computer.NewTool(b, &computer.Options{
 		ApproveSafetyCheck: func(ctx context.Context, call *responses.Item, check responses.SafetyCheck) (bool, error) {
 			log.Printf("safety check %s: %s", check.Code, check.Message)

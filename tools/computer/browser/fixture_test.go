@@ -97,7 +97,7 @@ func newFixture() *fixture {
 	f := &fixture{}
 	f.cross = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
-		fmt.Fprint(w, framePage)
+		_, _ = fmt.Fprint(w, framePage)
 	}))
 	_, port, _ := net.SplitHostPort(f.cross.Listener.Addr().String())
 	f.crossURL = "http://localhost:" + port
@@ -105,16 +105,16 @@ func newFixture() *fixture {
 		w.Header().Set("Content-Type", "text/html")
 		switch r.URL.Path {
 		case "/":
-			fmt.Fprint(w, strings.Replace(fixturePage, "CROSS", f.crossURL, 1))
+			_, _ = fmt.Fprint(w, strings.Replace(fixturePage, "CROSS", f.crossURL, 1))
 		case "/frame":
-			fmt.Fprint(w, framePage)
+			_, _ = fmt.Fprint(w, framePage)
 		case "/slow":
 			time.Sleep(1500 * time.Millisecond)
-			fmt.Fprint(w, `<!doctype html><title>slow</title>slow`)
+			_, _ = fmt.Fprint(w, `<!doctype html><title>slow</title>slow`)
 		case "/popup":
-			fmt.Fprint(w, popupPage)
+			_, _ = fmt.Fprint(w, popupPage)
 		case "/next":
-			fmt.Fprint(w, `<!doctype html><title>next</title><a id="far" href="`+f.crossURL+`/far" style="position:absolute;left:20px;top:20px;width:100px;height:30px">far</a>`)
+			_, _ = fmt.Fprint(w, `<!doctype html><title>next</title><a id="far" href="`+f.crossURL+`/far" style="position:absolute;left:20px;top:20px;width:100px;height:30px">far</a>`)
 		default:
 			http.NotFound(w, r)
 		}

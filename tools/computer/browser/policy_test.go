@@ -59,7 +59,7 @@ func TestDomainPolicy(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	b := New(&Options{AllowDomains: []string{"127.0.0.1"}, StartURL: fix.main.URL + "/"})
-	defer b.Close()
+	defer func() { _ = b.Close() }()
 	start := time.Now()
 	if err := b.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -94,6 +94,8 @@ func TestDomainPolicy(t *testing.T) {
 		t.Fatal("the fixture is not on 127.0.0.1")
 	}
 	start = time.Now()
-	b.Close()
+	if err := b.Close(); err != nil {
+		t.Error(err)
+	}
 	t.Logf("close %v", time.Since(start))
 }

@@ -108,7 +108,7 @@ func TestKilledParentLeavesNoProcess(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cmd.Process.Kill()
+	defer func() { _ = cmd.Process.Kill() }()
 	var dir string
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
@@ -120,7 +120,7 @@ func TestKilledParentLeavesNoProcess(t *testing.T) {
 	if dir == "" {
 		t.Fatal("the helper did not start a browser")
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }()
 	if n := processesUsing(t, dir); n < 2 {
 		t.Fatalf("%d Chromium processes in the helper, want several", n)
 	}
@@ -146,6 +146,8 @@ func TestHelperStartBrowser(t *testing.T) {
 	if err := b.Navigate(context.Background(), url+"/"); err != nil {
 		t.Fatal(err)
 	}
-	os.Stdout.WriteString("DIR " + b.s.dataDir + "\n")
+	if _, err := os.Stdout.WriteString("DIR " + b.s.dataDir + "\n"); err != nil {
+		t.Fatal(err)
+	}
 	time.Sleep(time.Minute) // until killed
 }

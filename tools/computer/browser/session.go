@@ -162,7 +162,7 @@ func startSession(ctx context.Context, o *Options, pol policy) (_ *session, err 
 			err = sctx.Err()
 		}
 		if err != nil {
-			s.close()
+			_ = s.close() // the start error says more
 		}
 	}()
 
