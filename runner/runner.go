@@ -103,7 +103,7 @@ func New(client *responses.Client, opts *Options) *Runner {
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
-	r.tel = newTelemetry(o.Telemetry)
+	r.tel = newTelemetry(r, o.Telemetry)
 	return r
 }
 
@@ -196,7 +196,7 @@ func (r *Runner) stream1(ctx context.Context, a *agent.Agent, input Input, out *
 			}
 			return !st.stopped
 		}
-		ctx, span := r.tel.startRun(ctx, a)
+		ctx, span := r.tel.startRun(ctx, a, input)
 		err := st.loop(ctx, input)
 		r.tel.endRun(ctx, span, st.res, err)
 		if err != nil && !st.stopped {

@@ -3,32 +3,109 @@ package runner
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/agentloop/agentloop/agent"
+	"github.com/agentloop/agentloop/internal/genai"
 	"github.com/agentloop/agentloop/responses"
+	"github.com/agentloop/agentloop/tools"
 )
 
-// Telemetry configures the OpenTelemetry spans a runner emits. The library
-// installs no exporter and no global provider: it uses the providers given
-// here, or the global ones (no-ops unless the program installed an SDK).
+// EnvCaptureContent is the environment variable that turns content capture
+// on, as in the OpenTelemetry GenAI instrumentations of other languages:
+// "true" (or "SPAN_ONLY", "SPAN_AND_EVENT") captures content on spans. It is
+// read once, by [New].
+const EnvCaptureContent = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+
+// DefaultMaxContentBytes bounds each captured content attribute when
+// [Telemetry].MaxContentBytes is zero.
+const DefaultMaxContentBytes = genai.DefaultMaxContentBytes
+
+// Telemetry configures the OpenTelemetry spans and metrics a runner emits,
+// following the GenAI semantic conventions (v1.41). The library installs no
+// exporter and no global provider: it uses the providers given here, or the
+// global ones (no-ops unless the program installed an SDK). A nil
+// *Telemetry and zero fields mean the documented defaults.
+//
+// Spans: "invoke_agent {agent}" per run, a child of the span in the run's
+// context; "chat {model}" (CLIENT) per model call, with retries as "retry"
+// events; "execute_tool {tool}" per call, siblings under the run span, a
+// failed call marking only its own span. Each carries
+// gen_ai.conversation.id when the run has one (see [WithConversationID])
+// and openinference.span.kind.
+//
+// Metrics: gen_ai.client.operation.duration (s) and
+// gen_ai.client.token.usage ({token}) per model call, with the buckets the
+// conventions specify, and the counters agentloop.runs, agentloop.turns,
+// agentloop.tool.calls and agentloop.tool.errors.
+//
+// Content (instructions, input and output messages, tool definitions,
+// arguments and results) is captured only when CaptureContent is set or the
+// environment variable [EnvCaptureContent] is "true"; each attribute is
+// bounded to MaxContentBytes while staying valid JSON, and images are
+// replaced by a placeholder giving their type, size and dimensions. API keys
+// never appear: Secrets, "Bearer …" tokens and "sk-…" keys are redacted from
+// content and error messages.
 type Telemetry struct {
 	// TracerProvider creates the runner's tracer. nil means
 	// otel.GetTracerProvider().
 	TracerProvider trace.TracerProvider
+	// MeterProvider creates the runner's instruments. nil means
+	// otel.GetMeterProvider().
+	MeterProvider metric.MeterProvider
+	// CaptureContent puts prompts, outputs, tool arguments and results on
+	// spans. Off by default: they are likely to hold personal data.
+	CaptureContent bool
+	// MaxContentBytes bounds each content attribute (default
+	// DefaultMaxContentBytes, 16 KiB).
+	MaxContentBytes int
+	// Secrets are strings, such as the API key, redacted wherever they
+	// would appear in an attribute or an error message.
+	Secrets []string
+}
+
+// TypedTool is implemented by tools that are not plain functions for the
+// telemetry: ToolType returns the gen_ai.tool.type of their spans, such as
+// "datastore" for file search ("function" when a tool does not implement it).
+type TypedTool interface {
+	ToolType() string
+}
+
+type convKey struct{}
+
+// WithConversationID returns a context whose runs carry id as
+// gen_ai.conversation.id on every span (Langfuse and Phoenix group traces
+// into sessions by it). Without it, a request's conversation ("conv_…") is
+// used when there is one.
+func WithConversationID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, convKey{}, id)
 }
 
 type telemetry struct {
-	tracer trace.Tracer
+	tracer     trace.Tracer
+	log        *slog.Logger
+	capture    bool
+	maxContent int
+	secrets    []string
+	stream     bool
+	server     string
+	port       int
+
+	m *genai.Instruments
 }
 
-func newTelemetry(t *Telemetry) *telemetry {
+func newTelemetry(r *Runner, t *Telemetry) *telemetry {
 	var o Telemetry
 	if t != nil {
 		o = *t
@@ -37,37 +114,172 @@ func newTelemetry(t *Telemetry) *telemetry {
 	if tp == nil {
 		tp = otel.GetTracerProvider()
 	}
-	return &telemetry{tracer: tp.Tracer(scopeName)}
+	mp := o.MeterProvider
+	if mp == nil {
+		mp = otel.GetMeterProvider()
+	}
+	tel := &telemetry{
+		tracer:     tp.Tracer(genai.ScopeName),
+		log:        r.log,
+		capture:    o.CaptureContent || captureFromEnv(os.Getenv(EnvCaptureContent)),
+		maxContent: o.MaxContentBytes,
+		secrets:    append([]string(nil), o.Secrets...),
+		stream:     r.stream,
+	}
+	if tel.maxContent <= 0 {
+		tel.maxContent = DefaultMaxContentBytes
+	}
+	if r.client != nil {
+		tel.server, tel.port = serverOf(r.client.BaseURL())
+	}
+	var err error
+	tel.m, err = genai.NewInstruments(mp.Meter(genai.ScopeName))
+	if err != nil {
+		// The failed instruments are no-ops: telemetry never fails a run.
+		tel.log.Warn("runner: creating metric instruments", "error", err)
+	}
+	return tel
 }
 
-func (t *telemetry) startRun(ctx context.Context, a *agent.Agent) (context.Context, trace.Span) {
-	name := opInvokeAgent
-	attrs := []attribute.KeyValue{keyOperation.String(opInvokeAgent), keyProvider.String(providerName), keyOIKind.String(oiKindAgent)}
-	if a != nil {
-		if a.Name != "" {
-			name += " " + a.Name
-			attrs = append(attrs, keyAgentName.String(a.Name))
+// captureFromEnv reads EnvCaptureContent.
+func captureFromEnv(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "true", "1", "span_only", "span_and_event":
+		return true
+	}
+	return false
+}
+
+// serverOf returns the host and port of a base URL, for server.address and
+// server.port.
+func serverOf(base string) (string, int) {
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" {
+		return "", 0
+	}
+	host, port := u.Hostname(), u.Port()
+	if port == "" {
+		switch u.Scheme {
+		case "https":
+			port = "443"
+		case "http":
+			port = "80"
 		}
 	}
-	return t.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(attrs...))
+	p, _ := strconv.Atoi(port)
+	if ip := net.ParseIP(host); ip != nil {
+		host = ip.String()
+	}
+	return host, p
 }
 
-func (t *telemetry) endRun(_ context.Context, span trace.Span, res *Result, err error) {
-	if res != nil {
-		span.SetAttributes(keyTurns.Int(res.Turns), keyInputTokens.Int64(res.Usage.InputTokens),
-			keyOutputTokens.Int64(res.Usage.OutputTokens))
+// runSpan is the telemetry state of one run.
+type runSpan struct {
+	span  trace.Span
+	run   *genai.Run
+	agent string
+	model string
+	start time.Time
+	turn  int // model calls started
+}
+
+type runSpanKey struct{}
+
+func runSpanFrom(ctx context.Context) *runSpan {
+	rs, _ := ctx.Value(runSpanKey{}).(*runSpan)
+	return rs
+}
+
+func (t *telemetry) startRun(ctx context.Context, a *agent.Agent, input Input) (context.Context, *runSpan) {
+	rs := &runSpan{start: time.Now(), run: &genai.Run{CaptureContent: t.capture, MaxContentBytes: t.maxContent, Secrets: t.secrets}}
+	if id, ok := ctx.Value(convKey{}).(string); ok {
+		rs.run.ConversationID = id
 	}
+	name := genai.OpInvokeAgent
+	attrs := make([]attribute.KeyValue, 0, 8)
+	attrs = append(attrs, genai.KeyOperationName.String(genai.OpInvokeAgent), genai.KeyProviderName.String(genai.ProviderOpenAI),
+		genai.KeyOIKind.String(genai.OIKindAgent))
+	if a != nil {
+		rs.agent, rs.model = a.Name, a.Model
+		if a.Name != "" {
+			name += " " + a.Name
+			attrs = append(attrs, genai.KeyAgentName.String(a.Name))
+		}
+	}
+	attrs = append(attrs, rs.run.Common()...)
+	ctx, rs.span = t.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(attrs...))
+	if t.capture && rs.span.IsRecording() {
+		v, mime := inputValue(rs.run, input)
+		rs.span.SetAttributes(genai.KeyInputValue.String(v), genai.KeyInputMimeType.String(mime))
+	}
+	ctx = genai.WithRun(ctx, rs.run)
+	ctx = context.WithValue(ctx, runSpanKey{}, rs)
+	if t.log.Enabled(ctx, slog.LevelDebug) {
+		t.log.LogAttrs(ctx, slog.LevelDebug, "runner: run started", slog.String("agent", rs.agent),
+			slog.String("model", rs.model), slog.String("conversation_id", rs.run.ConversationID))
+	}
+	return ctx, rs
+}
+
+func (t *telemetry) endRun(ctx context.Context, rs *runSpan, res *Result, err error) {
+	span := rs.span
+	outcome := "ok"
+	var errType string
 	if err != nil {
-		setError(span, err)
+		errType = errorType(err)
+		outcome = "error"
+	}
+	if span.IsRecording() {
+		if res != nil {
+			u := res.Usage
+			span.SetAttributes(genai.KeyTurns.Int(res.Turns), genai.KeyInputTokens.Int64(u.InputTokens),
+				genai.KeyOutputTokens.Int64(u.OutputTokens), genai.KeyCachedInputTokens.Int64(u.InputTokensDetails.CachedTokens),
+				genai.KeyReasoningTokens.Int64(u.OutputTokensDetails.ReasoningTokens))
+			if t.capture && res.Final != nil {
+				span.SetAttributes(genai.KeyOutputValue.String(rs.run.Fit(res.Output)), genai.KeyOutputMimeType.String(mimeOf(res.Output)))
+			}
+		}
+		if rs.run.ConversationID != "" {
+			// It may have been learnt from a request after the span started.
+			span.SetAttributes(genai.KeyConversationID.String(rs.run.ConversationID))
+		}
+		if err != nil {
+			genai.SetError(span, err, errType, t.secrets)
+		}
 	}
 	span.End()
+	attrs := []attribute.KeyValue{genai.KeyAgentName.String(rs.agent), genai.KeyOutcome.String(outcome)}
+	if errType != "" {
+		attrs = append(attrs, genai.KeyErrorType.String(errType))
+	}
+	t.m.Runs.Add(ctx, 1, metric.WithAttributes(attrs...))
+	lvl := slog.LevelInfo
+	if err != nil {
+		lvl = slog.LevelWarn
+	}
+	if t.log.Enabled(ctx, lvl) {
+		la := []slog.Attr{slog.String("agent", rs.agent), slog.Duration("duration", time.Since(rs.start))}
+		if res != nil {
+			la = append(la, slog.Int("turns", res.Turns), slog.Int64("input_tokens", res.Usage.InputTokens),
+				slog.Int64("output_tokens", res.Usage.OutputTokens))
+		}
+		if err != nil {
+			la = append(la, slog.String("error.type", errType), slog.String("error", genai.Redact(err.Error(), t.secrets...)))
+		}
+		t.log.LogAttrs(ctx, lvl, "runner: run finished", la...)
+	}
 }
 
 // chatSpan is the span of one model call.
 type chatSpan struct {
-	span    trace.Span
-	start   time.Time
-	firstAt time.Time
+	t         *telemetry
+	span      trace.Span
+	run       *genai.Run
+	model     string
+	turn      int
+	start     time.Time
+	firstAt   time.Time
+	lastRetry int
 }
 
 func (c *chatSpan) chunk() {
@@ -76,59 +288,164 @@ func (c *chatSpan) chunk() {
 	}
 }
 
+// retry records a retry as a span event. The client reports each retry
+// through the context's observer and, for streams that already yielded
+// events, as an EventRetry too: an attempt is recorded once.
 func (c *chatSpan) retry(info *responses.RetryInfo) {
-	attrs := []attribute.KeyValue{}
-	if info != nil {
-		attrs = append(attrs, keyRetryAttempt.Int(info.Attempt))
-		if info.Err != nil {
-			attrs = append(attrs, keyErrorType.String(errorType(info.Err)))
-		}
+	if info == nil || info.Attempt <= c.lastRetry {
+		return
 	}
-	c.span.AddEvent("retry", trace.WithAttributes(attrs...))
+	c.lastRetry = info.Attempt
+	if !c.span.IsRecording() {
+		return
+	}
+	attrs := []attribute.KeyValue{genai.KeyRetryAttempt.Int(info.Attempt), genai.KeyRetryDelay.Float64(info.Delay.Seconds())}
+	if info.StatusCode != 0 {
+		attrs = append(attrs, genai.KeyRetryStatus.Int(info.StatusCode))
+	}
+	if info.Err != nil {
+		attrs = append(attrs, genai.KeyErrorType.String(errorType(info.Err)),
+			genai.KeyExceptionMessage.String(genai.Redact(info.Err.Error(), c.t.secrets...)))
+	}
+	c.span.AddEvent(genai.EventRetry, trace.WithAttributes(attrs...))
 }
 
 func (t *telemetry) startChat(ctx context.Context, req *responses.Request) (context.Context, *chatSpan) {
-	attrs := []attribute.KeyValue{
-		keyOperation.String(opChat), keyProvider.String(providerName), keyOIKind.String(oiKindLLM),
-		keyOpenAIAPIType.String(apiType), keyRequestModel.String(req.Model),
+	run := genai.RunFrom(ctx)
+	c := &chatSpan{t: t, run: run, model: req.Model, start: time.Now()}
+	if rs := runSpanFrom(ctx); rs != nil {
+		rs.turn++
+		c.turn = rs.turn
+		if run.ConversationID == "" {
+			// Set before this turn's tool goroutines start, which read it.
+			run.ConversationID = conversationOf(req)
+		}
+	}
+	attrs := make([]attribute.KeyValue, 0, 16)
+	attrs = append(attrs,
+		genai.KeyOperationName.String(genai.OpChat), genai.KeyProviderName.String(genai.ProviderOpenAI),
+		genai.KeyOIKind.String(genai.OIKindLLM), genai.KeyOpenAIAPIType.String(genai.APITypeResp),
+		genai.KeyRequestModel.String(req.Model), genai.KeyRequestStream.Bool(t.stream))
+	if t.server != "" {
+		attrs = append(attrs, genai.KeyServerAddress.String(t.server), genai.KeyServerPort.Int(t.port))
+	}
+	attrs = append(attrs, run.Common()...)
+	if c.turn > 0 {
+		attrs = append(attrs, genai.KeyTurn.Int(c.turn))
 	}
 	if req.MaxOutputTokens != nil {
-		attrs = append(attrs, keyRequestMaxTok.Int(*req.MaxOutputTokens))
+		attrs = append(attrs, genai.KeyRequestMaxTokens.Int(*req.MaxOutputTokens))
 	}
 	if req.Temperature != nil {
-		attrs = append(attrs, keyRequestTemp.Float64(*req.Temperature))
+		attrs = append(attrs, genai.KeyRequestTemperature.Float64(*req.Temperature))
 	}
 	if req.TopP != nil {
-		attrs = append(attrs, keyRequestTopP.Float64(*req.TopP))
+		attrs = append(attrs, genai.KeyRequestTopP.Float64(*req.TopP))
 	}
 	if req.PreviousResponseID != "" {
-		attrs = append(attrs, keyPreviousResponseID.String(req.PreviousResponseID))
+		attrs = append(attrs, genai.KeyPreviousResponseID.String(req.PreviousResponseID))
 	}
-	ctx, span := t.tracer.Start(ctx, opChat+" "+req.Model, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
-	return ctx, &chatSpan{span: span, start: time.Now()}
+	if req.ServiceTier != "" && req.ServiceTier != "auto" {
+		attrs = append(attrs, genai.KeyRequestServiceTier.String(req.ServiceTier))
+	}
+	if req.Text != nil && req.Text.Format != nil && req.Text.Format.Type != "" && req.Text.Format.Type != "text" {
+		attrs = append(attrs, genai.KeyOutputType.String("json"))
+	} else {
+		attrs = append(attrs, genai.KeyOutputType.String("text"))
+	}
+	ctx, c.span = t.tracer.Start(ctx, genai.OpChat+" "+req.Model, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
+	if t.capture && c.span.IsRecording() {
+		c.span.SetAttributes(requestContent(run, req)...)
+	}
+	ctx = responses.WithRetryObserver(ctx, func(_ context.Context, info responses.RetryInfo) { c.retry(&info) })
+	return ctx, c
 }
 
-func (t *telemetry) endChat(_ context.Context, c *chatSpan, resp *responses.Response, err error) {
+// conversationOf returns the conversation id a request names, if any.
+func conversationOf(req *responses.Request) string {
+	if req.Conversation != "" {
+		return req.Conversation
+	}
+	if raw, ok := req.Extra["conversation"]; ok {
+		var id string
+		if jsonUnmarshal(raw, &id) == nil {
+			return id
+		}
+		var obj struct {
+			ID string `json:"id"`
+		}
+		if jsonUnmarshal(raw, &obj) == nil {
+			return obj.ID
+		}
+	}
+	return ""
+}
+
+func (t *telemetry) endChat(ctx context.Context, c *chatSpan, resp *responses.Response, err error) {
 	span := c.span
-	if !c.firstAt.IsZero() {
-		span.SetAttributes(keyRequestStream.Bool(true), keyTTFC.Float64(c.firstAt.Sub(c.start).Seconds()))
-	}
-	if resp != nil {
-		span.SetAttributes(keyResponseID.String(resp.ID), keyResponseModel.String(resp.Model),
-			keyFinishReasons.StringSlice([]string{finishReason(resp)}))
-		if u := resp.Usage; u != nil {
-			span.SetAttributes(keyInputTokens.Int64(u.InputTokens), keyOutputTokens.Int64(u.OutputTokens),
-				keyCachedTokens.Int64(u.InputTokensDetails.CachedTokens),
-				keyReasoningTokens.Int64(u.OutputTokensDetails.ReasoningTokens))
-		}
-		if resp.ServiceTier != "" {
-			span.SetAttributes(keyServiceTier.String(resp.ServiceTier))
-		}
-	}
+	dur := time.Since(c.start)
+	var errType string
 	if err != nil {
-		setError(span, err)
+		errType = errorType(err)
+	}
+	if span.IsRecording() {
+		if !c.firstAt.IsZero() {
+			span.SetAttributes(genai.KeyTimeToFirstChunk.Float64(c.firstAt.Sub(c.start).Seconds()))
+		}
+		if resp != nil {
+			attrs := make([]attribute.KeyValue, 0, 10)
+			attrs = append(attrs, genai.KeyResponseID.String(resp.ID), genai.KeyResponseModel.String(resp.Model),
+				genai.KeyFinishReasons.StringSlice([]string{finishReason(resp)}))
+			if u := resp.Usage; u != nil {
+				attrs = append(attrs, genai.KeyInputTokens.Int64(u.InputTokens), genai.KeyOutputTokens.Int64(u.OutputTokens),
+					genai.KeyCachedInputTokens.Int64(u.InputTokensDetails.CachedTokens),
+					genai.KeyReasoningTokens.Int64(u.OutputTokensDetails.ReasoningTokens))
+			}
+			if resp.ServiceTier != "" {
+				attrs = append(attrs, genai.KeyServiceTier.String(resp.ServiceTier))
+			}
+			span.SetAttributes(attrs...)
+			if t.capture {
+				span.SetAttributes(genai.KeyOutputMessages.String(outputMessages(c.run, resp)))
+			}
+		}
+		if err != nil {
+			genai.SetError(span, err, errType, t.secrets)
+		}
 	}
 	span.End()
+
+	// Metrics.
+	attrs := make([]attribute.KeyValue, 0, 5)
+	attrs = append(attrs, genai.KeyRequestModel.String(c.model))
+	if resp != nil && resp.Model != "" {
+		attrs = append(attrs, genai.KeyResponseModel.String(resp.Model))
+	}
+	if t.server != "" {
+		attrs = append(attrs, genai.KeyServerAddress.String(t.server), genai.KeyServerPort.Int(t.port))
+	}
+	if errType != "" {
+		attrs = append(attrs, genai.KeyErrorType.String(errType))
+	}
+	t.m.OperationDuration.Record(ctx, dur.Seconds(), genai.MetricOpChat, genai.MetricProviderOpenAI, attrs...)
+	if resp != nil && resp.Usage != nil {
+		t.m.TokenUsage.Record(ctx, resp.Usage.InputTokens, genai.MetricOpChat, genai.MetricProviderOpenAI, genai.MetricTokenInput, attrs...)
+		t.m.TokenUsage.Record(ctx, resp.Usage.OutputTokens, genai.MetricOpChat, genai.MetricProviderOpenAI, genai.MetricTokenOutput, attrs...)
+	}
+	t.m.Turns.Add(ctx, 1)
+	if t.log.Enabled(ctx, slog.LevelDebug) {
+		la := []slog.Attr{slog.Int("turn", c.turn), slog.String("model", c.model), slog.Duration("duration", dur)}
+		if resp != nil {
+			la = append(la, slog.String("response_id", resp.ID), slog.String("finish_reason", finishReason(resp)))
+			if resp.Usage != nil {
+				la = append(la, slog.Int64("input_tokens", resp.Usage.InputTokens), slog.Int64("output_tokens", resp.Usage.OutputTokens))
+			}
+		}
+		if err != nil {
+			la = append(la, slog.String("error.type", errType), slog.String("error", genai.Redact(err.Error(), t.secrets...)))
+		}
+		t.log.LogAttrs(ctx, slog.LevelDebug, "runner: model call", la...)
+	}
 }
 
 // finishReason derives a finish reason: Responses has none.
@@ -150,26 +467,98 @@ func finishReason(resp *responses.Response) string {
 	return "stop"
 }
 
-func (t *telemetry) startTool(ctx context.Context, c *responses.Item, _ *toolset) (context.Context, trace.Span) {
+// toolSpan is the span of one call.
+type toolSpan struct {
+	span  trace.Span
+	run   *genai.Run
+	name  string
+	known bool
+}
+
+func (t *telemetry) startTool(ctx context.Context, c *responses.Item, ts *toolset) (context.Context, *toolSpan) {
+	run := genai.RunFrom(ctx)
 	name := callName(c)
-	return t.tracer.Start(ctx, opExecuteTool+" "+name, trace.WithSpanKind(trace.SpanKindInternal),
-		trace.WithAttributes(keyOperation.String(opExecuteTool), keyOIKind.String(oiKindTool),
-			keyToolName.String(name), keyToolCallID.String(c.CallID), keyToolType.String("function")))
-}
-
-func (t *telemetry) endTool(_ context.Context, span trace.Span, _ *responses.Item, res callResult) {
-	switch {
-	case res.abort != nil:
-		setError(span, res.abort)
-	case res.err != nil:
-		setError(span, res.err)
+	s := &toolSpan{run: run, name: name}
+	toolType := genai.ToolTypeFunction
+	var desc string
+	var tool tools.Tool
+	if c.Type == responses.ItemComputerCall {
+		tool = ts.computerTool
+	} else {
+		tool = ts.byName[c.Name]
 	}
-	span.End()
+	s.known = tool != nil
+	if tt, ok := tool.(TypedTool); ok {
+		toolType = tt.ToolType()
+	}
+	if c.Type != responses.ItemComputerCall {
+		for i := range ts.definitions {
+			if ts.definitions[i].Name == c.Name {
+				desc = ts.definitions[i].Description
+				break
+			}
+		}
+	}
+	attrs := make([]attribute.KeyValue, 0, 8)
+	attrs = append(attrs, genai.KeyOperationName.String(genai.OpExecuteTool), genai.KeyOIKind.String(genai.OIKindTool),
+		genai.KeyToolName.String(name), genai.KeyToolCallID.String(c.CallID), genai.KeyToolType.String(toolType))
+	if desc != "" {
+		attrs = append(attrs, genai.KeyToolDescription.String(desc))
+	}
+	attrs = append(attrs, run.Common()...)
+	ctx, s.span = t.tracer.Start(ctx, genai.OpExecuteTool+" "+name, trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(attrs...))
+	if t.capture && s.span.IsRecording() {
+		s.span.SetAttributes(genai.KeyToolArguments.String(callArguments(run, c)))
+	}
+	return ctx, s
 }
 
-func setError(span trace.Span, err error) {
-	span.SetAttributes(keyErrorType.String(errorType(err)))
-	span.SetStatus(codes.Error, err.Error())
+func (t *telemetry) endTool(ctx context.Context, s *toolSpan, c *responses.Item, res callResult) {
+	err := res.abort
+	if err == nil {
+		err = res.err
+	}
+	var errType string
+	if err != nil {
+		errType = toolErrorType(err, s.known)
+	}
+	if s.span.IsRecording() {
+		if t.capture && res.abort == nil {
+			s.span.SetAttributes(genai.KeyToolResult.String(resultContent(s.run, &res.out)))
+		}
+		if err != nil {
+			genai.SetError(s.span, err, errType, t.secrets)
+		}
+	}
+	s.span.End()
+	name := attribute.String(string(genai.KeyToolName), s.name)
+	t.m.ToolCalls.Add(ctx, 1, metric.WithAttributes(name))
+	if err != nil {
+		t.m.ToolErrors.Add(ctx, 1, metric.WithAttributes(name, genai.KeyErrorType.String(errType)))
+	}
+	if t.log.Enabled(ctx, slog.LevelDebug) {
+		la := []slog.Attr{slog.String("tool", s.name), slog.String("call_id", c.CallID), slog.Duration("duration", res.dur)}
+		if err != nil {
+			la = append(la, slog.String("error.type", errType), slog.String("error", genai.Redact(err.Error(), t.secrets...)))
+		}
+		t.log.LogAttrs(ctx, slog.LevelDebug, "runner: tool call", la...)
+	}
+}
+
+// toolErrorType classifies a tool's error.
+func toolErrorType(err error, known bool) string {
+	var argErr *tools.ArgumentError
+	switch {
+	case !known:
+		return "unknown_tool"
+	case errors.As(err, &argErr):
+		return "invalid_arguments"
+	case errors.Is(err, tools.ErrAbort):
+		return "tool_abort"
+	case strings.HasPrefix(err.Error(), "tool panicked"):
+		return "panic"
+	}
+	return errorType(err)
 }
 
 // errorType is the error.type of an error: the API's code or status when it
@@ -191,6 +580,14 @@ func errorType(err error) string {
 		return "timeout"
 	case errors.Is(err, ErrMaxTurns):
 		return "max_turns"
+	case errors.Is(err, ErrIncomplete):
+		return "incomplete"
+	case errors.Is(err, ErrOutput):
+		return "output"
+	case errors.Is(err, ErrNoComputer):
+		return "no_computer"
+	case errors.Is(err, tools.ErrAbort):
+		return "tool_abort"
 	case errors.Is(err, responses.ErrStreamTruncated):
 		return "stream_truncated"
 	}

@@ -1,0 +1,195 @@
+package genai
+
+import (
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/noop"
+	semconv "go.opentelemetry.io/otel/semconv/v1.41.0"
+	"go.opentelemetry.io/otel/semconv/v1.41.0/genaiconv"
+)
+
+// Every attribute key, metric name and fixed value agentloop emits lives in
+// this file, so that the coming GenAI semantic-convention rename (the
+// conventions moved to open-telemetry/semantic-conventions-genai) is a
+// one-file change. Keys come from semconv v1.41.0, the last release with the
+// GenAI keys; the few that are not in it are spelled out.
+
+// ScopeName is the instrumentation scope of every tracer and meter.
+const ScopeName = "github.com/agentloop/agentloop"
+
+// Operation names, the values of [KeyOperationName].
+const (
+	OpInvokeAgent = "invoke_agent"
+	OpChat        = "chat"
+	OpExecuteTool = "execute_tool"
+	OpEmbeddings  = "embeddings"
+	OpRetrieval   = "retrieval"
+)
+
+// Fixed values.
+const (
+	ProviderOpenAI = "openai"    // gen_ai.provider.name
+	APITypeResp    = "responses" // openai.api.type
+
+	ToolTypeFunction  = "function"  // a tool the client executes
+	ToolTypeExtension = "extension" // gen_ai.tool.type of the computer tool
+	ToolTypeDatastore = "datastore" // gen_ai.tool.type of file search
+
+	TokenInput  = "input"  // gen_ai.token.type
+	TokenOutput = "output" // gen_ai.token.type
+)
+
+// OpenInference span kinds, the values of [KeyOIKind], read by Phoenix and
+// Langfuse to classify spans.
+const (
+	OIKindAgent     = "AGENT"
+	OIKindLLM       = "LLM"
+	OIKindTool      = "TOOL"
+	OIKindEmbedding = "EMBEDDING"
+	OIKindRetriever = "RETRIEVER"
+	OIKindChain     = "CHAIN"
+)
+
+// Attribute keys of the GenAI semantic conventions (v1.41.0) and of the
+// generic conventions the GenAI spans use.
+const (
+	KeyOperationName      = semconv.GenAIOperationNameKey
+	KeyProviderName       = semconv.GenAIProviderNameKey
+	KeyAgentName          = semconv.GenAIAgentNameKey
+	KeyAgentID            = semconv.GenAIAgentIDKey
+	KeyConversationID     = semconv.GenAIConversationIDKey
+	KeyDataSourceID       = semconv.GenAIDataSourceIDKey
+	KeyRequestModel       = semconv.GenAIRequestModelKey
+	KeyRequestStream      = semconv.GenAIRequestStreamKey
+	KeyRequestMaxTokens   = semconv.GenAIRequestMaxTokensKey
+	KeyRequestTemperature = semconv.GenAIRequestTemperatureKey
+	KeyRequestTopP        = semconv.GenAIRequestTopPKey
+	KeyRequestTopK        = semconv.GenAIRequestTopKKey
+	KeyOutputType         = semconv.GenAIOutputTypeKey
+	KeyResponseID         = semconv.GenAIResponseIDKey
+	KeyResponseModel      = semconv.GenAIResponseModelKey
+	KeyFinishReasons      = semconv.GenAIResponseFinishReasonsKey
+	KeyTimeToFirstChunk   = semconv.GenAIResponseTimeToFirstChunkKey
+	KeyInputTokens        = semconv.GenAIUsageInputTokensKey
+	KeyOutputTokens       = semconv.GenAIUsageOutputTokensKey
+	KeyCachedInputTokens  = semconv.GenAIUsageCacheReadInputTokensKey
+	KeyReasoningTokens    = semconv.GenAIUsageReasoningOutputTokensKey
+	KeyTokenType          = semconv.GenAITokenTypeKey
+	KeyToolName           = semconv.GenAIToolNameKey
+	KeyToolCallID         = semconv.GenAIToolCallIDKey
+	KeyToolType           = semconv.GenAIToolTypeKey
+	KeyToolDescription    = semconv.GenAIToolDescriptionKey
+	KeyToolDefinitions    = semconv.GenAIToolDefinitionsKey
+	KeyToolArguments      = semconv.GenAIToolCallArgumentsKey
+	KeyToolResult         = semconv.GenAIToolCallResultKey
+	KeySystemInstructions = semconv.GenAISystemInstructionsKey
+	KeyInputMessages      = semconv.GenAIInputMessagesKey
+	KeyOutputMessages     = semconv.GenAIOutputMessagesKey
+	KeyEmbeddingsDims     = semconv.GenAIEmbeddingsDimensionCountKey
+	KeyRetrievalQuery     = semconv.GenAIRetrievalQueryTextKey
+	KeyRetrievalDocuments = semconv.GenAIRetrievalDocumentsKey
+	KeyOpenAIAPIType      = semconv.OpenAIAPITypeKey
+	KeyRequestServiceTier = semconv.OpenAIRequestServiceTierKey
+	KeyServiceTier        = semconv.OpenAIResponseServiceTierKey
+	KeyErrorType          = semconv.ErrorTypeKey
+	KeyExceptionType      = semconv.ExceptionTypeKey
+	KeyExceptionMessage   = semconv.ExceptionMessageKey
+	KeyServerAddress      = semconv.ServerAddressKey
+	KeyServerPort         = semconv.ServerPortKey
+	KeyDBSystemName       = semconv.DBSystemNameKey
+	KeyDBCollectionName   = semconv.DBCollectionNameKey
+	KeyDBOperationName    = semconv.DBOperationNameKey
+	KeyURLDomain          = semconv.URLDomainKey
+)
+
+// Attribute keys that are not in semconv v1.41.0: the newer GenAI
+// repository's previous_response id, OpenInference's, and agentloop's own.
+const (
+	KeyPreviousResponseID = attribute.Key("gen_ai.request.previous_response.id")
+	KeyOIKind             = attribute.Key("openinference.span.kind")
+	KeyInputValue         = attribute.Key("input.value")
+	KeyInputMimeType      = attribute.Key("input.mime_type")
+	KeyOutputValue        = attribute.Key("output.value")
+	KeyOutputMimeType     = attribute.Key("output.mime_type")
+	KeyTurns              = attribute.Key("agentloop.turns")
+	KeyTurn               = attribute.Key("agentloop.turn")
+	KeyRetryAttempt       = attribute.Key("agentloop.retry.attempt")
+	KeyRetryDelay         = attribute.Key("agentloop.retry.delay_s")
+	KeyRetryStatus        = attribute.Key("agentloop.retry.http_status")
+	KeyBrowserAction      = attribute.Key("agentloop.browser.action")
+	KeyOutcome            = attribute.Key("agentloop.outcome")
+)
+
+// Span event names.
+const (
+	EventRetry     = "retry"
+	EventException = "exception"
+)
+
+// Metric instruments of agentloop's own; the two gen_ai.client.*
+// histograms come from semconv/v1.41.0/genaiconv (see [NewInstruments]).
+const (
+	MetricRuns       = "agentloop.runs"
+	MetricTurns      = "agentloop.turns"
+	MetricToolCalls  = "agentloop.tool.calls"
+	MetricToolErrors = "agentloop.tool.errors"
+)
+
+// Values of the genaiconv instruments' required attributes.
+const (
+	MetricOpChat         = genaiconv.OperationNameAttr(OpChat)
+	MetricOpEmbeddings   = genaiconv.OperationNameAttr(OpEmbeddings)
+	MetricProviderOpenAI = genaiconv.ProviderNameAttr(ProviderOpenAI)
+	MetricTokenInput     = genaiconv.TokenTypeAttr(TokenInput)
+	MetricTokenOutput    = genaiconv.TokenTypeAttr(TokenOutput)
+)
+
+// Instruments are the metric instruments agentloop records to.
+type Instruments struct {
+	OperationDuration genaiconv.ClientOperationDuration // gen_ai.client.operation.duration, s
+	TokenUsage        genaiconv.ClientTokenUsage        // gen_ai.client.token.usage, {token}
+	Runs              metric.Int64Counter               // agentloop.runs
+	Turns             metric.Int64Counter               // agentloop.turns
+	ToolCalls         metric.Int64Counter               // agentloop.tool.calls
+	ToolErrors        metric.Int64Counter               // agentloop.tool.errors
+}
+
+// NewInstruments creates the instruments on m, the two histograms with the
+// bucket boundaries the conventions specify. An instrument m fails to create
+// is a no-op (telemetry never fails a run); the first error is returned.
+func NewInstruments(m metric.Meter) (*Instruments, error) {
+	var in Instruments
+	var errs [6]error
+	in.OperationDuration, errs[0] = genaiconv.NewClientOperationDuration(m, metric.WithExplicitBucketBoundaries(DurationBuckets()...))
+	in.TokenUsage, errs[1] = genaiconv.NewClientTokenUsage(m, metric.WithExplicitBucketBoundaries(TokenBuckets()...))
+	in.Runs, errs[2] = counter(m, MetricRuns, "{run}", "Agent runs, by agent and outcome.")
+	in.Turns, errs[3] = counter(m, MetricTurns, "{turn}", "Model calls made by agent runs.")
+	in.ToolCalls, errs[4] = counter(m, MetricToolCalls, "{call}", "Tool calls executed, by tool.")
+	in.ToolErrors, errs[5] = counter(m, MetricToolErrors, "{call}", "Tool calls that failed (the error went to the model or ended the run).")
+	for _, err := range errs {
+		if err != nil {
+			return &in, err
+		}
+	}
+	return &in, nil
+}
+
+func counter(m metric.Meter, name, unit, desc string) (metric.Int64Counter, error) {
+	c, err := m.Int64Counter(name, metric.WithUnit(unit), metric.WithDescription(desc))
+	if err != nil {
+		return noop.Int64Counter{}, err
+	}
+	return c, nil
+}
+
+// DurationBuckets returns the bucket boundaries (seconds) the GenAI
+// conventions specify for gen_ai.client.operation.duration.
+func DurationBuckets() []float64 {
+	return []float64{0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92}
+}
+
+// TokenBuckets returns the bucket boundaries the GenAI conventions specify
+// for gen_ai.client.token.usage: powers of 4 from 1 to 67108864.
+func TokenBuckets() []float64 {
+	return []float64{1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864}
+}
