@@ -11,8 +11,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -45,6 +47,10 @@ type IngestOptions struct {
 	MaxFileSize int64
 	// EmbedBatch is the number of chunks embedded per call; zero means 256.
 	EmbedBatch int
+	// Concurrency is the number of files prepared (read, chunked, embedded)
+	// at once; zero means GOMAXPROCS. The goroutines end before Ingest
+	// returns.
+	Concurrency int
 }
 
 // FileStatus reports what Ingest did with one file.
@@ -98,6 +104,9 @@ func Ingest(ctx context.Context, st Store, storeID string, paths []string, opts 
 	if o.EmbedBatch <= 0 {
 		o.EmbedBatch = 256
 	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = runtime.GOMAXPROCS(0)
+	}
 	spec := StoreSpec{ID: storeID}
 	settings := o.Chunker.ID()
 	if o.Embedder != nil {
@@ -111,27 +120,59 @@ func Ingest(ctx context.Context, st Store, storeID string, paths []string, opts 
 	if err != nil {
 		return nil, err
 	}
-	known := map[string]string{}
+	known := map[string]File{}
 	existing, err := st.Files(ctx, storeID)
 	if err != nil {
 		return nil, err
 	}
 	for _, f := range existing {
-		known[f.ID] = f.FileHash
+		known[f.ID] = f
 	}
-	var out []FileStatus
-	for _, path := range files {
-		if err := ctx.Err(); err != nil {
-			return out, err
+	// Files are prepared (read, chunked, embedded) and written by up to
+	// Concurrency workers; statuses keep the files' order.
+	out := make([]FileStatus, len(files))
+	done := make([]bool, len(files))
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		mu    sync.Mutex
+		next  int
+		fatal error
+		wg    sync.WaitGroup
+	)
+	for range min(o.Concurrency, len(files)) {
+		wg.Go(func() {
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= len(files) || ctx.Err() != nil {
+					return
+				}
+				fs := ingestFile(ctx, st, storeID, files[i], settings, known, &mu, &o)
+				mu.Lock()
+				out[i], done[i] = fs, true
+				if fatal == nil && (errors.Is(fs.Err, ErrEmbedderMismatch) || errors.Is(fs.Err, ErrClosed) || errors.Is(fs.Err, ErrNotFound)) {
+					fatal = fs.Err
+					cancel(fatal)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if fatal == nil {
+		fatal = context.Cause(ctx)
+	}
+	if fatal != nil {
+		var partial []FileStatus
+		for i := range out {
+			if done[i] {
+				partial = append(partial, out[i])
+			}
 		}
-		fs := ingestFile(ctx, st, storeID, path, settings, known, &o)
-		if errors.Is(fs.Err, ErrEmbedderMismatch) || errors.Is(fs.Err, ErrClosed) || errors.Is(fs.Err, ErrNotFound) {
-			return append(out, fs), fs.Err
-		}
-		if ctx.Err() != nil && fs.Err != nil {
-			return append(out, fs), ctx.Err()
-		}
-		out = append(out, fs)
+		return partial, fatal
 	}
 	if f, ok := st.(interface{ Flush(context.Context) error }); ok {
 		if err := f.Flush(ctx); err != nil {
@@ -191,7 +232,9 @@ func FileID(path string) string {
 	return "file-" + hex.EncodeToString(sum[:12])
 }
 
-func ingestFile(ctx context.Context, st Store, storeID, path, settings string, known map[string]string, o *IngestOptions) FileStatus {
+// ingestFile reads, chunks, embeds and stores one file; known (the stored
+// files by ID, guarded by mu) tells which are stored unchanged.
+func ingestFile(ctx context.Context, st Store, storeID, path, settings string, known map[string]File, mu *sync.Mutex, o *IngestOptions) FileStatus {
 	fs := FileStatus{Path: path, FileID: FileID(path), Filename: filepath.ToSlash(path), Status: StatusFailed}
 	fail := func(code string, err error) FileStatus {
 		fs.Code, fs.Err = code, err
@@ -227,15 +270,11 @@ func ingestFile(ctx context.Context, st Store, storeID, path, settings string, k
 		sum.Write(attrsJSON)
 	}
 	hash := hex.EncodeToString(sum.Sum(nil))
-	if h, ok := known[fs.FileID]; ok && h == hash {
-		fs.Status, fs.Unchanged = StatusCompleted, true
-		if files, err := st.Files(ctx, storeID); err == nil {
-			for _, f := range files {
-				if f.ID == fs.FileID {
-					fs.Chunks = f.Chunks
-				}
-			}
-		}
+	mu.Lock()
+	prev, ok := known[fs.FileID]
+	mu.Unlock()
+	if ok && prev.FileHash == hash {
+		fs.Status, fs.Unchanged, fs.Chunks = StatusCompleted, true, prev.Chunks
 		return fs
 	}
 	text, err := decodeText(raw)
@@ -277,7 +316,9 @@ func ingestFile(ctx context.Context, st Store, storeID, path, settings string, k
 	if err := st.Upsert(ctx, chunks); err != nil {
 		return fail(CodeServerError, err)
 	}
-	known[fs.FileID] = hash
+	mu.Lock()
+	known[fs.FileID] = File{ID: fs.FileID, FileHash: hash, Chunks: len(chunks)}
+	mu.Unlock()
 	fs.Status, fs.Chunks = StatusCompleted, len(chunks)
 	return fs
 }
