@@ -156,8 +156,14 @@ func (st *run) runCalls(ctx context.Context, calls []*responses.Item, turn int) 
 		return nil, err
 	}
 	outs := make([]responses.Item, 0, len(calls))
-	for _, r := range results {
+	var notes []string
+	for i, r := range results {
 		outs = append(outs, r.out)
+		if calls[i].Type == responses.ItemComputerCall && r.err != nil {
+			// A computer_call_output holds a screenshot and nothing else:
+			// the failure goes to the model as text beside it.
+			notes = append(notes, fmt.Sprintf("Computer call %s: %v. The screenshot shows the screen as it is now.", calls[i].CallID, r.err))
+		}
 		for i := range r.extra {
 			st.extra = append(st.extra, r.extra[i])
 			st.res.NewItems = append(st.res.NewItems, r.extra[i])
@@ -165,6 +171,10 @@ func (st *run) runCalls(ctx context.Context, calls []*responses.Item, turn int) 
 				return nil, nil
 			}
 		}
+	}
+	if len(notes) > 0 {
+		outs = append(outs, responses.Item{Type: responses.ItemMessage, Role: responses.RoleUser,
+			Content: []responses.ContentPart{{Type: responses.ContentInputText, Text: strings.Join(notes, "\n")}}})
 	}
 	return outs, nil
 }
