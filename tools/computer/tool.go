@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/agentloop/agentloop/responses"
 	"github.com/agentloop/agentloop/tools"
@@ -127,6 +128,10 @@ func (t *Tool) definition(preview bool) responses.Tool {
 		DisplayWidth: d.Width, DisplayHeight: d.Height, Environment: env}
 }
 
+// lateScreenshotTimeout bounds the screenshot taken after a call ran out of
+// time.
+const lateScreenshotTimeout = 10 * time.Second
+
 // errNotFunction is what Call returns: the computer tool has no arguments.
 var errNotFunction = errors.New("computer: computer calls arrive as computer_call items; the runner must use CallItem")
 
@@ -207,7 +212,9 @@ func (e *SafetyCheckError) Unwrap() []error {
 // error's text to the model beside it (for example as a user message with
 // an input_text part after the call outputs), and report it in its events.
 // The same holds when the screenshot itself fails: the output then carries
-// [PlaceholderImageURL] and the error says so. A cancelled ctx returns a
+// [PlaceholderImageURL] and the error says so. When ctx's deadline passes
+// (a tool timeout), the screenshot is still taken, under a fresh 10-second
+// limit, and the error says the call timed out. A cancelled ctx returns a
 // zero item and the context's error.
 func (t *Tool) CallItem(ctx context.Context, call *responses.Item) (responses.Item, error) {
 	t.mu.Lock()
@@ -234,12 +241,22 @@ func (t *Tool) CallItem(ctx context.Context, call *responses.Item) (responses.It
 		actErr = t.run(ctx, actions)
 	}
 	if err := ctx.Err(); err != nil {
-		return responses.Item{}, err
+		if !errors.Is(err, context.DeadlineExceeded) {
+			return responses.Item{}, err
+		}
+		// The call ran out of time (a tool timeout): the run goes on, so
+		// still show the model where things stand.
+		if _, ok := actErr.(*ActionError); !ok {
+			actErr = &ActionError{Index: -1, Err: fmt.Errorf("the call timed out: %w", context.Cause(ctx))}
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), lateScreenshotTimeout)
+		defer cancel()
 	}
 
 	shot, err := t.c.Screenshot(ctx)
 	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(ctxErr, context.DeadlineExceeded) {
 			return responses.Item{}, ctxErr
 		}
 		err = fmt.Errorf("computer: screenshot: %w", err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/agentloop/agentloop/responses"
 	"github.com/agentloop/agentloop/tools"
@@ -373,3 +374,23 @@ var (
 	_ tools.ModelDefiner  = (*computer.Tool)(nil)
 	_ tools.RequestEditor = (*computer.Tool)(nil)
 )
+
+func TestTimedOut(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	ctx, cancel2 := context.WithDeadline(ctx, time.Now().Add(-time.Second))
+	defer cancel2()
+	f := &fakeComputer{}
+	out, err := computer.NewTool(f, nil).CallItem(ctx,
+		decodeItem(t, `{"type":"computer_call","call_id":"c1","actions":[{"type":"move","x":1,"y":2}]}`))
+	var ae *computer.ActionError
+	if !errors.As(err, &ae) || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "timed out") {
+		t.Fatalf("error %v, want an ActionError for the timeout", err)
+	}
+	if out.Screenshot == nil || out.Screenshot.ImageURL != shotURL {
+		t.Errorf("output %+v, want the screenshot", out)
+	}
+	if diff := cmp.Diff([]string{"screenshot"}, f.log); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
