@@ -1424,13 +1424,24 @@ func datetime(s string) (time.Time, bool) {
 // syntax: keys joined by dots, a key optionally double-quoted (to hold dots
 // or other punctuation) and optionally followed by "[]".
 func lookup(payload map[string]*qdrant.Value, key string) ([]*qdrant.Value, bool) {
+	if !strings.ContainsAny(key, ".[\"") { // a top-level key
+		v, ok := payload[key]
+		if !ok {
+			return nil, false
+		}
+		return flatten(v), true
+	}
 	parts, ok := parsePath(key)
 	if !ok {
 		return nil, false
 	}
-	cur := []*qdrant.Value{qdrant.NewValueFromFields(payload)}
+	first, ok := payload[parts[0]]
+	if !ok {
+		return nil, false
+	}
+	cur := []*qdrant.Value{first}
 	present := true
-	for _, part := range parts {
+	for _, part := range parts[1:] {
 		var next []*qdrant.Value
 		for _, v := range cur {
 			for _, obj := range flatten(v) {
