@@ -31,6 +31,8 @@ func commands() []command {
 	return []command{
 		{"demo", "[--only NAME] [--no-stream]", "run the example agents against a scripted model (no key, no network)", runDemo},
 		{"run", "[flags] PROMPT", "run one agent against OpenAI or an OpenAI-compatible gateway", runRun},
+		{"ingest", "[flags] DIR...", "read files into a file-search store (embedded, or Qdrant)", runIngest},
+		{"search", "[flags] QUERY", "search the file-search store built by ingest", runSearch},
 		{"version", "", "print the version", runVersion},
 	}
 }

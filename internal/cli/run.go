@@ -36,6 +36,7 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	fs.BoolVar(&f.stream, "stream", true, "stream the responses (--stream=false sends plain requests)")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object per event on stdout")
 	fs.IntVar(&f.maxTurns, "max-turns", runner.DefaultMaxTurns, "maximum model calls")
+	sf := addStoreFlags(fs, env)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -57,10 +58,11 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("%w: base URL %q is not an http(s) URL such as https://api.openai.com/v1", errUsage, base)
 	}
-	ts, err := buildTools(f.tools)
+	ts, closeTools, err := buildTools(ctx, f.tools, sf)
 	if err != nil {
 		return err
 	}
+	defer closeTools()
 	a := &agent.Agent{Name: "assistant", Instructions: f.instructions, Model: f.model, Tools: ts}
 	client := responses.NewClient(&responses.Options{BaseURL: base, APIKey: key})
 	r := runner.New(client, &runner.Options{MaxTurns: f.maxTurns, DisableStreaming: !f.stream})
@@ -92,10 +94,23 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
-func toolNames() []string { return []string{"weather"} }
+func toolNames() []string { return []string{"weather", "file_search"} }
 
-func buildTools(list string) ([]tools.Tool, error) {
+// buildTools returns the tools named in list and a function releasing what
+// they hold.
+func buildTools(ctx context.Context, list string, sf *storeFlags) (_ []tools.Tool, _ func(), err error) {
 	var out []tools.Tool
+	var closers []func() error
+	closeAll := func() {
+		for _, c := range closers {
+			_ = c()
+		}
+	}
+	defer func() {
+		if err != nil {
+			closeAll()
+		}
+	}()
 	for _, name := range strings.Split(list, ",") {
 		name = strings.TrimSpace(name)
 		switch name {
@@ -103,14 +118,20 @@ func buildTools(list string) ([]tools.Tool, error) {
 		case "weather":
 			t, err := exampletools.NewWeatherTool()
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			out = append(out, t)
+		case "file_search":
+			t, c, err := fileSearchTool(ctx, sf)
+			if err != nil {
+				return nil, nil, err
+			}
+			out, closers = append(out, t), append(closers, c)
 		default:
-			return nil, fmt.Errorf("%w: unknown tool %q; the tools are: %s", errUsage, name, strings.Join(toolNames(), ", "))
+			return nil, nil, fmt.Errorf("%w: unknown tool %q; the tools are: %s", errUsage, name, strings.Join(toolNames(), ", "))
 		}
 	}
-	return out, nil
+	return out, closeAll, nil
 }
 
 // explain turns a run's error into one line that says what to do.

@@ -1,0 +1,223 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/agentloop/agentloop/vectorstore"
+	"github.com/agentloop/agentloop/vectorstore/qdrant"
+)
+
+// DefaultStorePath is the embedded file-search store used without --store
+// or $AGENTLOOP_STORE.
+const DefaultStorePath = ".agentloop/store.vs"
+
+// DefaultStoreID is the store (OpenAI's vector_store_id) used without
+// --store-id.
+const DefaultStoreID = "docs"
+
+// storeFlags are the flags ingest, search and run share to find the
+// file-search store.
+type storeFlags struct {
+	path, id, qdrant, embedModel string
+	embedDims                    int
+	env                          *Env
+}
+
+// addStoreFlags registers the store flags on fs.
+func addStoreFlags(fs *flag.FlagSet, env *Env) *storeFlags {
+	sf := &storeFlags{env: env}
+	def := env.Getenv("AGENTLOOP_STORE")
+	if def == "" {
+		def = DefaultStorePath
+	}
+	fs.StringVar(&sf.path, "store", def, "file of the embedded file-search store (default $AGENTLOOP_STORE, else "+DefaultStorePath+")")
+	fs.StringVar(&sf.id, "store-id", DefaultStoreID, "store ID within the store file or Qdrant server")
+	fs.StringVar(&sf.qdrant, "qdrant", "", "use the Qdrant server at this URL (such as http://localhost:6334; key in $QDRANT_API_KEY) instead of the embedded store")
+	fs.StringVar(&sf.embedModel, "embed-model", "", "embed chunks and queries with this model of $OPENAI_BASE_URL/embeddings (such as text-embedding-3-small) for hybrid search; default: lexical only, offline")
+	fs.IntVar(&sf.embedDims, "embed-dims", 0, "embedding dimensions to ask for (v3 models); 0: the model's own")
+	return sf
+}
+
+// where names the store for messages.
+func (sf *storeFlags) where() string {
+	if sf.qdrant != "" {
+		return fmt.Sprintf("store %q on Qdrant %s", sf.id, sf.qdrant)
+	}
+	return fmt.Sprintf("store %q in %s", sf.id, sf.path)
+}
+
+// open opens the store. With create unset, a missing embedded store file
+// is an error saying to run ingest first.
+func (sf *storeFlags) open(create bool) (vectorstore.Store, error) {
+	if sf.id == "" {
+		return nil, fmt.Errorf("%w: --store-id is empty", errUsage)
+	}
+	if sf.qdrant != "" {
+		st, err := qdrant.New(sf.qdrant, &qdrant.Options{APIKey: sf.env.Getenv("QDRANT_API_KEY")})
+		if err != nil {
+			return nil, fmt.Errorf("%w: --qdrant: %w", errUsage, err)
+		}
+		return st, nil
+	}
+	if sf.path == "" {
+		return nil, fmt.Errorf("%w: --store is empty", errUsage)
+	}
+	if create {
+		if err := os.MkdirAll(filepath.Dir(sf.path), 0o755); err != nil {
+			return nil, err
+		}
+	} else if _, err := os.Stat(sf.path); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no file-search store at %s: run `agentloop ingest DIR` first (or pass --store PATH)", sf.path)
+	}
+	st, err := vectorstore.Open(sf.path, nil)
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// embedder returns the embedder of --embed-model, nil without one.
+func (sf *storeFlags) embedder() (vectorstore.Embedder, error) {
+	if sf.embedModel == "" {
+		return nil, nil
+	}
+	e, err := vectorstore.NewOpenAIEmbedder(sf.embedModel, &vectorstore.OpenAIEmbedderOptions{
+		BaseURL:    sf.env.Getenv("OPENAI_BASE_URL"),
+		APIKey:     sf.env.Getenv("OPENAI_API_KEY"),
+		Dimensions: sf.embedDims,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: --embed-model: %w", errUsage, err)
+	}
+	return e, nil
+}
+
+// check makes sure the store exists and returns its number of files. With
+// no embedder, it warns on stderr when the store holds embeddings that a
+// lexical search leaves unused.
+func (sf *storeFlags) check(ctx context.Context, st vectorstore.Store, emb vectorstore.Embedder) (int, error) {
+	files, err := st.Files(ctx, sf.id)
+	if errors.Is(err, vectorstore.ErrNotFound) {
+		return 0, fmt.Errorf("no %s: run `agentloop ingest --store-id %s DIR` first", sf.where(), sf.id)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", sf.where(), err)
+	}
+	if emb == nil {
+		// The store exists: EnsureStore with a lexical spec creates
+		// nothing and fails only if the store has an embedder.
+		if err := st.EnsureStore(ctx, vectorstore.StoreSpec{ID: sf.id}); errors.Is(err, vectorstore.ErrEmbedderMismatch) {
+			fmt.Fprintf(sf.env.Stderr, "note: the %s holds embeddings (%v); searching lexically only: pass --embed-model to use them\n", sf.where(), err)
+		}
+	}
+	return len(files), nil
+}
+
+func runIngest(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "ingest", "[flags] DIR|FILE...", "read files and folders into a file-search store, chunked (and embedded with --embed-model), for search and run --tools file_search")
+	sf := addStoreFlags(fs, env)
+	size := fs.Int("chunk-size", vectorstore.DefaultChunkSize, "chunk size in tokens (100..4096)")
+	overlap := fs.Int("chunk-overlap", 0, "tokens shared by consecutive chunks, at most half the size; 0: half the size, -1: none")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return fmt.Errorf("%w: a DIR (or files) to ingest is required, as in: agentloop ingest ./docs", errUsage)
+	}
+	chunker, err := vectorstore.NewChunker(&vectorstore.ChunkerOptions{Size: *size, Overlap: *overlap})
+	if err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	for _, p := range fs.Args() {
+		if _, err := os.Stat(p); err != nil {
+			return fmt.Errorf("%w: %w", errUsage, err)
+		}
+	}
+	emb, err := sf.embedder()
+	if err != nil {
+		return err
+	}
+	st, err := sf.open(true)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	statuses, ingestErr := vectorstore.Ingest(ctx, st, sf.id, fs.Args(), &vectorstore.IngestOptions{Embedder: emb, Chunker: chunker})
+	closeErr := st.Close()
+
+	w := env.Stdout
+	var changed, unchanged, skipped, failed, chunks int
+	var bytes int64
+	for _, s := range statuses {
+		bytes += s.Bytes
+		switch {
+		case s.Status == vectorstore.StatusCompleted && s.Unchanged:
+			unchanged++
+			chunks += s.Chunks
+			fmt.Fprintf(w, "  = %s  unchanged (%d chunks)\n", s.Filename, s.Chunks)
+		case s.Status == vectorstore.StatusCompleted:
+			changed++
+			chunks += s.Chunks
+			fmt.Fprintf(w, "  ✓ %s  %d chunks\n", s.Filename, s.Chunks)
+		case s.Code == vectorstore.CodeUnsupportedFile:
+			skipped++
+			fmt.Fprintf(w, "  - %s  skipped: %s\n", s.Filename, oneLine(trimPrefixes(s.Err)))
+		default:
+			failed++
+			fmt.Fprintf(w, "  ✗ %s  %s: %s\n", s.Filename, s.Code, oneLine(trimPrefixes(s.Err)))
+		}
+	}
+	elapsed := time.Since(start)
+	fmt.Fprintf(w, "%d files into the %s: %d new or changed, %d unchanged, %d skipped, %d failed; %d chunks, %s read in %s\n",
+		len(statuses), sf.where(), changed, unchanged, skipped, failed, chunks, fmtBytes(bytes), fmtDuration(elapsed))
+	if ingestErr != nil {
+		if errors.Is(ingestErr, vectorstore.ErrEmbedderMismatch) {
+			return fmt.Errorf("the %s was built with another embedder (%w): pass the --embed-model it was built with, or another --store-id", sf.where(), ingestErr)
+		}
+		return ingestErr
+	}
+	if closeErr != nil {
+		return fmt.Errorf("saving the %s: %w", sf.where(), closeErr)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d files failed (listed above); the others were stored", failed, len(statuses))
+	}
+	return nil
+}
+
+// trimPrefixes shortens an ingestion error for a line that already names
+// the file: "vectorstore: ingest PATH: " goes.
+func trimPrefixes(err error) string {
+	if err == nil {
+		return ""
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Op + ": " + pe.Err.Error()
+	}
+	s := err.Error()
+	if rest, ok := strings.CutPrefix(s, "vectorstore: ingest "); ok {
+		if _, msg, ok := strings.Cut(rest, ": "); ok {
+			return msg
+		}
+	}
+	return s
+}
+
+func fmtBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

@@ -1,0 +1,237 @@
+package cli
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/agentloop/agentloop/responses/responsestest"
+	"github.com/agentloop/agentloop/vectorstore"
+)
+
+// writeDocs writes a small folder of documents and returns its path.
+func writeDocs(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, text := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+var goodDocs = map[string]string{
+	"refunds.md":       "# Refunds\n\nCustomers may return any item within 30 days of delivery for a full refund.",
+	"shipping.txt":     "Orders ship within 2 business days. Express delivery takes one day.",
+	"sub/api-keys.md":  "Rotate API keys every 90 days from the dashboard.",
+	".hidden/notes.md": "hidden files are skipped",
+}
+
+func TestIngestAndSearch(t *testing.T) {
+	files := map[string]string{"logo.png": "\x89PNG\x00\x00", "bad.json": "{not json"}
+	for k, v := range goodDocs {
+		files[k] = v
+	}
+	dir := writeDocs(t, files)
+	store := filepath.Join(t.TempDir(), "state", "store.vs")
+	env := map[string]string{"AGENTLOOP_STORE": store}
+
+	r := runCLI(t, env, "ingest", "--chunk-size", "200", dir)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1 (one file failed)\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{
+		"✓ " + filepath.ToSlash(filepath.Join(dir, "refunds.md")) + "  1 chunks",
+		"✓ " + filepath.ToSlash(filepath.Join(dir, "sub", "api-keys.md")),
+		"- " + filepath.ToSlash(filepath.Join(dir, "logo.png")) + "  skipped: unsupported file type \".png\"",
+		"✗ " + filepath.ToSlash(filepath.Join(dir, "bad.json")) + "  invalid_file: invalid JSON",
+		`5 files into the store "docs" in ` + store + ": 3 new or changed, 0 unchanged, 1 skipped, 1 failed; 3 chunks",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("ingest output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "notes.md") {
+		t.Errorf("a hidden file was ingested:\n%s", r.stdout)
+	}
+	if want := "agentloop ingest: 1 of 5 files failed (listed above); the others were stored\n"; r.stderr != want {
+		t.Errorf("stderr = %q, want %q", r.stderr, want)
+	}
+
+	// Again: nothing changed.
+	r = runCLI(t, env, "ingest", "--chunk-size", "200", dir)
+	if !strings.Contains(r.stdout, "= "+filepath.ToSlash(filepath.Join(dir, "refunds.md"))+"  unchanged (1 chunks)") ||
+		!strings.Contains(r.stdout, "0 new or changed, 3 unchanged") {
+		t.Errorf("re-ingest output:\n%s", r.stdout)
+	}
+
+	r = runCLI(t, env, "search", "how long to return an item for a refund")
+	if r.code != 0 {
+		t.Fatalf("search: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) < 2 || !strings.HasPrefix(lines[0], "1. "+filepath.ToSlash(filepath.Join(dir, "refunds.md"))+"  score 1.000  chunk 0  file-") ||
+		!strings.HasPrefix(lines[1], "   # Refunds Customers may return") {
+		t.Errorf("search output:\n%s", r.stdout)
+	}
+
+	r = runCLI(t, env, "search", "--k", "1", "--json", "rotate keys")
+	var hit vectorstore.Hit
+	if err := json.Unmarshal([]byte(r.stdout), &hit); err != nil || r.code != 0 {
+		t.Fatalf("search --json: exit %d, %v:\n%s", r.code, err, r.stdout)
+	}
+	if !strings.HasSuffix(hit.Filename, "sub/api-keys.md") || hit.Score != 1 || hit.StoreID != "docs" {
+		t.Errorf("hit = %+v", hit)
+	}
+
+	r = runCLI(t, env, "search", "zeppelin")
+	if r.code != 0 || !strings.Contains(r.stdout, `no chunk of the store "docs"`) {
+		t.Errorf("search without hits: exit %d %q", r.code, r.stdout)
+	}
+}
+
+func TestIngestAllGood(t *testing.T) {
+	dir := writeDocs(t, goodDocs)
+	store := filepath.Join(t.TempDir(), "s.vs")
+	r := runCLI(t, nil, "ingest", "--store", store, "--store-id", "kb", dir)
+	if r.code != 0 || r.stderr != "" || !strings.Contains(r.stdout, `3 files into the store "kb"`) {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	if _, err := os.Stat(store); err != nil {
+		t.Fatalf("no store file: %v", err)
+	}
+	// The store ID must match.
+	r = runCLI(t, nil, "search", "--store", store, "refund")
+	if r.code != 1 || r.stderr != "agentloop search: no store \"docs\" in "+store+": run `agentloop ingest --store-id docs DIR` first\n" {
+		t.Errorf("wrong store ID: exit %d %q", r.code, r.stderr)
+	}
+	r = runCLI(t, nil, "search", "--store", store, "--store-id", "kb", "refund")
+	if r.code != 0 || !strings.Contains(r.stdout, "refunds.md") {
+		t.Errorf("search: exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestStoreErrors(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "none.vs")
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"search", "--store", missing, "x"}, 1, "agentloop search: no file-search store at " + missing + ": run `agentloop ingest DIR` first (or pass --store PATH)\n"},
+		{[]string{"search", "--store", missing}, 2, "agentloop search: a QUERY is required"},
+		{[]string{"search", "--store", missing, "--k", "0", "x"}, 2, "--k 0 out of range"},
+		{[]string{"ingest", "--store", missing}, 2, "agentloop ingest: a DIR (or files) to ingest is required"},
+		{[]string{"ingest", "--store", missing, "/nonexistent/dir"}, 2, "/nonexistent/dir: no such file or directory"},
+		{[]string{"ingest", "--store", missing, "--chunk-size", "50", "."}, 2, "chunk size 50 tokens out of range"},
+		{[]string{"ingest", "--store", missing, "--qdrant", "ftp://x", "."}, 2, "--qdrant"},
+		{[]string{"ingest", "--store", missing, "--embed-model", "my-model", "."}, 2, "--embed-model"},
+	} {
+		r := runCLI(t, nil, tc.args...)
+		if r.code != tc.code || !strings.Contains(r.stderr, tc.want) || strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d and one line with %q", tc.args, r.code, r.stderr, tc.code, tc.want)
+		}
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Error("a failed command created the store")
+	}
+}
+
+// embeddingsServer answers /v1/embeddings with hashing embeddings of 64
+// dimensions and counts the inputs.
+func embeddingsServer(t *testing.T) *httptest.Server {
+	emb := vectorstore.NewHashEmbedder(64)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Input []string `json:"input"`
+		}
+		if r.URL.Path != "/v1/embeddings" || json.NewDecoder(r.Body).Decode(&req) != nil {
+			http.Error(w, `{"error":{"message":"bad request"}}`, http.StatusBadRequest)
+			return
+		}
+		vecs, _ := emb.Embed(r.Context(), req.Input)
+		type datum struct {
+			Index     int       `json:"index"`
+			Embedding []float32 `json:"embedding"`
+		}
+		var out struct {
+			Data []datum `json:"data"`
+		}
+		for i, v := range vecs {
+			out.Data = append(out.Data, datum{i, v})
+		}
+		json.NewEncoder(w).Encode(out)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestEmbedModel(t *testing.T) {
+	srv := embeddingsServer(t)
+	dir := writeDocs(t, goodDocs)
+	env := map[string]string{"AGENTLOOP_STORE": filepath.Join(t.TempDir(), "s.vs"),
+		"OPENAI_BASE_URL": srv.URL + "/v1", "OPENAI_API_KEY": "test"}
+	r := runCLI(t, env, "ingest", "--embed-model", "tiny", "--embed-dims", "64", dir)
+	if r.code != 0 {
+		t.Fatalf("ingest: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = runCLI(t, env, "search", "--embed-model", "tiny", "--embed-dims", "64", "rotate api keys")
+	if r.code != 0 || !strings.Contains(strings.SplitN(r.stdout, "\n", 2)[0], "api-keys.md") || r.stderr != "" {
+		t.Errorf("hybrid search: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// Without the model: lexical, with a note.
+	r = runCLI(t, env, "search", "rotate api keys")
+	if r.code != 0 || !strings.Contains(r.stderr, "holds embeddings") || !strings.Contains(r.stdout, "api-keys.md") {
+		t.Errorf("lexical search of a hybrid store: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// Another model: refused.
+	r = runCLI(t, env, "search", "--embed-model", "other", "--embed-dims", "64", "keys")
+	if r.code != 1 || !strings.Contains(r.stderr, "embedder mismatch") {
+		t.Errorf("search with another embedder: exit %d %q", r.code, r.stderr)
+	}
+	r = runCLI(t, env, "ingest", dir)
+	if r.code != 1 || !strings.Contains(r.stderr, "was built with another embedder") {
+		t.Errorf("ingest without the embedder: exit %d %q", r.code, r.stderr)
+	}
+}
+
+func TestRunFileSearch(t *testing.T) {
+	dir := writeDocs(t, goodDocs)
+	store := filepath.Join(t.TempDir(), "s.vs")
+	if r := runCLI(t, nil, "ingest", "--store", store, dir); r.code != 0 {
+		t.Fatalf("ingest: exit %d %s", r.code, r.stderr)
+	}
+	srv := responsestest.Start(t,
+		responsestest.Reply(responsestest.FunctionCall("call_1", "file_search", `{"queries":["refund period","return an item"]}`)),
+		responsestest.Reply(responsestest.Message("You have 30 days [1].")),
+	)
+	env := map[string]string{"OPENAI_API_KEY": "test", "OPENAI_BASE_URL": srv.URL(), "AGENTLOOP_STORE": store}
+	r := runCLI(t, env, "run", "--tools", "file_search", "How long can I return things?")
+	if r.code != 0 {
+		t.Fatalf("run: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "You have 30 days [1].") || !strings.Contains(r.stderr, "✓ file_search") ||
+		!strings.Contains(r.stderr, "file_search_call: 1 results") {
+		t.Errorf("run output:\nstdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	}
+	out := srv.Requests()[1].Request.Input.Items
+	if got := out[len(out)-1].Output.String(); !strings.Contains(got, "[1] filename=\""+filepath.ToSlash(filepath.Join(dir, "refunds.md"))) {
+		t.Errorf("the model read:\n%s", got)
+	}
+
+	// Without a store: one line saying what to do.
+	env["AGENTLOOP_STORE"] = filepath.Join(t.TempDir(), "none.vs")
+	r = runCLI(t, env, "run", "--tools", "file_search", "x")
+	if r.code != 1 || !strings.Contains(r.stderr, "run `agentloop ingest DIR` first") || strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("run without a store: exit %d %q", r.code, r.stderr)
+	}
+}
