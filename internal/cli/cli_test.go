@@ -36,11 +36,31 @@ func TestDemo(t *testing.T) {
 			"━━ weather", "✓ get_weather {\"city\":\"Paris\"}", "✓ get_weather {\"city\":\"Tokyo\"}",
 			"━━ recovery", "✗ get_weather {\"town\":\"Oslo\"}", "retrying with",
 			"━━ structured", "decoded into cli.PackingAdvice",
-			"summary: 2 turns", "All ",
+			"summary: 2 turns", "demos ran",
 		} {
 			if !strings.Contains(r.stdout, want) {
 				t.Errorf("%v: output lacks %q:\n%s", args, want, r.stdout)
 			}
+		}
+	}
+}
+
+// TestDemoBrowser runs the computer-use demo in real Chromium, or checks
+// that it is skipped with a hint where Chromium is missing.
+func TestDemoBrowser(t *testing.T) {
+	r := runCLI(t, nil, "demo", "--only", "browser")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout, "skipped") {
+		if !strings.Contains(r.stdout, "apt-get install -y chromium") {
+			t.Errorf("the skip does not say how to install Chromium:\n%s", r.stdout)
+		}
+		t.Skip("Chromium is not installed: the browser demo was skipped")
+	}
+	for _, want := range []string{"✓ computer [click, type, keypress]", "hello?name=agentloop", "Done: the form was submitted"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.stdout)
 		}
 	}
 }

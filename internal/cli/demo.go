@@ -56,6 +56,7 @@ func demoCases() []demoCase {
 				}
 			},
 		},
+		browserDemoCase(),
 	}
 }
 
@@ -72,7 +73,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	w := env.Stdout
 	fmt.Fprintln(w, "agentloop demo: the model is scripted. A responsestest server in this process plays it")
 	fmt.Fprintln(w, "over real HTTP and SSE; no API key and no network are used. The tools run for real.")
-	ran := 0
+	ran, skipped := 0, 0
 	var failed []string
 	for _, c := range demoCases() {
 		if *only != "" && c.name != *only {
@@ -82,6 +83,11 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		if err := runDemoCase(ctx, w, c, !*noStream); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if why, ok := isSkip(err); ok {
+				fmt.Fprintf(w, "\n━━ %s: skipped: %s\n", c.name, why)
+				skipped++
+				continue
 			}
 			fmt.Fprintf(w, "  ✗ %s failed: %s\n", c.name, oneLine(err.Error()))
 			failed = append(failed, c.name)
@@ -94,7 +100,12 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	if len(failed) > 0 {
 		return fmt.Errorf("%d of %d demos failed: %s", len(failed), ran, strings.Join(failed, ", "))
 	}
-	fmt.Fprintf(w, "All %d demos ran. Next: `agentloop run \"What's the weather in Paris?\"` with OPENAI_API_KEY set.\n", ran)
+	if skipped > 0 {
+		fmt.Fprintf(w, "%d demos ran, %d skipped. ", ran-skipped, skipped)
+	} else {
+		fmt.Fprintf(w, "%d demos ran. ", ran)
+	}
+	fmt.Fprintln(w, "Next: `agentloop run \"What's the weather in Paris?\"` with OPENAI_API_KEY set.")
 	return nil
 }
 
@@ -109,7 +120,10 @@ func demoNames() []string {
 func runDemoCase(ctx context.Context, w io.Writer, c demoCase, stream bool) error {
 	a, cleanup, err := c.agent()
 	if err != nil {
-		return err
+		if _, ok := isSkip(err); ok {
+			return err
+		}
+		return fmt.Errorf("setting up: %w", err)
 	}
 	if cleanup != nil {
 		defer cleanup()
