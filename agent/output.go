@@ -83,13 +83,17 @@ func nameOr(s string) string {
 	return s
 }
 
+func nameByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-'
+}
+
 func checkFormatName(name string) error {
 	if name == "" || len(name) > 64 {
 		return fmt.Errorf("agent: output name %q must be 1 to 64 characters long", name)
 	}
 	for i := range len(name) {
 		c := name[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+		if !nameByte(c) {
 			return fmt.Errorf("agent: output name %q has %q at byte %d; only letters, digits, '_' and '-' are allowed", name, c, i)
 		}
 	}

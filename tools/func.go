@@ -75,11 +75,16 @@ func CheckName(name string) error {
 	}
 	for i := range len(name) {
 		c := name[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+		if !isNameByte(c) {
 			return fmt.Errorf("tools: tool name %q has %q at byte %d; only letters, digits, '_' and '-' are allowed", name, c, i)
 		}
 	}
 	return nil
+}
+
+// isNameByte reports whether c may appear in a tool name.
+func isNameByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-'
 }
 
 // NewFunc returns a function tool named name that calls fn.

@@ -184,7 +184,7 @@ func mapType(t reflect.Type) *jsonschema.Schema {
 func defName(s string) string {
 	b := []byte(s)
 	for i, c := range b {
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
+		if !isNameByte(c) || c == '-' {
 			b[i] = '_'
 		}
 	}

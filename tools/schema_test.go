@@ -117,7 +117,7 @@ type (
 		Name     string `json:"name"`
 		Password string `json:"-"`
 		Skip     string `jsonschema:"-"`
-		internal string
+		internal string //nolint:unused // unexported fields are left out of the schema
 	}
 
 	emptyArgs struct{}

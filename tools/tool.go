@@ -56,8 +56,8 @@ type ItemCaller interface {
 	CallItem(ctx context.Context, call *responses.Item) (responses.Item, error)
 }
 
-// ErrAbort, wrapped by an error a tool returns, ends the run with that error
-// instead of showing it to the model.
+// ErrAbort ends the run when an error a tool returns wraps it: the run fails
+// with that error instead of showing it to the model.
 var ErrAbort = errors.New("tools: run aborted by tool")
 
 // ArgumentError is returned by function tools when the model's arguments are

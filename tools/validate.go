@@ -49,14 +49,14 @@ type vnode struct {
 	hasConst bool
 	constVal any
 
-	props     map[string]*vnode
-	propNames []string // sorted
-	propList  []propEntry
-	required  []string
-	reqOther  []string // required names that are not properties
-	noExtra   bool
-	additonal *vnode
-	patterns  []patternProp
+	props      map[string]*vnode
+	propNames  []string // sorted
+	propList   []propEntry
+	required   []string
+	reqOther   []string // required names that are not properties
+	noExtra    bool
+	additional *vnode
+	patterns   []patternProp
 
 	items              *vnode
 	minItems, maxItems int // -1: none
@@ -285,7 +285,7 @@ func (c *compiler) fill(n *vnode, s map[string]any, ptr string) error {
 			if err != nil {
 				return err
 			}
-			n.additonal = an
+			n.additional = an
 		}
 	}
 	if it, ok := s["items"]; ok {
@@ -364,7 +364,7 @@ func (n *vnode) closed(seen map[*vnode]bool) bool {
 		return true
 	}
 	seen[n] = true
-	if (n.props != nil || n.types&kObject != 0) && !n.noExtra && n.additonal == nil && n.patterns == nil {
+	if (n.props != nil || n.types&kObject != 0) && !n.noExtra && n.additional == nil && n.patterns == nil {
 		return false
 	}
 	for _, p := range n.propList {
@@ -372,7 +372,7 @@ func (n *vnode) closed(seen map[*vnode]bool) bool {
 			return false
 		}
 	}
-	for _, list := range [][]*vnode{n.anyOf, n.oneOf, n.allOf, {n.items, n.additonal, n.ref}} {
+	for _, list := range [][]*vnode{n.anyOf, n.oneOf, n.allOf, {n.items, n.additional, n.ref}} {
 		for _, b := range list {
 			if !b.closed(seen) {
 				return false
@@ -518,7 +518,8 @@ func isIdent(s string) bool {
 		return false
 	}
 	for i, c := range s {
-		if !(c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && '0' <= c && c <= '9' || c == '-' && i > 0) {
+		letter := c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+		if !letter && (i == 0 || c != '-' && (c < '0' || c > '9')) {
 			return false
 		}
 	}
@@ -666,7 +667,8 @@ func (st *state) validateObject(n *vnode, x map[string]any) {
 			st.addProblem("missing required property %q", r)
 		}
 	}
-	if found == len(x) || !(n.noExtra || n.additonal != nil || n.patterns != nil) {
+	open := !n.noExtra && n.additional == nil && n.patterns == nil
+	if found == len(x) || open {
 		return
 	}
 	var unknown []string
@@ -690,9 +692,9 @@ func (st *state) validateObject(n *vnode, x map[string]any) {
 		case matched:
 		case n.noExtra:
 			st.addProblem("unknown property %q (allowed: %s)", key, strings.Join(n.propNames, ", "))
-		case n.additonal != nil:
+		case n.additional != nil:
 			st.push(key, -1)
-			st.validate(n.additonal, x[key])
+			st.validate(n.additional, x[key])
 			st.pop()
 		}
 	}
