@@ -1,0 +1,104 @@
+package browser
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/agentloop/agentloop/agent"
+	"github.com/agentloop/agentloop/responses"
+	"github.com/agentloop/agentloop/responses/responsestest"
+	"github.com/agentloop/agentloop/runner"
+	"github.com/agentloop/agentloop/tools"
+	"github.com/agentloop/agentloop/tools/computer"
+)
+
+// TestRunnerLoop drives whole runs against the fixture page: a scripted
+// model sends computer calls of both shapes, a batch, and safety checks
+// that are accepted or refused.
+func TestRunnerLoop(t *testing.T) {
+	b, ctx := fixturePageOpen(t)
+	newRunner := func(srv *responsestest.Server) *runner.Runner {
+		return runner.New(responses.NewClient(&responses.Options{BaseURL: srv.URL(), APIKey: "test", MaxRetries: -1}), nil)
+	}
+	check := responses.SafetyCheck{ID: "sc_1", Code: "irrelevant_domain", Message: "The page is off task."}
+
+	// GA: a batch, then a call with a check the callback accepts.
+	guarded := responsestest.ComputerCall("call_2", responses.ComputerAction{Type: "double_click", X: 30, Y: 560})
+	guarded.PendingSafetyChecks = []responses.SafetyCheck{check}
+	srv := responsestest.Start(t,
+		responsestest.Reply(responsestest.ComputerCall("call_1",
+			click(120, 395, "left"), responses.ComputerAction{Type: "type", Text: "penguin\n"})),
+		responsestest.Reply(guarded),
+		responsestest.Reply(responsestest.Message("done")),
+	)
+	var asked []string
+	tool := computer.NewTool(b, &computer.Options{KeepScreenshots: 1,
+		ApproveSafetyCheck: func(_ context.Context, _ *responses.Item, c responses.SafetyCheck) (bool, error) {
+			asked = append(asked, c.Code)
+			return true, nil
+		}})
+	a := &agent.Agent{Name: "browser", Model: "gpt-5.4", Tools: []tools.Tool{tool}}
+	res, err := newRunner(srv).Run(ctx, a, runner.Text("Search for penguins"))
+	if err != nil || res.Output != "done" {
+		t.Fatalf("run: %v %v", res, err)
+	}
+	if got := pageLog(t, b); !slices.Contains(got, "submit:penguin") {
+		t.Errorf("the page saw %v", got)
+	}
+	if got := eval[string](t, b, `getSelection().toString()`); got != "hello" {
+		t.Errorf("the double click selected %q", got)
+	}
+	if !slices.Equal(asked, []string{"irrelevant_domain"}) {
+		t.Errorf("checks asked: %v", asked)
+	}
+	reqs := srv.Requests()
+	if def := reqs[0].Request.Tools[0]; def.Type != responses.ToolComputer || reqs[0].Request.Truncation != "" {
+		t.Errorf("GA request: tool %s, truncation %q", def.Raw, reqs[0].Request.Truncation)
+	}
+	outputs := func(req *responses.Request) map[string]*responses.Item {
+		m := map[string]*responses.Item{}
+		for i, it := range req.Input.Items {
+			if it.Type == responses.ItemComputerCallOutput {
+				m[it.CallID] = &req.Input.Items[i]
+			}
+		}
+		return m
+	}
+	out1 := outputs(reqs[1].Request)["call_1"]
+	if out1 == nil || !strings.HasPrefix(out1.Screenshot.ImageURL, "data:image/png;base64,iVBOR") || out1.Screenshot.CurrentURL != fix.main.URL+"/" {
+		t.Errorf("first output: %+v", out1)
+	}
+	last := outputs(reqs[2].Request)
+	if o := last["call_1"]; o == nil || o.Screenshot.ImageURL != computer.PlaceholderImageURL {
+		t.Errorf("the older screenshot was not trimmed: %+v", o)
+	}
+	if o := last["call_2"]; o == nil || len(o.AcknowledgedSafetyChecks) != 1 || o.AcknowledgedSafetyChecks[0].ID != "sc_1" ||
+		!strings.HasPrefix(o.Screenshot.ImageURL, "data:image/png;base64,") {
+		t.Errorf("second output: %+v", o)
+	}
+
+	// Preview: one action per call; a check with no callback stops the run
+	// before its action runs.
+	refused := responsestest.ComputerCallPreview("call_4", click(70, 35, "left"))
+	refused.PendingSafetyChecks = []responses.SafetyCheck{check}
+	srv = responsestest.Start(t,
+		responsestest.Reply(responsestest.ComputerCallPreview("call_3", click(71, 36, "left"))),
+		responsestest.Reply(refused),
+	)
+	a = &agent.Agent{Name: "browser", Model: "computer-use-preview", Tools: []tools.Tool{computer.NewTool(b, nil)}}
+	_, err = newRunner(srv).Run(ctx, a, runner.Text("Click the button"))
+	if !errors.Is(err, tools.ErrAbort) || !strings.Contains(err.Error(), "irrelevant_domain") {
+		t.Errorf("refused check: %v", err)
+	}
+	if got := pageLog(t, b); !slices.Equal(got, []string{"mousedown:0:71,36:", "click:0:71,36:"}) {
+		t.Errorf("the page saw %v, want the first click only", got)
+	}
+	req := srv.Requests()[0].Request
+	if d := req.Tools[0]; d.Type != responses.ToolComputerUsePreview || d.DisplayWidth != 1024 || d.DisplayHeight != 768 ||
+		d.Environment != "browser" || req.Truncation != "auto" {
+		t.Errorf("preview request: tool %+v, truncation %q", d, req.Truncation)
+	}
+}
