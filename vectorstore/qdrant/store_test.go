@@ -1,8 +1,17 @@
 package qdrant_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
+	"math/big"
+	"net"
 	"testing"
+	"time"
 
 	"github.com/agentloop/agentloop/vectorstore"
 	"github.com/agentloop/agentloop/vectorstore/qdrant"
@@ -219,5 +228,55 @@ func TestForeignCollection(t *testing.T) {
 	}
 	if err := s.EnsureStore(ctx, vectorstore.StoreSpec{ID: "l"}); !errors.Is(err, vectorstore.ErrInvalid) {
 		t.Errorf("EnsureStore = %v, want ErrInvalid", err)
+	}
+}
+
+// TestTLS connects over TLS with a private CA given in Options.TLSConfig,
+// sending the API key.
+func TestTLS(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "fake qdrant"},
+		DNSNames:     []string{"localhost"},
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(cert)
+	srv := startFake(t, &fakeqdrant.Options{APIKey: "k", TLSConfig: &tls.Config{
+		Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}})
+
+	s, err := qdrant.New("https://"+srv.Addr(), &qdrant.Options{APIKey: "k", TLSConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS13}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.EnsureStore(t.Context(), vectorstore.StoreSpec{ID: "s"}); err != nil {
+		t.Fatalf("over TLS: %v", err)
+	}
+
+	// Plain text to a TLS server fails (and is not retried forever).
+	plain, err := qdrant.New("http://"+srv.Addr(), &qdrant.Options{APIKey: "k", MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	if err := plain.EnsureStore(t.Context(), vectorstore.StoreSpec{ID: "s"}); err == nil {
+		t.Error("plain text to a TLS server succeeded")
 	}
 }

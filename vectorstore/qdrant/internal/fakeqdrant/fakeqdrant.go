@@ -20,6 +20,7 @@ package fakeqdrant
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"math"
@@ -32,6 +33,7 @@ import (
 	"github.com/qdrant/go-client/qdrant"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -53,6 +55,10 @@ type Options struct {
 	// APIKey, when set, makes every call without a matching "api-key"
 	// metadata value fail with codes.Unauthenticated, as Qdrant does.
 	APIKey string
+
+	// TLSConfig, when set, makes the server speak TLS with it (its
+	// certificates).
+	TLSConfig *tls.Config
 
 	// Listener, when set, is served instead of a new TCP listener on
 	// 127.0.0.1, such as a [PipeListener] for tests inside a
@@ -87,7 +93,11 @@ func Start(opts *Options) (*Server, error) {
 		}
 	}
 	s.lis = lis
-	s.grpc = grpc.NewServer(grpc.UnaryInterceptor(s.intercept))
+	sopts := []grpc.ServerOption{grpc.UnaryInterceptor(s.intercept)}
+	if s.opts.TLSConfig != nil {
+		sopts = append(sopts, grpc.Creds(credentials.NewTLS(s.opts.TLSConfig)))
+	}
+	s.grpc = grpc.NewServer(sopts...)
 	qdrant.RegisterQdrantServer(s.grpc, qdrantService{})
 	qdrant.RegisterCollectionsServer(s.grpc, collectionsService{s: s})
 	qdrant.RegisterPointsServer(s.grpc, pointsService{s: s})
