@@ -81,6 +81,42 @@ func BenchmarkSearchDense(b *testing.B) {
 	reportLatency(b, lat)
 }
 
+// BenchmarkSearchDense5 is BenchmarkSearchDense with five query vectors
+// fused, as the model sends up to five rephrasings: one pass over the slab.
+func BenchmarkSearchDense5(b *testing.B) {
+	ctx := b.Context()
+	m := NewMemory(nil)
+	defer m.Close()
+	if err := m.EnsureStore(ctx, StoreSpec{ID: "bench", Embedder: "random", Dims: benchDims}); err != nil {
+		b.Fatal(err)
+	}
+	vecs := randomUnitVectors(1, benchRows, benchDims)
+	chunks := make([]Chunk, len(vecs))
+	for i, v := range vecs {
+		chunks[i] = Chunk{StoreID: "bench", FileID: fmt.Sprint("f", i/10), Ordinal: i % 10, Vector: v}
+	}
+	if err := m.Upsert(ctx, chunks); err != nil {
+		b.Fatal(err)
+	}
+	queries := randomUnitVectors(2, 200, benchDims)
+	var lat []time.Duration
+	i := 0
+	for b.Loop() {
+		qs := make([]Query, 5)
+		for j := range qs {
+			qs[j] = Query{Vector: queries[(i*5+j)%len(queries)]}
+		}
+		start := time.Now()
+		hits, err := m.Search(ctx, SearchRequest{StoreIDs: []string{"bench"}, Embedder: "random", Queries: qs, Limit: 10})
+		lat = append(lat, time.Since(start))
+		if err != nil || len(hits) != 10 {
+			b.Fatalf("%d hits, %v", len(hits), err)
+		}
+		i++
+	}
+	reportLatency(b, lat)
+}
+
 // BenchmarkDenseScan is the raw scan under Search: 100k × 384, top 10.
 func BenchmarkDenseScan(b *testing.B) {
 	vecs := randomUnitVectors(1, benchRows, benchDims)
@@ -93,7 +129,7 @@ func BenchmarkDenseScan(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		start := time.Now()
-		denseSearch(slab, benchDims, queries[i%len(queries)], 10, nil, 0)
+		denseSearch(slab, benchDims, [][]float32{queries[i%len(queries)]}, 10, nil, 0)
 		lat = append(lat, time.Since(start))
 		i++
 	}
@@ -134,7 +170,12 @@ func TestDenseSearchExact(t *testing.T) {
 				}
 				return int(a.i - b.i)
 			})
-			got := denseSearch(slab, dims, q, k, mk, 3)
+			got := denseSearch(slab, dims, [][]float32{q}, k, mk, 3)[0]
+			// Scored beside other queries in one pass, q ranks the same.
+			multi := denseSearch(slab, dims, [][]float32{slab[:dims], q, slab[dims : 2*dims]}, k, mk, 2)[1]
+			if !slices.Equal(got, multi) {
+				t.Fatalf("multi-query scan differs")
+			}
 			for j := range k {
 				if got[j].doc != all[j].i || math.Abs(float64(got[j].score-all[j].s)) > 1e-6 {
 					t.Fatalf("rank %d: got doc %d (%v), want %d (%v)", j, got[j].doc, got[j].score, all[j].i, all[j].s)

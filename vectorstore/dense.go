@@ -51,51 +51,79 @@ func normalize(v []float32) {
 }
 
 // denseSearch scans the rows of slab (rows of dims float32s) exactly and
-// returns the k rows with the highest dot product with q, best first,
-// skipping rows where mask is false (nil mask: none). The scan is split
-// across at most workers goroutines (0: GOMAXPROCS), all joined before it
-// returns.
-func denseSearch(slab []float32, dims int, q []float32, k int, mask []bool, workers int) []scored {
+// returns, for each query of qs, the k rows with the highest dot product
+// with it, best first, skipping rows where mask is false (nil mask: none).
+// All queries are scored in one pass over the slab, which is memory-bound,
+// so several queries cost little more than one. The scan is split across at
+// most workers goroutines (0: GOMAXPROCS), all joined before it returns.
+func denseSearch(slab []float32, dims int, qs [][]float32, k int, mask []bool, workers int) [][]scored {
 	rows := len(slab) / dims
-	if rows == 0 || k <= 0 {
-		return nil
+	out := make([][]scored, len(qs))
+	if rows == 0 || k <= 0 || len(qs) == 0 {
+		return out
 	}
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = min(workers, (rows+minRowsPerWorker-1)/minRowsPerWorker)
-	if workers <= 1 {
-		return scanRows(slab, dims, q, k, mask, 0, rows).sorted()
-	}
-	parts := make([]*topK, workers)
+	workers = max(1, min(workers, (rows+minRowsPerWorker-1)/minRowsPerWorker))
+	parts := make([][]*topK, workers)
 	per := (rows + workers - 1) / workers
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := w*per, min((w+1)*per, rows)
-		wg.Go(func() { parts[w] = scanRows(slab, dims, q, k, mask, lo, hi) })
-	}
-	wg.Wait()
-	all := newTopK(k)
-	for _, p := range parts {
-		for _, c := range p.h {
-			all.push(c.score, c.doc)
+	if workers == 1 {
+		parts[0] = scanRows(slab, dims, qs, k, mask, 0, rows)
+	} else {
+		var wg sync.WaitGroup
+		for w := range workers {
+			lo, hi := w*per, min((w+1)*per, rows)
+			wg.Go(func() { parts[w] = scanRows(slab, dims, qs, k, mask, lo, hi) })
 		}
+		wg.Wait()
 	}
-	return all.sorted()
+	for qi := range qs {
+		if workers == 1 {
+			out[qi] = parts[0][qi].sorted()
+			continue
+		}
+		all := newTopK(k)
+		for _, p := range parts {
+			for _, c := range p[qi].h {
+				all.push(c.score, c.doc)
+			}
+		}
+		out[qi] = all.sorted()
+	}
+	return out
 }
 
-// scanRows scores rows lo..hi-1.
-func scanRows(slab []float32, dims int, q []float32, k int, mask []bool, lo, hi int) *topK {
-	t := newTopK(k)
-	q = q[:dims]
+// scanRows scores rows lo..hi-1 against every query, one top-k per query.
+func scanRows(slab []float32, dims int, qs [][]float32, k int, mask []bool, lo, hi int) []*topK {
+	tops := make([]*topK, len(qs))
+	for i := range tops {
+		tops[i] = newTopK(k)
+	}
+	if len(qs) == 1 {
+		t, q := tops[0], qs[0][:dims]
+		for r := lo; r < hi; r++ {
+			if mask != nil && !mask[r] {
+				continue
+			}
+			s := dot(q, slab[r*dims:(r+1)*dims])
+			if !t.full() || s > t.min() {
+				t.push(s, int32(r))
+			}
+		}
+		return tops
+	}
 	for r := lo; r < hi; r++ {
 		if mask != nil && !mask[r] {
 			continue
 		}
-		s := dot(q, slab[r*dims:(r+1)*dims])
-		if !t.full() || s > t.min() {
-			t.push(s, int32(r))
+		row := slab[r*dims : (r+1)*dims]
+		for i, q := range qs {
+			s := dot(q[:dims], row)
+			if t := tops[i]; !t.full() || s > t.min() {
+				t.push(s, int32(r))
+			}
 		}
 	}
-	return t
+	return tops
 }

@@ -118,19 +118,32 @@ func (m *Memory) Search(ctx context.Context, req SearchRequest) ([]Hit, error) {
 			}
 			add(topCandidates(list, depth), wLex, false)
 		}
-		if wDense > 0 && len(q.Vector) > 0 && denseStores {
-			best += wDense / float64(RRFK+1)
-			qv := append([]float32(nil), q.Vector...)
-			normalize(qv)
-			var list []candidate
-			for i, s := range stores {
-				if s.spec.Dims == 0 {
-					continue
-				}
-				for _, c := range denseSearch(s.slab, s.spec.Dims, qv, depth, masks[i], m.workers) {
-					list = append(list, candidate{c.score, i, c.doc})
+	}
+	// The dense leg scores all query vectors in one pass over each slab.
+	var qvs [][]float32
+	if wDense > 0 && denseStores {
+		for _, q := range req.Queries {
+			if len(q.Vector) > 0 {
+				qv := append([]float32(nil), q.Vector...)
+				normalize(qv)
+				qvs = append(qvs, qv)
+			}
+		}
+	}
+	if len(qvs) > 0 {
+		best += wDense * float64(len(qvs)) / float64(RRFK+1)
+		lists := make([][]candidate, len(qvs))
+		for i, s := range stores {
+			if s.spec.Dims == 0 {
+				continue
+			}
+			for qi, res := range denseSearch(s.slab, s.spec.Dims, qvs, depth, masks[i], m.workers) {
+				for _, c := range res {
+					lists[qi] = append(lists[qi], candidate{c.score, i, c.doc})
 				}
 			}
+		}
+		for _, list := range lists {
 			add(topCandidates(list, depth), wDense, true)
 		}
 	}
