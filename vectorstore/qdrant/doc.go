@@ -30,9 +30,16 @@
 //
 // # Lexical leg
 //
-// BM25 sparse vectors are built on the client (see sparse.go): no
-// server-side inference is needed, and the in-process test server scores
-// them exactly as Qdrant does.
+// BM25 sparse vectors are built on the client rather than by Qdrant's
+// server-side inference (Document{Model: "qdrant/bm25"}): any Qdrant server
+// will do, no inference endpoint is needed, and the in-process test server
+// scores them exactly as Qdrant does. A chunk's value for a term is BM25's
+// saturated term frequency (k1 1.2, b 0.75, the store's average chunk
+// length, see Options.AvgChunkTerms), a query's is the term's count, and the
+// collection's IDF modifier supplies the IDF, so the dot product is the BM25
+// score. Unlike the embedded store, terms are not stemmed and the IDF counts
+// all the stores of a collection; on Cranfield the lexical leg scores nDCG@10
+// 0.351 (embedded: 0.361).
 //
 // # Search
 //
