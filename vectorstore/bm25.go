@@ -81,8 +81,7 @@ type scored struct {
 }
 
 // search scores the documents allowed by ok (nil: all) against the query's
-// terms and returns the best k, best first. scratch, if big enough, is
-// reused for the accumulators.
+// terms and returns the best k, best first.
 func (x *lexIndex) search(query string, k int, ok func(doc int32) bool) []scored {
 	if x.live == 0 || k <= 0 {
 		return nil
@@ -103,7 +102,10 @@ func (x *lexIndex) search(query string, k int, ok func(doc int32) bool) []scored
 	if avgdl == 0 {
 		avgdl = 1
 	}
-	acc := map[int32]float32{}
+	// Dense accumulators (one per doc) beat a map for long postings;
+	// touched lists the docs to rank.
+	acc := make([]float32, len(x.docLen))
+	var touched []int32
 	for _, t := range order {
 		p := x.postings[t]
 		if p == nil || p.df <= 0 {
@@ -118,12 +120,17 @@ func (x *lexIndex) search(query string, k int, ok func(doc int32) bool) []scored
 			}
 			tf := float64(p.tfs[i])
 			norm := bm25K1 * (1 - bm25B + bm25B*float64(x.docLen[d])/avgdl)
+			if acc[d] == 0 {
+				touched = append(touched, d)
+			}
 			acc[d] += float32(w * tf * (bm25K1 + 1) / (tf + norm))
 		}
 	}
 	h := newTopK(k)
-	for d, s := range acc {
-		h.push(s, d)
+	for _, d := range touched {
+		if s := acc[d]; !h.full() || s > h.min() || s == h.min() && d < h.h[0].doc {
+			h.push(s, d)
+		}
 	}
 	return h.sorted()
 }
