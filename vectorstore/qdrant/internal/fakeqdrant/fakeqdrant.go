@@ -21,7 +21,6 @@ import (
 	"cmp"
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -1568,10 +1567,3 @@ type pipeAddr struct{}
 
 func (pipeAddr) Network() string { return "pipe" }
 func (pipeAddr) String() string  { return "pipe" }
-
-// IsNotFound reports whether err is the NotFound status the server sends
-// for a missing collection.
-func IsNotFound(err error) bool {
-	var s interface{ GRPCStatus() *status.Status }
-	return errors.As(err, &s) && s.GRPCStatus().Code() == codes.NotFound
-}
