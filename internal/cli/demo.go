@@ -56,6 +56,7 @@ func demoCases() []demoCase {
 				}
 			},
 		},
+		docsQADemoCase(),
 		browserDemoCase(),
 	}
 }

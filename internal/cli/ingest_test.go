@@ -235,3 +235,23 @@ func TestRunFileSearch(t *testing.T) {
 		t.Errorf("run without a store: exit %d %q", r.code, r.stderr)
 	}
 }
+
+func TestDemoDocsQA(t *testing.T) {
+	for _, args := range [][]string{{"demo", "--only", "docs-qa"}, {"demo", "--only", "docs-qa", "--no-stream"}} {
+		r := runCLI(t, nil, args...)
+		if r.code != 0 {
+			t.Fatalf("%v: exit %d\n%s\n%s", args, r.code, r.stdout, r.stderr)
+		}
+		for _, want := range []string{
+			"━━ docs-qa", `✓ file_search {"queries":["How long do I have to return an item`,
+			"↳ file_search_call: 2 results",
+			"According to the files: You can return any item within 30 days of delivery for a full refund [1].",
+			"2 queries, 2 results (in the run's result only, never sent upstream)",
+			"citation: refunds.md (file-",
+		} {
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("%v: output lacks %q:\n%s", args, want, r.stdout)
+			}
+		}
+	}
+}
