@@ -72,6 +72,23 @@ func TestCloseLeavesNoProcess(t *testing.T) {
 	if _, err := b.Screenshot(ctx); err != nil {
 		t.Fatalf("after the first call's context ended: %v", err)
 	}
+	// A browser that dies (a crash, the OOM killer) is replaced by the next
+	// call, and the dead one's profile is removed.
+	crashed := b.s.dataDir
+	killGroup(b.s.browser.Process().Pid)
+	<-b.s.browser.LostConnection
+	if _, err := b.Screenshot(ctx); err != nil {
+		t.Fatalf("after a crash: %v", err)
+	}
+	if b.s.dataDir == crashed {
+		t.Error("the crashed browser is still in use")
+	}
+	if _, err := os.Stat(crashed); !os.IsNotExist(err) {
+		t.Errorf("the crashed browser's profile is still there: %v", err)
+	}
+	if err := b.Navigate(ctx, fix.main.URL+"/"); err != nil {
+		t.Fatal(err)
+	}
 	dir := b.s.dataDir
 	if n := processesUsing(t, dir); n < 2 {
 		t.Fatalf("%d Chromium processes before Close, want several", n)
