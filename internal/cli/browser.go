@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -30,6 +31,31 @@ func newBrowserTool(startURL string, allow []string, approve bool) (tools.Tool, 
 		opts.ApproveSafetyCheck = func(context.Context, *responses.Item, responses.SafetyCheck) (bool, error) { return true, nil }
 	}
 	return computer.NewTool(b, opts), func() { _ = b.Close() }, nil
+}
+
+// browserFlags are the flags of `run --tools browser`.
+type browserFlags struct {
+	startURL string
+	allow    string
+	approve  bool
+}
+
+func addBrowserFlags(fs *flag.FlagSet) *browserFlags {
+	bf := &browserFlags{}
+	fs.StringVar(&bf.startURL, "start-url", "about:blank", "with --tools browser: the page the browser opens")
+	fs.StringVar(&bf.allow, "allow-domains", "", "with --tools browser: comma-separated hosts the browser may load pages from (default: any)")
+	fs.BoolVar(&bf.approve, "approve-safety-checks", false, "with --tools browser: approve the model's pending safety checks instead of stopping")
+	return bf
+}
+
+func (bf *browserFlags) tool() (tools.Tool, func(), error) {
+	var allow []string
+	for _, h := range strings.Split(bf.allow, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			allow = append(allow, h)
+		}
+	}
+	return newBrowserTool(bf.startURL, allow, bf.approve)
 }
 
 // demoPage is the page the browser demo fills in.

@@ -9,7 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/agentloop/agentloop/responses"
 	"github.com/agentloop/agentloop/responses/responsestest"
+	"github.com/agentloop/agentloop/tools/computer/browser"
 )
 
 type result struct {
@@ -184,5 +186,29 @@ func TestRunAgainstScriptedModel(t *testing.T) {
 	}
 	if last["type"] != "final.output" || last["output_text"] != "Paris is fine." {
 		t.Errorf("last event = %v", last)
+	}
+}
+
+func TestRunBrowser(t *testing.T) {
+	if _, err := browser.FindChromium(); err != nil {
+		t.Skipf("Chromium is not installed (apt-get install -y chromium): %v", err)
+	}
+	srv := responsestest.Start(t,
+		responsestest.Reply(responsestest.ComputerCall("c1", responses.ComputerAction{Type: responses.ActionScreenshot})),
+		responsestest.Reply(responsestest.Message("I see a blank page.")),
+	)
+	r := runCLI(t, map[string]string{"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": srv.URL()},
+		"run", "--tools", "browser", "--model", "gpt-5.4", "What do you see?")
+	if r.code != 0 || !strings.Contains(r.stdout, "I see a blank page.") || !strings.Contains(r.stderr, "✓ computer [screenshot]") {
+		t.Errorf("exit %d\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)
+	}
+	var shot bool
+	for _, it := range srv.Requests()[1].Request.Input.Items {
+		if it.Type == responses.ItemComputerCallOutput && strings.HasPrefix(it.Screenshot.ImageURL, "data:image/png;base64,") {
+			shot = true
+		}
+	}
+	if !shot {
+		t.Error("no screenshot sent back")
 	}
 }

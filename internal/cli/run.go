@@ -37,6 +37,7 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	fs.BoolVar(&f.json, "json", false, "print one JSON object per event on stdout")
 	fs.IntVar(&f.maxTurns, "max-turns", runner.DefaultMaxTurns, "maximum model calls")
 	sf := addStoreFlags(fs, env)
+	bf := addBrowserFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -58,7 +59,7 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("%w: base URL %q is not an http(s) URL such as https://api.openai.com/v1", errUsage, base)
 	}
-	ts, closeTools, err := buildTools(ctx, f.tools, sf)
+	ts, closeTools, err := buildTools(ctx, f.tools, sf, bf)
 	if err != nil {
 		return err
 	}
@@ -94,11 +95,11 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
-func toolNames() []string { return []string{"weather", "file_search"} }
+func toolNames() []string { return []string{"weather", "file_search", "browser"} }
 
 // buildTools returns the tools named in list and a function releasing what
 // they hold.
-func buildTools(ctx context.Context, list string, sf *storeFlags) (_ []tools.Tool, _ func(), err error) {
+func buildTools(ctx context.Context, list string, sf *storeFlags, bf *browserFlags) (_ []tools.Tool, _ func(), err error) {
 	var out []tools.Tool
 	var closers []func() error
 	closeAll := func() {
@@ -127,6 +128,12 @@ func buildTools(ctx context.Context, list string, sf *storeFlags) (_ []tools.Too
 				return nil, nil, err
 			}
 			out, closers = append(out, t), append(closers, c)
+		case "browser":
+			t, c, err := bf.tool()
+			if err != nil {
+				return nil, nil, err
+			}
+			out, closers = append(out, t), append(closers, func() error { c(); return nil })
 		default:
 			return nil, nil, fmt.Errorf("%w: unknown tool %q; the tools are: %s", errUsage, name, strings.Join(toolNames(), ", "))
 		}
