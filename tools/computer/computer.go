@@ -14,6 +14,15 @@
 //
 // Long sessions carry one screenshot per call; [TrimScreenshots] replaces all
 // but the newest ones in a history with a tiny placeholder image.
+// [Tool.EditRequest] does that, and sets truncation "auto" for the preview
+// tool, on every request the runner sends.
+//
+// A computer_call_output carries an image and nothing else, so an action
+// that fails cannot be reported in it. [Tool.CallItem] then returns both the
+// output (a screenshot of the screen as it is now) and an [*ActionError]; the
+// runner sends the output and shows the error's text to the model beside it.
+// Only a refused safety check ([*SafetyCheckError], which wraps
+// tools.ErrAbort) or a cancelled context ends the run.
 //
 // This package never imports a browser driver: backends live in their own
 // packages.
