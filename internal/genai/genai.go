@@ -220,7 +220,7 @@ func Redact(s string, secrets ...string) string {
 	s = reSK.ReplaceAllString(s, Redacted)
 	s = reKV.ReplaceAllStringFunc(s, func(m string) string {
 		sub := reKV.FindStringSubmatch(m)
-		if sub[2] == Redacted || strings.HasPrefix(sub[2], "[redacted") {
+		if v := strings.ToLower(sub[2]); strings.HasPrefix(v, "[redacted") || v == "bearer" || v == "basic" {
 			return m
 		}
 		return sub[1] + Redacted
