@@ -8,8 +8,10 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"fmt"
 	"math/big"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -278,5 +280,42 @@ func TestTLS(t *testing.T) {
 	defer plain.Close()
 	if err := plain.EnsureStore(t.Context(), vectorstore.StoreSpec{ID: "s"}); err == nil {
 		t.Error("plain text to a TLS server succeeded")
+	}
+}
+
+// TestConcurrentEnsure creates stores of one embedder from several Store
+// values at once: they race to create the shared collection.
+func TestConcurrentEnsure(t *testing.T) {
+	srv := startFake(t, nil)
+	var stores []*qdrant.Store
+	for range 4 {
+		s, err := qdrant.New(srv.Addr(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		stores = append(stores, s)
+	}
+	errs := make(chan error, 2*len(stores))
+	var wg sync.WaitGroup
+	for i, s := range stores {
+		wg.Go(func() {
+			errs <- s.EnsureStore(t.Context(), vectorstore.StoreSpec{ID: fmt.Sprint("d", i), Embedder: "e", Dims: 3})
+		})
+		wg.Go(func() { errs <- s.EnsureStore(t.Context(), vectorstore.StoreSpec{ID: fmt.Sprint("l", i)}) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if diff := cmp.Diff([]string{"agentloop_d3_e_3f79bb7b", "agentloop_lexical", "agentloop_stores"}, srv.Collections()); diff != "" {
+		t.Errorf("collections (-want +got):\n%s", diff)
+	}
+	files, err := stores[0].Files(t.Context(), "d3")
+	if err != nil || len(files) != 0 {
+		t.Errorf("Files(d3) from another Store = %v, %v; want none and no error", files, err)
 	}
 }
