@@ -126,7 +126,33 @@ func NewValidator(schema json.RawMessage) (*Validator, error) {
 		}
 		p.n.ref = target
 	}
+	for ptr, n := range c.byPtr {
+		if loops(n, map[*vnode]bool{}) {
+			return nil, fmt.Errorf("tools: schema: %s: a $ref loops back without descending into the document", ptr)
+		}
+	}
 	return &Validator{root: root}, nil
+}
+
+// loops reports whether n reaches itself through references and anyOf,
+// oneOf and allOf alone, which check the same value again.
+func loops(n *vnode, onPath map[*vnode]bool) bool {
+	if onPath[n] {
+		return true
+	}
+	onPath[n] = true
+	defer delete(onPath, n)
+	if n.ref != nil && loops(n.ref, onPath) {
+		return true
+	}
+	for _, list := range [][]*vnode{n.anyOf, n.oneOf, n.allOf} {
+		for _, b := range list {
+			if loops(b, onPath) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 type pendingRef struct {
@@ -469,6 +495,10 @@ func (p problems) Error() string {
 func (v *Validator) check(x any) error {
 	st := &state{path: make([]pathSeg, 0, 8)}
 	st.validate(v.root, x)
+	if st.steps > maxSteps && !slices.Contains(st.probs, tooComplex) {
+		// Only sub-validations saw the limit: say so here.
+		st.probs = append(problems{tooComplex}, st.probs...)
+	}
 	if st.probs == nil {
 		return nil
 	}
@@ -480,7 +510,18 @@ func (v *Validator) check(x any) error {
 type state struct {
 	path  []pathSeg
 	probs problems
+	depth int // nesting of validate calls
+	steps int // validate calls so far, sub-validations included
 }
+
+const tooComplex = "$: the schema is too complex to check this document"
+
+// Bounds on one validation, against schemas whose branches multiply (an
+// anyOf of several recursive schemas tries each on every level).
+const (
+	maxDepth = 2000
+	maxSteps = 100_000
+)
 
 // pathSeg is one step of a JSON path.
 type pathSeg struct {
@@ -538,8 +579,9 @@ func (st *state) addProblem(format string, args ...any) {
 
 // matches reports whether x is valid for n, without recording problems.
 func (st *state) matches(n *vnode, x any) bool {
-	sub := &state{path: st.path}
+	sub := state{path: st.path, depth: st.depth, steps: st.steps}
 	sub.validate(n, x)
+	st.steps = sub.steps
 	return sub.probs == nil
 }
 
@@ -570,6 +612,23 @@ func typeOK(mask, k uint8) bool {
 }
 
 func (st *state) validate(n *vnode, x any) {
+	st.steps++
+	if st.depth >= maxDepth {
+		st.addProblem("the document nests too deeply to check")
+		return
+	}
+	if st.steps > maxSteps {
+		if st.steps == maxSteps+1 {
+			st.probs = append(st.probs, tooComplex)
+		}
+		return
+	}
+	st.depth++
+	st.validateNode(n, x)
+	st.depth--
+}
+
+func (st *state) validateNode(n *vnode, x any) {
 	for i := 0; n.ref != nil && i < 64; i++ {
 		n = n.ref
 	}

@@ -79,6 +79,30 @@ func TestValidatorProblemLimit(t *testing.T) {
 	}
 }
 
+func TestValidatorBudget(t *testing.T) {
+	// Both branches fit every level and the first always fails: 2^depth
+	// tries without the budget.
+	v, err := NewValidator(json.RawMessage(`{"anyOf":[
+		{"type":"array","items":{"$ref":"#"},"minItems":2},
+		{"type":"array","items":{"$ref":"#"},"minItems":2}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.Repeat("[", 40) + strings.Repeat("]", 40)
+	err = v.Validate([]byte(doc))
+	if err == nil || !strings.Contains(err.Error(), "too complex to check") {
+		t.Errorf("error = %v", err)
+	}
+	deep := strings.Repeat("[", 3000) + strings.Repeat("]", 3000)
+	v, err = NewValidator(json.RawMessage(`{"type":"array","items":{"$ref":"#"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Validate([]byte(deep)); err == nil || !strings.Contains(err.Error(), "the document nests too deeply to check") {
+		t.Errorf("deep document: %v", err)
+	}
+}
+
 func TestNewValidatorErrors(t *testing.T) {
 	tests := []struct{ schema, want string }{
 		{`{`, "tools: schema is not valid JSON"},
@@ -89,6 +113,8 @@ func TestNewValidatorErrors(t *testing.T) {
 		{`{"pattern":"(?<x"}`, `tools: schema: #: pattern "(?<x"`},
 		{`{"$ref":"http://x/y"}`, `unsupported reference "http://x/y"`},
 		{`{"$ref":"#/definitions/missing"}`, `reference "#/definitions/missing" does not resolve`},
+		{`{"anyOf":[{"type":"string"},{"$ref":"#"}]}`, `a $ref loops back without descending into the document`},
+		{`{"$ref":"#/$defs/a","$defs":{"a":{"allOf":[{"$ref":"#/$defs/b"}]},"b":{"oneOf":[{"$ref":"#/$defs/a"}]}}}`, `a $ref loops back`},
 	}
 	for _, tc := range tests {
 		_, err := NewValidator(json.RawMessage(tc.schema))
