@@ -510,8 +510,9 @@ func (v *Validator) check(x any) error {
 type state struct {
 	path  []pathSeg
 	probs problems
-	depth int // nesting of validate calls
-	steps int // validate calls so far, sub-validations included
+	depth int  // nesting of validate calls
+	steps int  // validate calls so far, sub-validations included
+	quiet bool // only whether there are problems matters, not their text
 }
 
 const tooComplex = "$: the schema is too complex to check this document"
@@ -568,6 +569,12 @@ func isIdent(s string) bool {
 }
 
 func (st *state) addProblem(format string, args ...any) {
+	if st.quiet {
+		if st.probs == nil {
+			st.probs = problems{""}
+		}
+		return
+	}
 	if len(st.probs) == maxProblems {
 		st.probs = append(st.probs, "(more problems not shown)")
 	}
@@ -579,7 +586,7 @@ func (st *state) addProblem(format string, args ...any) {
 
 // matches reports whether x is valid for n, without recording problems.
 func (st *state) matches(n *vnode, x any) bool {
-	sub := state{path: st.path, depth: st.depth, steps: st.steps}
+	sub := state{path: st.path, depth: st.depth, steps: st.steps, quiet: true}
 	sub.validate(n, x)
 	st.steps = sub.steps
 	return sub.probs == nil
