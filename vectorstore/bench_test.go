@@ -52,7 +52,7 @@ func reportLatency(b *testing.B, d []time.Duration) {
 func BenchmarkSearchDense(b *testing.B) {
 	ctx := b.Context()
 	m := NewMemory(nil)
-	defer m.Close()
+	defer closeStore(b, m)
 	spec := StoreSpec{ID: "bench", Embedder: "random", Dims: benchDims}
 	if err := m.EnsureStore(ctx, spec); err != nil {
 		b.Fatal(err)
@@ -86,7 +86,7 @@ func BenchmarkSearchDense(b *testing.B) {
 func BenchmarkSearchDense5(b *testing.B) {
 	ctx := b.Context()
 	m := NewMemory(nil)
-	defer m.Close()
+	defer closeStore(b, m)
 	if err := m.EnsureStore(ctx, StoreSpec{ID: "bench", Embedder: "random", Dims: benchDims}); err != nil {
 		b.Fatal(err)
 	}
@@ -241,7 +241,7 @@ func BenchmarkIngestLexical(b *testing.B) {
 		if err != nil || len(st) != 100 || st[0].Status != StatusCompleted {
 			b.Fatalf("%v %v", st, err)
 		}
-		m.Close()
+		closeStore(b, m)
 	}
 }
 
@@ -289,7 +289,7 @@ func BenchmarkReopen(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				m2.Close()
+				closeStore(b, m2)
 			}
 			b.ReportMetric(float64(info.Size())/1e6, "file-MB")
 			b.ReportMetric(float64(save.Milliseconds()), "save-ms")
@@ -302,7 +302,7 @@ func BenchmarkReopen(b *testing.B) {
 func BenchmarkSearchLexical(b *testing.B) {
 	ctx := b.Context()
 	m := NewMemory(nil)
-	defer m.Close()
+	defer closeStore(b, m)
 	if err := m.EnsureStore(ctx, StoreSpec{ID: "bench"}); err != nil {
 		b.Fatal(err)
 	}

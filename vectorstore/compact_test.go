@@ -5,10 +5,18 @@ import (
 	"testing"
 )
 
+// closeStore closes s, failing tb on error.
+func closeStore(tb testing.TB, s Store) {
+	tb.Helper()
+	if err := s.Close(); err != nil {
+		tb.Error(err)
+	}
+}
+
 func TestCompaction(t *testing.T) {
 	ctx := t.Context()
 	m := NewMemory(nil)
-	defer m.Close()
+	defer closeStore(t, m)
 	e := NewHashEmbedder(16)
 	if err := m.EnsureStore(ctx, StoreSpec{ID: "s", Embedder: e.ID(), Dims: 16}); err != nil {
 		t.Fatal(err)

@@ -24,7 +24,7 @@ func TestCranfieldLexical(t *testing.T) {
 	ctx := t.Context()
 	start := time.Now()
 	st := vectorstore.NewMemory(nil)
-	defer st.Close()
+	defer closeStore(t, st)
 	if err := st.EnsureStore(ctx, vectorstore.StoreSpec{ID: "cran"}); err != nil {
 		t.Fatal(err)
 	}

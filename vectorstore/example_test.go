@@ -14,7 +14,7 @@ import (
 func Example() {
 	ctx := context.Background()
 	st := vectorstore.NewMemory(nil) // vectorstore.Open(path, nil) persists
-	defer st.Close()
+	defer func() { _ = st.Close() }()
 
 	// A lexical-only store: no embedder, fully offline.
 	if err := st.EnsureStore(ctx, vectorstore.StoreSpec{ID: "handbook"}); err != nil {
@@ -86,13 +86,19 @@ func ExampleIngest() {
 	if err != nil {
 		panic(err)
 	}
-	defer os.RemoveAll(dir)
-	os.WriteFile(filepath.Join(dir, "guide.md"), []byte("# Guide\n\nPress the red button to start."), 0o644)
-	os.WriteFile(filepath.Join(dir, "index.html"), []byte("<h1>Home</h1><p>Welcome!</p>"), 0o644)
-	os.WriteFile(filepath.Join(dir, "scan.pdf"), []byte("%PDF-1.7"), 0o644)
+	defer func() { _ = os.RemoveAll(dir) }()
+	for name, content := range map[string]string{
+		"guide.md":   "# Guide\n\nPress the red button to start.",
+		"index.html": "<h1>Home</h1><p>Welcome!</p>",
+		"scan.pdf":   "%PDF-1.7",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			panic(err)
+		}
+	}
 
 	st := vectorstore.NewMemory(nil)
-	defer st.Close()
+	defer func() { _ = st.Close() }()
 	statuses, err := vectorstore.Ingest(ctx, st, "docs", []string{dir}, &vectorstore.IngestOptions{
 		Attributes: func(path string) vectorstore.Attributes {
 			return vectorstore.Attributes{"ext": filepath.Ext(path)}

@@ -60,8 +60,7 @@ func htmlText(src string) string {
 		}
 		end := tagEnd(rest)
 		if end < 0 {
-			i = len(src)
-			break
+			break // an unclosed tag ends the text
 		}
 		i += end
 		if blockTags[name] {

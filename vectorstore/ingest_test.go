@@ -91,7 +91,7 @@ func TestIngest(t *testing.T) {
 	}
 	emb := failingEmbedder{NewHashEmbedder(32)}
 	st := NewMemory(nil)
-	defer st.Close()
+	defer closeStore(t, st)
 	opts := &IngestOptions{Embedder: emb, Chunker: chunker, EmbedBatch: 2, Attributes: func(path string) Attributes {
 		return Attributes{"ext": strings.TrimPrefix(filepath.Ext(path), "."), "size": len(path)}
 	}}
@@ -212,7 +212,7 @@ func TestIngestPersists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	defer closeStore(t, st)
 	if _, err := Ingest(ctx, st, "docs", []string{filepath.Join(dir, "a.txt")}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func TestIngestPersists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st2.Close()
+	defer closeStore(t, st2)
 	hits, err := st2.Search(ctx, SearchRequest{StoreIDs: []string{"docs"}, Queries: []Query{{Text: "capybara"}}})
 	if err != nil || len(hits) != 1 {
 		t.Errorf("after reopening: %v, %v", hits, err)

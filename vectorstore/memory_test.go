@@ -88,13 +88,23 @@ func TestOpenErrors(t *testing.T) {
 		{"truncated", data[:len(data)-7], "checksum mismatch"},
 	} {
 		p := filepath.Join(dir, tt.name)
-		os.WriteFile(p, tt.data, 0o644)
+		if err := os.WriteFile(p, tt.data, 0o644); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := vectorstore.Open(p, nil); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: Open error %v, want %q", tt.name, err, tt.want)
 		}
 	}
 	if _, err := vectorstore.Open(dir, nil); err == nil {
 		t.Error("Open of a folder succeeded")
+	}
+}
+
+// closeStore closes s, failing tb on error.
+func closeStore(tb testing.TB, s vectorstore.Store) {
+	tb.Helper()
+	if err := s.Close(); err != nil {
+		tb.Error(err)
 	}
 }
 

@@ -252,7 +252,7 @@ func (e *OpenAIEmbedder) post(ctx context.Context, body []byte) (*embeddingsResp
 	if err != nil {
 		return nil, 0, fmt.Errorf("vectorstore: embeddings: %w", err)
 	}
-	defer res.Body.Close()
+	defer func() { _ = res.Body.Close() }()
 	data, err := io.ReadAll(io.LimitReader(res.Body, 256<<20))
 	if err != nil {
 		return nil, 0, fmt.Errorf("vectorstore: embeddings: reading the response: %w", err)

@@ -37,7 +37,7 @@ func (f *fakeEmbeddings) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status := f.fail[0]
 		f.fail = f.fail[1:]
 		w.WriteHeader(status)
-		fmt.Fprintf(w, `{"error":{"message":"status %d"}}`, status)
+		_, _ = fmt.Fprintf(w, `{"error":{"message":"status %d"}}`, status)
 		return
 	}
 	var req embeddingsRequest
@@ -63,7 +63,7 @@ func (f *fakeEmbeddings) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		v[1] = float32(i + 1)
 		data = append(data, item{"embedding", i, v})
 	}
-	json.NewEncoder(w).Encode(map[string]any{"object": "list", "data": data, "model": req.Model})
+	_ = json.NewEncoder(w).Encode(map[string]any{"object": "list", "data": data, "model": req.Model})
 }
 
 func TestOpenAIEmbedder(t *testing.T) {
@@ -144,24 +144,24 @@ func TestOpenAIEmbedderErrors(t *testing.T) {
 	}{
 		{"openai error", func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(401)
-			w.Write([]byte(`{"error":{"message":"Incorrect API key provided","type":"invalid_request_error"}}`))
+			_, _ = w.Write([]byte(`{"error":{"message":"Incorrect API key provided","type":"invalid_request_error"}}`))
 		}, "HTTP 401: Incorrect API key provided", 401},
 		{"gateway error", func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(403)
-			w.Write([]byte(`{"error":"invalid api key"}`))
+			_, _ = w.Write([]byte(`{"error":"invalid api key"}`))
 		}, "HTTP 403: invalid api key", 403},
 		{"html error", func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(404)
-			w.Write([]byte(`<html>not here</html>`))
+			_, _ = w.Write([]byte(`<html>not here</html>`))
 		}, "HTTP 404: <html>not here</html>", 404},
 		{"ignored dimensions", func(w http.ResponseWriter, r *http.Request) {
-			w.Write([]byte(`{"data":[{"index":0,"embedding":[1,2,3]}]}`))
+			_, _ = w.Write([]byte(`{"data":[{"index":0,"embedding":[1,2,3]}]}`))
 		}, "returned 3 dimensions, want 8", 0},
 		{"bad json", func(w http.ResponseWriter, r *http.Request) {
-			w.Write([]byte(`{"data":`))
+			_, _ = w.Write([]byte(`{"data":`))
 		}, "decoding the response (HTTP 200)", 0},
 		{"missing vectors", func(w http.ResponseWriter, r *http.Request) {
-			w.Write([]byte(`{"data":[]}`))
+			_, _ = w.Write([]byte(`{"data":[]}`))
 		}, "0 vectors for 1 inputs", 0},
 	}
 	for _, tt := range tests {

@@ -109,32 +109,37 @@ func (m *Memory) flushLocked() error {
 		err = os.Rename(tmp, m.path)
 	}
 	if err != nil {
-		os.Remove(tmp)
+		_ = os.Remove(tmp)
 		return fmt.Errorf("vectorstore: save %s: %w", m.path, err)
 	}
 	if d, err := os.Open(dir); err == nil {
-		d.Sync() // make the rename durable; best effort
-		d.Close()
+		_ = d.Sync() // make the rename durable; best effort
+		_ = d.Close()
 	}
 	m.dirty = false
 	return nil
 }
 
-// encoder writes the format through a buffer, computing the checksum.
+// encoder writes the format through a buffer, computing the checksum. The
+// bufio.Writer's errors are sticky: the final Flush reports the first.
 type encoder struct {
 	w   *bufio.Writer
 	crc hash.Hash32
 	buf []byte
 }
 
+func (e *encoder) put(b []byte)       { _, _ = e.w.Write(b) }
+func (e *encoder) putString(s string) { _, _ = e.w.WriteString(s) }
+func (e *encoder) putByte(c byte)     { _ = e.w.WriteByte(c) }
+
 func (e *encoder) uvarint(v uint64) {
 	e.buf = binary.AppendUvarint(e.buf[:0], v)
-	e.w.Write(e.buf)
+	e.put(e.buf)
 }
 
 func (e *encoder) str(s string) {
 	e.uvarint(uint64(len(s)))
-	e.w.WriteString(s)
+	e.putString(s)
 }
 
 func (e *encoder) attrs(a Attributes) {
@@ -143,20 +148,20 @@ func (e *encoder) attrs(a Attributes) {
 		e.str(k)
 		switch v := a[k].(type) {
 		case string:
-			e.w.WriteByte(0)
+			e.putByte(0)
 			e.str(v)
 		case bool:
-			e.w.WriteByte(2)
+			e.putByte(2)
 			if v {
-				e.w.WriteByte(1)
+				e.putByte(1)
 			} else {
-				e.w.WriteByte(0)
+				e.putByte(0)
 			}
 		default:
 			f, _ := toNumber(v)
-			e.w.WriteByte(1)
+			e.putByte(1)
 			e.buf = binary.LittleEndian.AppendUint64(e.buf[:0], math.Float64bits(f))
-			e.w.Write(e.buf)
+			e.put(e.buf)
 		}
 	}
 }
@@ -164,9 +169,9 @@ func (e *encoder) attrs(a Attributes) {
 func (m *Memory) encode(f io.Writer) error {
 	crc := crc32.New(castagnoli)
 	e := &encoder{w: bufio.NewWriterSize(io.MultiWriter(f, crc), 1<<20), crc: crc}
-	e.w.WriteString(fileMagic)
+	e.putString(fileMagic)
 	e.buf = binary.LittleEndian.AppendUint32(e.buf[:0], fileVersion)
-	e.w.Write(e.buf)
+	e.put(e.buf)
 	ids := slices.Sorted(maps.Keys(m.stores))
 	e.uvarint(uint64(len(ids)))
 	for _, id := range ids {
@@ -195,7 +200,7 @@ func (m *Memory) encode(f io.Writer) error {
 			for _, x := range s.slab[i:min(i+16<<10, len(s.slab))] {
 				raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(x))
 			}
-			e.w.Write(raw)
+			e.put(raw)
 		}
 		terms := slices.Sorted(maps.Keys(s.lex.postings))
 		e.uvarint(uint64(len(terms)))

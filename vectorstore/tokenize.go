@@ -62,10 +62,3 @@ func tokenize(text string, emit func(term string)) {
 	}
 	flush()
 }
-
-// terms returns the terms of text (see tokenize).
-func terms(text string) []string {
-	var out []string
-	tokenize(text, func(t string) { out = append(out, t) })
-	return out
-}

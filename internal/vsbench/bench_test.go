@@ -146,7 +146,7 @@ func TestSameResults(t *testing.T) {
 		t.Skip("builds two 100k-vector indexes")
 	}
 	m := ours(t)
-	defer m.Close()
+	defer func() { _ = m.Close() }()
 	c := chromemCollection(t)
 	for _, q := range data().qs[:20] {
 		want := exact(q)
@@ -178,7 +178,7 @@ func BenchmarkDense100k(b *testing.B) {
 	qs := data().qs
 	b.Run("engine=agentloop", func(b *testing.B) {
 		m := ours(b)
-		defer m.Close()
+		defer func() { _ = m.Close() }()
 		runtime.GC()
 		var lat []time.Duration
 		i := 0

@@ -841,7 +841,11 @@ func (r *runner) persistence(t *testing.T) {
 		filesBefore = append(filesBefore, f)
 	}
 	s = r.opts.Reopen(t, s)
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close after reopening: %v", err)
+		}
+	})
 	for i, req := range reqs {
 		if diff := cmp.Diff(before[i], search(t, s, req)); diff != "" {
 			t.Errorf("search %d after reopening (-before +after):\n%s", i, diff)

@@ -64,7 +64,7 @@ func run(ctx context.Context, dir, embedderName, model string, dims int) error {
 
 	start := time.Now()
 	st := vectorstore.NewMemory(nil)
-	defer st.Close()
+	defer func() { _ = st.Close() }()
 	spec := vectorstore.StoreSpec{ID: "cranfield"}
 	if emb != nil {
 		spec.Embedder, spec.Dims = emb.ID(), emb.Dims()
