@@ -112,6 +112,7 @@ type Server struct {
 // carry (a recorded stream may show two encodings of one item).
 type sentItem struct {
 	typ, id, callID string
+	pending         []responses.SafetyCheck // a computer_call's pending safety checks
 	variants        [][]byte
 	conv            *conv
 }
@@ -501,7 +502,8 @@ func (s *Server) prepare(n int, req *responses.Request, parent *conv, step Step)
 		}
 		rp.items = append(rp.items, it)
 		rp.itemBytes = append(rp.itemBytes, b)
-		sent = append(sent, &sentItem{typ: it.Type, id: it.ID, callID: it.CallID, variants: [][]byte{b}})
+		sent = append(sent, &sentItem{typ: it.Type, id: it.ID, callID: it.CallID, pending: it.PendingSafetyChecks,
+			variants: [][]byte{b}})
 	}
 	if step.usage != nil {
 		rp.usage = *step.usage
@@ -596,7 +598,8 @@ func parseOutput(body []byte) (string, []*sentItem) {
 		if json.Unmarshal(raw, &it) != nil {
 			continue
 		}
-		si := &sentItem{typ: it.Type, id: it.ID, callID: it.CallID, variants: [][]byte{raw}}
+		si := &sentItem{typ: it.Type, id: it.ID, callID: it.CallID, pending: it.PendingSafetyChecks,
+			variants: [][]byte{raw}}
 		for _, d := range done {
 			var o responses.Item
 			if !bytes.Equal(d, raw) && json.Unmarshal(d, &o) == nil && o.ID != "" && o.ID == it.ID {
@@ -644,23 +647,24 @@ func (s *Server) check(req *responses.Request) (*conv, []string) {
 
 	type call struct {
 		typ, id string
+		pending []responses.SafetyCheck
 		outputs int
 	}
 	var calls []*call
 	byID := map[string]*call{}
-	add := func(typ, id string) {
-		c := &call{typ: typ, id: id}
+	add := func(typ, id string, pending []responses.SafetyCheck) {
+		c := &call{typ: typ, id: id, pending: pending}
 		calls = append(calls, c)
 		byID[id] = c
 	}
 	if prev != nil {
 		for _, c := range prev.calls {
-			add(c.typ, c.callID)
+			add(c.typ, c.callID, c.pending)
 		}
 	}
 	for i := range items {
 		if items[i].IsCall() {
-			add(items[i].Type, items[i].CallID)
+			add(items[i].Type, items[i].CallID, items[i].PendingSafetyChecks)
 		}
 	}
 	for i := range items {
@@ -676,6 +680,9 @@ func (s *Server) check(req *responses.Request) (*conv, []string) {
 			problems = append(problems, fmt.Sprintf("%s with call_id %q answers a %s.", items[i].Type, c.id, c.typ))
 		default:
 			c.outputs++
+			if missing := unacknowledged(c.pending, items[i].AcknowledgedSafetyChecks); missing != "" {
+				problems = append(problems, fmt.Sprintf("computer_call_output for %s does not acknowledge the pending safety checks %s.", c.id, missing))
+			}
 		}
 	}
 	for _, c := range calls {
@@ -723,6 +730,25 @@ func (s *Server) check(req *responses.Request) (*conv, []string) {
 		}
 	}
 	return latest, problems
+}
+
+// unacknowledged returns the ids of the pending checks that acked lacks,
+// or "".
+func unacknowledged(pending, acked []responses.SafetyCheck) string {
+	var missing []string
+	for _, p := range pending {
+		found := false
+		for _, a := range acked {
+			if a.ID == p.ID {
+				found = true
+				break
+			}
+		}
+		if !found {
+			missing = append(missing, p.ID)
+		}
+	}
+	return strings.Join(missing, ", ")
 }
 
 // find returns the input item that replays h: the one with its id, or else

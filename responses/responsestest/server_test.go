@@ -305,6 +305,18 @@ func TestViolations(t *testing.T) {
 			in = append(in, responses.FunctionCallOutput("call_1", "1"))
 			return srv.URL() + "/responses", "Bearer k", requestJSON(t, &responses.Request{Input: responses.InputItems(in...)})
 		}, 400, "function_call fc_0003 is not replayed byte for byte"},
+		{"unacknowledged safety check", func(t *testing.T, srv *Server) (string, string, string) {
+			call := ComputerCall("call_c", responses.ComputerAction{Type: responses.ActionScreenshot})
+			call.PendingSafetyChecks = []responses.SafetyCheck{{ID: "cu_sc_1", Code: "malicious_instructions", Message: "?"}}
+			srv.Add(Reply(call))
+			turn1(t, srv)
+			_, _, body := postCtx(t, context.Background(), srv.URL()+"/responses", "Bearer k", `{"model":"m","input":"go"}`)
+			out := decodeResponse(t, body).Output
+			in := append([]responses.Item{user}, out...)
+			in = append(in, responses.Item{Type: responses.ItemComputerCallOutput, CallID: "call_c",
+				Screenshot: &responses.ComputerScreenshot{ImageURL: "data:image/png;base64,AAAA"}})
+			return srv.URL() + "/responses", "Bearer k", requestJSON(t, &responses.Request{Input: responses.InputItems(in...)})
+		}, 400, "computer_call_output for call_c does not acknowledge the pending safety checks cu_sc_1."},
 		{"unknown previous response", func(t *testing.T, srv *Server) (string, string, string) {
 			return srv.URL() + "/responses", "Bearer k", `{"model":"m","previous_response_id":"resp_x","input":"hi"}`
 		}, 400, "Previous response with id 'resp_x' not found."},
@@ -631,5 +643,27 @@ func TestPace(t *testing.T) {
 	_, _, body = post(t, srv, `{"model":"m","input":"hi","stream":true}`)
 	if got := types(decodeEvents(t, readSSE(t, body))); len(got) != 4 || got[3] != responses.EventError {
 		t.Errorf("cut paced stream: %v", got)
+	}
+}
+
+// TestSafetyChecks answers a computer_call with pending safety checks,
+// acknowledging them, with and without previous_response_id.
+func TestSafetyChecks(t *testing.T) {
+	for _, stateful := range []bool{false, true} {
+		call := ComputerCall("", responses.ComputerAction{Type: responses.ActionClick, Button: "left", X: 1, Y: 2})
+		call.PendingSafetyChecks = []responses.SafetyCheck{{ID: "cu_sc_1", Code: "malicious_instructions", Message: "?"}}
+		srv := Start(t, Reply(call), Reply(Message("done")))
+		input := []responses.Item{responses.UserMessage("click")}
+		out, id := turn(t, srv, &responses.Request{Input: responses.InputItems(input...)})
+		answer := responses.Item{Type: responses.ItemComputerCallOutput, CallID: out[0].CallID,
+			AcknowledgedSafetyChecks: out[0].PendingSafetyChecks,
+			Screenshot:               &responses.ComputerScreenshot{ImageURL: "data:image/png;base64,AAAA"}}
+		req := &responses.Request{Input: responses.InputItems(append(append(input, out...), answer)...)}
+		if stateful {
+			req = &responses.Request{PreviousResponseID: id, Input: responses.InputItems(answer)}
+		}
+		if out, _ := turn(t, srv, req); out[0].Text() != "done" {
+			t.Errorf("stateful %v: %+v", stateful, out)
+		}
 	}
 }
