@@ -8,6 +8,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -60,6 +61,7 @@ func TestCloseLeavesNoProcess(t *testing.T) {
 	if skipReason != "" {
 		t.Skip(skipReason)
 	}
+	baseline := runtime.NumGoroutine()
 	b := New(nil)
 	first, cancelFirst := context.WithTimeout(context.Background(), 60*time.Second)
 	if err := b.Navigate(first, fix.main.URL+"/"); err != nil { // starts it, with renderers for both sites
@@ -104,6 +106,16 @@ func TestCloseLeavesNoProcess(t *testing.T) {
 	}
 	if err := b.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
+	}
+	// Every goroutine the browser started has ended (the fixture server's
+	// connection goroutines may take a moment to see their connections go).
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > baseline && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > baseline {
+		buf := make([]byte, 1<<20)
+		t.Errorf("%d goroutines after Close, %d before:\n%s", n, baseline, buf[:runtime.Stack(buf, true)])
 	}
 	if err := b.Do(ctx, click(1, 1, "left")); err != ErrClosed {
 		t.Errorf("Do after Close: %v", err)
