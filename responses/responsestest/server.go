@@ -14,7 +14,10 @@
 //     "Authorization: Bearer" key (the one in [Options.APIKey], if set);
 //   - the body decodes as a [responses.Request];
 //   - every function_call, custom_tool_call and computer_call in the input
-//     has exactly one output with its call_id, and no output lacks its call;
+//     (or in the response named by previous_response_id) has exactly one
+//     output of the matching type with its call_id, no output lacks its
+//     call, and a computer_call_output acknowledges its call's pending
+//     safety checks;
 //   - without previous_response_id, every output item this server sent
 //     earlier in the same conversation is replayed byte for byte.
 //
