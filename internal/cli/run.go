@@ -38,6 +38,7 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	fs.IntVar(&f.maxTurns, "max-turns", runner.DefaultMaxTurns, "maximum model calls")
 	sf := addStoreFlags(fs, env)
 	bf := addBrowserFlags(fs)
+	traceMode := addTraceFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -66,7 +67,16 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	defer closeTools()
 	a := &agent.Agent{Name: "assistant", Instructions: f.instructions, Model: f.model, Tools: ts}
 	client := responses.NewClient(&responses.Options{BaseURL: base, APIKey: key})
-	r := runner.New(client, &runner.Options{MaxTurns: f.maxTurns, DisableStreaming: !f.stream})
+	ctx, tr, err := startTracing(ctx, env, *traceMode)
+	if err != nil {
+		return err
+	}
+	treeOut := env.Stdout
+	if f.json {
+		treeOut = env.Stderr
+	}
+	defer tr.finish(ctx, treeOut, env.Stderr)
+	r := runner.New(client, &runner.Options{MaxTurns: f.maxTurns, DisableStreaming: !f.stream, Telemetry: tr.telemetry(key)})
 
 	rd := &renderer{out: env.Stdout, progress: env.Stderr}
 	enc := json.NewEncoder(env.Stdout)
