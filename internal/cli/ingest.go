@@ -109,6 +109,9 @@ func (sf *storeFlags) check(ctx context.Context, st vectorstore.Store, emb vecto
 		return 0, fmt.Errorf("no %s: run `agentloop ingest --store-id %s DIR` first", sf.where(), sf.id)
 	}
 	if err != nil {
+		if sf.qdrant != "" {
+			return 0, fmt.Errorf("%s: %w (is Qdrant running there? --qdrant takes its gRPC address, port 6334 by default)", sf.where(), err)
+		}
 		return 0, fmt.Errorf("%s: %w", sf.where(), err)
 	}
 	if emb == nil {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/agentloop/agentloop/responses/responsestest"
 	"github.com/agentloop/agentloop/vectorstore"
+	"github.com/agentloop/agentloop/vectorstore/qdrant"
 )
 
 // writeDocs writes a small folder of documents and returns its path.
@@ -169,7 +171,9 @@ func embeddingsServer(t *testing.T) *httptest.Server {
 		for i, v := range vecs {
 			out.Data = append(out.Data, datum{i, v})
 		}
-		json.NewEncoder(w).Encode(out)
+		if err := json.NewEncoder(w).Encode(out); err != nil {
+			t.Error(err)
+		}
 	}))
 	t.Cleanup(srv.Close)
 	return srv
@@ -253,5 +257,31 @@ func TestDemoDocsQA(t *testing.T) {
 				t.Errorf("%v: output lacks %q:\n%s", args, want, r.stdout)
 			}
 		}
+	}
+}
+
+// TestQdrantStore runs ingest and search against the Qdrant server at
+// QDRANT_URL; it is skipped without one.
+func TestQdrantStore(t *testing.T) {
+	addr := os.Getenv("QDRANT_URL")
+	if addr == "" {
+		t.Skip("QDRANT_URL is not set: no Qdrant server to test --qdrant against")
+	}
+	id := "cli-test-" + strings.ReplaceAll(t.Name(), "/", "-") + "-" + filepath.Base(t.TempDir())
+	t.Cleanup(func() {
+		st, err := qdrant.New(addr, &qdrant.Options{APIKey: os.Getenv("QDRANT_API_KEY")})
+		if err == nil {
+			_ = st.DeleteStore(context.Background(), id)
+			_ = st.Close()
+		}
+	})
+	env := map[string]string{"QDRANT_API_KEY": os.Getenv("QDRANT_API_KEY")}
+	dir := writeDocs(t, goodDocs)
+	if r := runCLI(t, env, "ingest", "--qdrant", addr, "--store-id", id, dir); r.code != 0 {
+		t.Fatalf("ingest: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r := runCLI(t, env, "search", "--qdrant", addr, "--store-id", id, "rotate api keys")
+	if r.code != 0 || !strings.Contains(strings.SplitN(r.stdout, "\n", 2)[0], "api-keys.md") {
+		t.Errorf("search: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
