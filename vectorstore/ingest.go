@@ -74,10 +74,12 @@ type FileStatus struct {
 // found, in path order.
 //
 // Supported: plain text and markup (.txt .md .markdown .rst .tex .csv .log
-// and similar), HTML (tags stripped), JSON (validated) and source code (.go
-// .py .js .ts .java .c .cpp .cs .rb .php .sh .css .rs and more). Text must be
-// UTF-8 (a BOM is dropped) or UTF-16 with a BOM. PDF and Office documents are
-// reported as unsupported: convert them to text first.
+// and similar), HTML (tags stripped), JSON (validated), source code (.go .py
+// .js .ts .java .c .cpp .cs .rb .php .sh .css .rs and more), and the text of
+// .docx and .pptx files. Text must be UTF-8 (a BOM is dropped) or UTF-16
+// with a BOM. PDF, legacy Office formats and anything else are reported as
+// unsupported (no small pure-Go PDF reader fits the core package): convert
+// them to text first.
 //
 // A file's ID derives from its absolute path, so re-ingesting a changed file
 // replaces its chunks, and a file whose content and settings are unchanged is
@@ -277,7 +279,12 @@ func ingestFile(ctx context.Context, st Store, storeID, path, settings string, k
 		fs.Status, fs.Unchanged, fs.Chunks = StatusCompleted, true, prev.Chunks
 		return fs
 	}
-	text, err := decodeText(raw)
+	var text string
+	if kind == kindOffice {
+		text, err = officeText(raw, strings.ToLower(filepath.Ext(path)))
+	} else {
+		text, err = decodeText(raw)
+	}
 	if err != nil {
 		return fail(CodeInvalidFile, fmt.Errorf("vectorstore: ingest %s: %w", path, err))
 	}
@@ -330,6 +337,7 @@ const (
 	kindText
 	kindHTML
 	kindJSON
+	kindOffice
 )
 
 // textExtList are the extensions read as plain text: OpenAI's list of text
@@ -347,6 +355,8 @@ func fileKind(path string) kind {
 	switch ext {
 	case ".html", ".htm", ".xhtml":
 		return kindHTML
+	case ".docx", ".pptx":
+		return kindOffice
 	case ".json", ".jsonl", ".ndjson", ".geojson":
 		if ext == ".json" || ext == ".geojson" {
 			return kindJSON
@@ -371,8 +381,8 @@ func unsupportedHint(path string) string {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".pdf":
 		return " (PDF text extraction needs a PDF reader this module does not ship: convert to .txt first, e.g. with pdftotext)"
-	case ".doc", ".docx", ".pptx", ".odt", ".rtf":
-		return " (convert office documents to text or markdown first)"
+	case ".doc", ".ppt", ".xls", ".xlsx", ".odt", ".rtf":
+		return " (convert it to .docx, text or markdown first)"
 	}
 	return ""
 }
