@@ -1,27 +1,73 @@
 // Package vectorstore stores chunks of files and searches them the way
 // OpenAI's hosted file_search does: lexical (BM25) and dense (embedding)
 // retrieval fused with weighted reciprocal-rank fusion, attribute filters
-// with OpenAI's semantics (eq ne gt gte lt lte in nin, nested and/or), and
-// scores in [0, 1].
+// with OpenAI's semantics, and scores in [0, 1].
 //
-// [Store] is the interface every backend implements; the embedded default is
-// [Memory] (see [Open] and [NewMemory]), and vectorstore/qdrant talks to a
-// Qdrant server. Every backend passes the conformance suite in
-// vectorstore/vectorstoretest.
+// # Quick start
 //
-// Above the Store sit chunking ([Chunker], 800 tokens with a 400-token
-// overlap by default, as OpenAI), ingestion of files and folders ([Ingest])
-// and embedders ([Embedder]: an OpenAI-compatible /v1/embeddings client and
-// a deterministic hashing embedder for tests).
+// Fully offline (lexical only):
 //
-// Quick start, fully offline (lexical only):
-//
-//	st, err := vectorstore.Open("docs.vs", nil) // "" keeps it in memory
-//	if err != nil { ... }
+//	st, err := vectorstore.Open("docs.vs", nil) // "" keeps it in memory only
+//	if err != nil {
+//		return err
+//	}
 //	defer st.Close()
-//	_, err = vectorstore.Ingest(ctx, st, "docs", []string{"./docs"}, nil)
+//	statuses, err := vectorstore.Ingest(ctx, st, "docs", []string{"./docs"}, nil)
+//	if err != nil {
+//		return err
+//	}
 //	hits, err := st.Search(ctx, vectorstore.SearchRequest{
 //		StoreIDs: []string{"docs"},
 //		Queries:  []vectorstore.Query{{Text: "how do I rotate keys?"}},
 //	})
+//
+// Hybrid: pass an [Embedder] such as [NewOpenAIEmbedder] in
+// [IngestOptions].Embedder, embed the query texts with the same embedder,
+// and set [SearchRequest].Embedder to its ID.
+//
+// # Backends
+//
+// [Store] is the interface every backend implements. [Memory] is the
+// embedded default ([Open], [NewMemory]); vectorstore/qdrant talks to a
+// Qdrant server. Every backend passes the conformance suite in
+// vectorstore/vectorstoretest.
+//
+// [Memory] keeps each store's vectors in one contiguous float32 slab and
+// scans it exactly (recall 1.0) in parallel, with AVX2/FMA on amd64 and all
+// query vectors of a search in one pass; it keeps its own BM25 index (k1 1.2,
+// b 0.75; lowercase, a small English stopword list, Porter stemming). Filters
+// are applied during both scans. With a path it persists to a single
+// versioned, checksummed file, written atomically on [Memory.Flush] and
+// [Memory.Close].
+//
+// # Search semantics
+//
+// For each query, the lexical leg and the dense leg each contribute their
+// top 4·Limit chunks; a chunk at rank r in a leg of weight w earns
+// w/(60+r) ([RRFK]). Sums over legs and queries are divided by the best
+// attainable sum (rank 1 everywhere), so [Hit].Score is in [0, 1].
+// [SearchRequest].ScoreThreshold then drops low scores and Limit (default
+// 10, at most 50) cuts the list. A store embeds with one embedder only
+// ([StoreSpec].Embedder): queries from another are refused with
+// [ErrEmbedderMismatch].
+//
+// # Filters
+//
+// [Filter] mirrors OpenAI's comparison and compound filters and decodes from
+// their JSON; see [Filter] for the rules on values and absent keys.
+// [Attributes] follow OpenAI's limits (16 keys; string, number or bool).
+//
+// # Ingestion
+//
+// [Ingest] reads files and folders (text, markdown, HTML, JSON, source
+// code, .docx, .pptx), splits them with a [Chunker] (tiktoken o200k_base,
+// 800 tokens overlapping by 400, as OpenAI), embeds them if an embedder is
+// given and stores them, reporting a [FileStatus] per file. Re-ingesting
+// replaces changed files and skips unchanged ones.
+//
+// # Embedders
+//
+// [OpenAIEmbedder] calls any OpenAI-compatible /v1/embeddings endpoint.
+// [HashEmbedder] is deterministic and offline, for tests only: it carries no
+// semantics.
 package vectorstore
