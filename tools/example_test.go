@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/agentloop/agentloop/responses"
 	"github.com/agentloop/agentloop/tools"
 )
 
@@ -90,4 +91,48 @@ func ExampleSchemaFor() {
 	//   ],
 	//   "additionalProperties": false
 	// }
+}
+
+func ExampleNewFuncRaw() {
+	search, err := tools.NewFuncRaw("search", "Search the docs",
+		json.RawMessage(`{"type":"object","properties":{"query":{"type":"string"}},"required":["query"],"additionalProperties":false}`),
+		true,
+		func(ctx context.Context, arguments string) (responses.ToolOutput, error) {
+			var in struct{ Query string }
+			if err := json.Unmarshal([]byte(arguments), &in); err != nil {
+				return responses.ToolOutput{}, err
+			}
+			return responses.ToolOutput{Text: "3 results for " + in.Query}, nil
+		})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	out, err := search.Call(context.Background(), `{"query":"strict mode"}`)
+	fmt.Println(out.Text, err)
+	_, err = search.Call(context.Background(), `{"q":"strict mode"}`)
+	fmt.Println(err)
+	// Output:
+	// 3 results for strict mode <nil>
+	// invalid arguments for tool search: 2 problems: $: missing required property "query"; $: unknown property "q" (allowed: query)
+}
+
+func ExampleValidator() {
+	schema, err := tools.SchemaFor[WeatherArgs]()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	v, err := tools.NewValidator(schema)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(v.Validate([]byte(`{"city":"Oslo","unit":null}`)))
+	fmt.Println(v.Validate([]byte(`{"city":7,"unit":"k"}`)))
+	fmt.Println(v.Validate([]byte(`{"city":"Oslo",`)))
+	// Output:
+	// <nil>
+	// 2 problems: $.city: expected string, got number 7; $.unit: "k" is not one of "c", "f", null
+	// not valid JSON: unexpected end of JSON input (the document is truncated: "{\"city\":\"Oslo\",")
 }
