@@ -7,6 +7,7 @@ import (
 	"iter"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -318,12 +319,7 @@ func (s *session) browserListener(ev any) {
 			return
 		}
 		s.ev.pages[info.TargetID] = true
-		for _, tb := range s.tabs {
-			if tb.id == info.TargetID {
-				return
-			}
-		}
-		s.ev.newTargets = append(s.ev.newTargets, info.TargetID)
+		s.ev.newTargets = append(s.ev.newTargets, info.TargetID) // settle skips our own
 	case *target.EventTargetDestroyed:
 		s.ev.destroyed[ev.TargetID] = true
 	case *target.EventTargetCrashed:
@@ -488,6 +484,9 @@ func (s *session) settle(ctx context.Context, flush bool) error {
 		}
 		s.ev.Unlock()
 
+		newTargets = slices.DeleteFunc(newTargets, func(id target.ID) bool {
+			return slices.ContainsFunc(s.tabs, func(tb *tab) bool { return tb.id == id })
+		})
 		if len(newTargets) > 0 {
 			for _, id := range newTargets {
 				if err := s.openTab(ctx, id); err != nil {
