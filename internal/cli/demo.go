@@ -65,6 +65,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "demo", "[--only NAME] [--no-stream]", "run the example agents end to end against a scripted model, with no key and no network")
 	only := fs.String("only", "", "run only this demo ("+strings.Join(demoNames(), ", ")+")")
 	noStream := fs.Bool("no-stream", false, "send plain requests instead of streaming ones")
+	traceMode := addTraceFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -72,6 +73,11 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
 	w := env.Stdout
+	ctx, tr, err := startTracing(ctx, env, *traceMode)
+	if err != nil {
+		return err
+	}
+	defer tr.finish(ctx, w, env.Stderr)
 	fmt.Fprintln(w, "agentloop demo: the model is scripted. A responsestest server in this process plays it")
 	fmt.Fprintln(w, "over real HTTP and SSE; no API key and no network are used. The tools run for real.")
 	ran, skipped := 0, 0
@@ -81,7 +87,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 			continue
 		}
 		ran++
-		if err := runDemoCase(ctx, w, c, !*noStream); err != nil {
+		if err := runDemoCase(ctx, w, c, !*noStream, tr); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -118,7 +124,7 @@ func demoNames() []string {
 	return names
 }
 
-func runDemoCase(ctx context.Context, w io.Writer, c demoCase, stream bool) error {
+func runDemoCase(ctx context.Context, w io.Writer, c demoCase, stream bool, tr *tracing) error {
 	a, cleanup, err := c.agent()
 	if err != nil {
 		if _, ok := isSkip(err); ok {
@@ -132,7 +138,8 @@ func runDemoCase(ctx context.Context, w io.Writer, c demoCase, stream bool) erro
 	srv := responsestest.NewServer(&responsestest.Options{Fallback: c.model})
 	defer srv.Close()
 	client := responses.NewClient(&responses.Options{BaseURL: srv.URL(), APIKey: "demo"})
-	r := runner.New(client, &runner.Options{DisableStreaming: !stream})
+	r := runner.New(client, &runner.Options{DisableStreaming: !stream, Telemetry: tr.telemetry()})
+	defer tr.flushTree(w)
 
 	fmt.Fprintf(w, "\n━━ %s: %s\n", c.name, c.blurb)
 	fmt.Fprintf(w, "   user: %s\n", c.prompt)
