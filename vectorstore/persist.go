@@ -89,9 +89,6 @@ func (m *Memory) flushLocked() error {
 	if m.path == "" || !m.dirty {
 		return nil
 	}
-	for _, s := range m.stores {
-		s.compact()
-	}
 	dir := filepath.Dir(m.path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(m.path)+".*.tmp")
 	if err != nil {
@@ -179,40 +176,81 @@ func (m *Memory) encode(f io.Writer) error {
 		e.str(s.spec.ID)
 		e.str(s.spec.Embedder)
 		e.uvarint(uint64(s.spec.Dims))
-		// compact() left no holes in fileList, so file indexes are dense.
-		e.uvarint(uint64(len(s.fileList)))
+		// Removed files and chunks are left out and the rest renumbered,
+		// so the file holds a compact store without a rebuild here.
+		fileIdx := make([]uint64, len(s.fileList))
+		nf := 0
+		for i, f := range s.fileList {
+			if f != nil {
+				fileIdx[i] = uint64(nf)
+				nf++
+			}
+		}
+		docIdx := make([]int32, len(s.docs))
+		nd := 0
+		for i := range s.docs {
+			docIdx[i] = -1
+			if s.docs[i].alive {
+				docIdx[i] = int32(nd)
+				nd++
+			}
+		}
+		e.uvarint(uint64(nf))
 		for _, f := range s.fileList {
+			if f == nil {
+				continue
+			}
 			e.str(f.id)
 			e.str(f.filename)
 			e.str(f.hash)
 			e.attrs(f.attrs)
 		}
-		e.uvarint(uint64(len(s.docs)))
+		e.uvarint(uint64(nd))
 		for i, d := range s.docs {
-			e.uvarint(uint64(d.file))
+			if !d.alive {
+				continue
+			}
+			e.uvarint(fileIdx[d.file])
 			e.uvarint(uint64(d.ordinal))
 			e.str(d.text)
 			e.uvarint(uint64(s.lex.docLen[i]))
 		}
+		dims := s.spec.Dims
 		raw := make([]byte, 0, 64<<10)
-		for i := 0; i < len(s.slab); i += 16 << 10 {
-			raw = raw[:0]
-			for _, x := range s.slab[i:min(i+16<<10, len(s.slab))] {
+		for i, d := range s.docs {
+			if !d.alive || dims == 0 {
+				continue
+			}
+			if len(raw)+4*dims > cap(raw) {
+				e.put(raw)
+				raw = raw[:0]
+			}
+			for _, x := range s.slab[i*dims : (i+1)*dims] {
 				raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(x))
 			}
-			e.put(raw)
 		}
-		terms := slices.Sorted(maps.Keys(s.lex.postings))
+		e.put(raw)
+		var terms []string
+		for t, p := range s.lex.postings {
+			if p.df > 0 {
+				terms = append(terms, t)
+			}
+		}
+		slices.Sort(terms)
 		e.uvarint(uint64(len(terms)))
 		for _, t := range terms {
 			p := s.lex.postings[t]
 			e.str(t)
-			e.uvarint(uint64(len(p.docs)))
+			e.uvarint(uint64(p.df))
 			prev := int32(0)
 			for i, d := range p.docs {
-				e.uvarint(uint64(d - prev))
+				nd := docIdx[d]
+				if nd < 0 {
+					continue
+				}
+				e.uvarint(uint64(nd - prev))
 				e.uvarint(uint64(p.tfs[i]))
-				prev = d
+				prev = nd
 			}
 		}
 	}

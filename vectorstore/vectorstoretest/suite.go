@@ -825,7 +825,8 @@ func (r *runner) persistence(t *testing.T) {
 	must(t, s.Upsert(ctx, chunks(t, denseStore, true)))
 	must(t, s.DeleteFile(ctx, denseStore, "f05"))
 	must(t, s.SetAttributes(ctx, lexStore, "f07", vectorstore.Attributes{"kind": "changed", "n": 1}))
-	q := "common wings compilers"
+	must(t, s.Upsert(ctx, []vectorstore.Chunk{{StoreID: lexStore, FileID: "f09", Filename: "f09.txt", Text: "replaced volcano text"}}))
+	q := "common wings compilers volcano"
 	reqs := []vectorstore.SearchRequest{
 		{StoreIDs: []string{lexStore, denseStore}, Embedder: Embedder.ID(), Queries: []vectorstore.Query{{Text: q, Vector: embed(t, q)}}, Limit: 50},
 		{StoreIDs: []string{lexStore}, Queries: []vectorstore.Query{{Text: "common"}}, Filter: &vectorstore.Filter{Type: "eq", Key: "kind", Value: "changed"}},
