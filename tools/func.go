@@ -97,8 +97,11 @@ func isNameByte(c byte) bool {
 // Call checks the arguments against the schema and decodes them into an In,
 // rejecting unknown fields; invalid JSON or a mismatch returns an
 // [*ArgumentError] listing every problem with its JSON path, for the model
-// to correct its call. An empty arguments string counts as "{}" when the
-// schema requires no property. A panic in fn is recovered and returned as a
+// to correct its call. A property left out of the arguments counts as null
+// when null is valid for it (an optional field, which strict mode lists in
+// "required" but models behind gateways without strict mode often omit),
+// so the field keeps its zero value; an empty arguments string counts as
+// "{}" when the schema requires nothing else. A panic in fn is recovered and returned as a
 // [*PanicError]. An error from fn is returned as it is (wrap [ErrAbort] in
 // it to end the run); fn's output is then ignored.
 //
@@ -132,6 +135,7 @@ func NewFunc[In, Out any](name, description string, fn func(context.Context, In)
 	if err != nil {
 		return nil, err
 	}
+	v.v.absentIsNull = true
 	return &funcTool[In, Out]{
 		def: responses.Tool{Type: responses.ToolFunction, Name: name, Description: description,
 			Parameters: schema, Strict: &cfg.strict},
@@ -239,10 +243,9 @@ func checkStrict(s any, path string) error {
 
 // args checks a function tool's arguments.
 type args struct {
-	tool       string
-	v          *Validator
-	noRequired bool   // empty arguments mean {}
-	wanted     string // the root's property names, for messages
+	tool   string
+	v      *Validator
+	wanted string // the root's property names, for messages
 }
 
 func newArgs(tool string, schema json.RawMessage) (*args, error) {
@@ -250,15 +253,14 @@ func newArgs(tool string, schema json.RawMessage) (*args, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tools: %s: %w", tool, err)
 	}
-	return &args{tool: tool, v: v, noRequired: len(v.root.required) == 0,
-		wanted: strings.Join(v.root.propNames, ", ")}, nil
+	return &args{tool: tool, v: v, wanted: strings.Join(v.root.propNames, ", ")}, nil
 }
 
 // check validates arguments and returns them, with empty arguments
 // replaced by "{}" when that is allowed.
 func (a *args) check(arguments string) (string, error) {
 	if strings.TrimSpace(arguments) == "" {
-		if a.noRequired {
+		if a.v.check(map[string]any{}) == nil {
 			return "{}", nil
 		}
 		return "", &ArgumentError{Tool: a.tool, Err: fmt.Errorf("the arguments are empty; send a JSON object with the properties %s", a.wanted)}

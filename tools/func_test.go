@@ -79,9 +79,14 @@ func TestFuncCallArguments(t *testing.T) {
 			wantErr: `invalid arguments for tool get_weather: 2 problems: $: missing required property "city"; $: unknown property "City" (allowed: city, days, tags, unit, where)`,
 		},
 		{
+			name: "absent nullable fields count as null",
+			args: `{"city":"Paris"}`,
+			want: `{"city":"Paris","days":null,"where":null}`,
+		},
+		{
 			name:    "missing required",
-			args:    `{"city":"Paris"}`,
-			wantErr: `invalid arguments for tool get_weather: 4 problems: $: missing required property "days"; $: missing required property "tags"; $: missing required property "unit"; $: missing required property "where"`,
+			args:    `{"unit":"c","where":{"lat":1}}`,
+			wantErr: `invalid arguments for tool get_weather: 2 problems: $: missing required property "city"; $.where: missing required property "name"`,
 		},
 		{
 			name:    "wrong type",

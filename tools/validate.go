@@ -27,12 +27,16 @@ import (
 // ignored.
 type Validator struct {
 	root *vnode
+	// absentIsNull lets a required property be left out when null is a
+	// valid value for it.
+	absentIsNull bool
 }
 
 type propEntry struct {
 	name     string
 	n        *vnode
 	required bool
+	nullable bool // null is a valid value
 }
 
 type patternProp struct {
@@ -129,6 +133,13 @@ func NewValidator(schema json.RawMessage) (*Validator, error) {
 	for ptr, n := range c.byPtr {
 		if loops(n, map[*vnode]bool{}) {
 			return nil, fmt.Errorf("tools: schema: %s: a $ref loops back without descending into the document", ptr)
+		}
+	}
+	for _, n := range c.byPtr {
+		for i, p := range n.propList {
+			st := state{quiet: true}
+			st.validate(p.n, nil)
+			n.propList[i].nullable = st.probs == nil
 		}
 	}
 	return &Validator{root: root}, nil
@@ -296,7 +307,7 @@ func (c *compiler) fill(n *vnode, s map[string]any, ptr string) error {
 		}
 	}
 	for _, name := range n.propNames {
-		n.propList = append(n.propList, propEntry{name, n.props[name], slices.Contains(n.required, name)})
+		n.propList = append(n.propList, propEntry{name: name, n: n.props[name], required: slices.Contains(n.required, name)})
 	}
 	for _, r := range n.required {
 		if _, ok := n.props[r]; !ok {
@@ -493,7 +504,7 @@ func (p problems) Error() string {
 }
 
 func (v *Validator) check(x any) error {
-	st := &state{path: make([]pathSeg, 0, 8)}
+	st := &state{path: make([]pathSeg, 0, 8), absentIsNull: v.absentIsNull}
 	st.validate(v.root, x)
 	if st.steps > maxSteps && !slices.Contains(st.probs, tooComplex) {
 		// Only sub-validations saw the limit: say so here.
@@ -513,6 +524,8 @@ type state struct {
 	depth int  // nesting of validate calls
 	steps int  // validate calls so far, sub-validations included
 	quiet bool // only whether there are problems matters, not their text
+
+	absentIsNull bool // see Validator.absentIsNull
 }
 
 const tooComplex = "$: the schema is too complex to check this document"
@@ -586,7 +599,7 @@ func (st *state) addProblem(format string, args ...any) {
 
 // matches reports whether x is valid for n, without recording problems.
 func (st *state) matches(n *vnode, x any) bool {
-	sub := state{path: st.path, depth: st.depth, steps: st.steps, quiet: true}
+	sub := state{path: st.path, depth: st.depth, steps: st.steps, quiet: true, absentIsNull: st.absentIsNull}
 	sub.validate(n, x)
 	st.steps = sub.steps
 	return sub.probs == nil
@@ -718,7 +731,7 @@ func (st *state) validateObject(n *vnode, x map[string]any) {
 	for _, p := range n.propList {
 		val, ok := x[p.name]
 		if !ok {
-			if p.required {
+			if p.required && !(st.absentIsNull && p.nullable) {
 				st.addProblem("missing required property %q", p.name)
 			}
 			continue
