@@ -7,8 +7,8 @@
 // maps onto raw CDP input events at CSS-pixel coordinates; the viewport is
 // forced on every tab at a device pixel ratio of 1, so screenshot pixels are
 // the model's coordinates. JavaScript dialogs are answered by policy and never
-// block, new tabs are followed, and an allow/block list of domains is checked
-// on every document request.
+// block, new tabs are followed, downloads are refused, and an allow/block
+// list of domains is checked on every document request.
 //
 //	b := browser.New(&browser.Options{StartURL: "https://example.com"})
 //	defer b.Close()

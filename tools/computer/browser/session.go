@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/fetch"
@@ -185,6 +186,11 @@ func startSession(ctx context.Context, o *Options, pol policy) (_ *session, err 
 	s.ev.Unlock()
 	if err := chromedp.ListenBrowser(s.root, s.browserListener); err != nil {
 		return nil, fmt.Errorf("browser: %w", err)
+	}
+	// Nothing the model clicks writes files on this machine.
+	if _, err := cdp.Call(sctx, s.browser, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorDeny}); err != nil {
+		return nil, fmt.Errorf("browser: download behavior: %w", err)
 	}
 	if pol.active() {
 		paused := chromedp.BrowserEvents(s.root, fetch.RequestPaused)
