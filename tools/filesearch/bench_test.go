@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/agentloop/agentloop/tools/filesearch"
 	"github.com/agentloop/agentloop/vectorstore"
@@ -120,8 +122,11 @@ func benchCall(b *testing.B, emb vectorstore.Embedder) {
 	b.ResetTimer()
 	outBytes := 0
 	i := 0
+	var lat []time.Duration
 	for b.Loop() {
+		start := time.Now()
 		out, items, err := fs.CallWithItems(ctx, args[i%len(args)])
+		lat = append(lat, time.Since(start))
 		if err != nil || len(items[0].Results) == 0 {
 			b.Fatal(err)
 		}
@@ -130,4 +135,7 @@ func benchCall(b *testing.B, emb vectorstore.Embedder) {
 	}
 	b.ReportMetric(float64(len(chunks)), "chunks")
 	b.ReportMetric(float64(outBytes)/float64(i), "out-bytes/op")
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
 }
