@@ -5,9 +5,11 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/agentloop/agentloop/vectorstore"
 	qc "github.com/qdrant/go-client/qdrant"
+	"golang.org/x/sync/errgroup"
 )
 
 // candidateDepth is how many candidates each leg of each query contributes
@@ -98,7 +100,8 @@ func (s *Store) Search(ctx context.Context, req vectorstore.SearchRequest) ([]ve
 		dense bool
 	}
 	lists := map[leg][]cand{}
-	for _, coll := range colls {
+	var mu sync.Mutex // guards lists
+	err = eachColl(ctx, colls, func(ctx context.Context, coll string) error {
 		f := &qc.Filter{Must: []*qc.Condition{qc.NewMatchKeywords(keyStoreID, collStores[coll]...)}}
 		if attr != nil {
 			f.Must = append(f.Must, attr)
@@ -114,7 +117,7 @@ func (s *Store) Search(ctx context.Context, req vectorstore.SearchRequest) ([]ve
 				}
 			}
 			if wDense > 0 && len(q.Vector) > 0 && coll == denseColl {
-				lq := legQuery(coll, qc.NewQueryDense(slices.Clone(q.Vector)), denseVector, f, depth)
+				lq := legQuery(coll, qc.NewQueryDense(q.Vector), denseVector, f, depth)
 				if s.set.exact {
 					lq.Params = &qc.SearchParams{Exact: qc.PtrOf(true)}
 				}
@@ -123,7 +126,7 @@ func (s *Store) Search(ctx context.Context, req vectorstore.SearchRequest) ([]ve
 			}
 		}
 		if len(qs) == 0 {
-			continue
+			return nil
 		}
 		var res []*qc.BatchResult
 		err := s.set.retry(ctx, "query", func(ctx context.Context) error {
@@ -132,11 +135,13 @@ func (s *Store) Search(ctx context.Context, req vectorstore.SearchRequest) ([]ve
 			return err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("qdrant: search %s: %w", coll, err)
+			return fmt.Errorf("qdrant: search %s: %w", coll, err)
 		}
 		if len(res) != len(qs) {
-			return nil, fmt.Errorf("qdrant: search %s: %d results for %d queries", coll, len(res), len(qs))
+			return fmt.Errorf("qdrant: search %s: %d results for %d queries", coll, len(res), len(qs))
 		}
+		mu.Lock()
+		defer mu.Unlock()
 		for i, r := range res {
 			for _, p := range r.GetResult() {
 				pl := p.GetPayload()
@@ -146,6 +151,10 @@ func (s *Store) Search(ctx context.Context, req vectorstore.SearchRequest) ([]ve
 				})
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 
 	// Weighted RRF across legs and queries.
@@ -208,10 +217,10 @@ func (s *Store) Search(ctx context.Context, req vectorstore.SearchRequest) ([]ve
 		byColl[h.coll] = append(byColl[h.coll], qc.NewIDUUID(h.id))
 	}
 	payloads := map[string]map[string]*qc.Value{}
-	for _, coll := range colls {
+	err = eachColl(ctx, colls, func(ctx context.Context, coll string) error {
 		ids := byColl[coll]
 		if len(ids) == 0 {
-			continue
+			return nil
 		}
 		var pts []*qc.RetrievedPoint
 		err := s.set.retry(ctx, "get", func(ctx context.Context) error {
@@ -220,11 +229,17 @@ func (s *Store) Search(ctx context.Context, req vectorstore.SearchRequest) ([]ve
 			return err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("qdrant: search %s: fetch hits: %w", coll, err)
+			return fmt.Errorf("qdrant: search %s: fetch hits: %w", coll, err)
 		}
+		mu.Lock()
+		defer mu.Unlock()
 		for _, p := range pts {
 			payloads[p.GetId().GetUuid()] = p.GetPayload()
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	hits := make([]vectorstore.Hit, 0, len(all))
 	for _, h := range all {
@@ -306,4 +321,18 @@ func sortCands(list []cand) {
 		}
 		return compareChunks(a, b)
 	})
+}
+
+// eachColl runs f for each collection, concurrently when there are several
+// (their requests are independent), and returns the first error once all
+// are done.
+func eachColl(ctx context.Context, colls []string, f func(ctx context.Context, coll string) error) error {
+	if len(colls) == 1 {
+		return f(ctx, colls[0])
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	for _, coll := range colls {
+		g.Go(func() error { return f(ctx, coll) })
+	}
+	return g.Wait()
 }

@@ -622,7 +622,7 @@ func point(c *vectorstore.Chunk, avgTerms float64) *qc.PointStruct {
 	sv := docVector(c.Text, avgTerms)
 	vecs := map[string]*qc.Vector{sparseVector: qc.NewVectorSparse(sv.indices, sv.values)}
 	if len(c.Vector) > 0 {
-		vecs[denseVector] = qc.NewVectorDense(slices.Clone(c.Vector))
+		vecs[denseVector] = qc.NewVectorDense(c.Vector) // only read, while Upsert runs
 	}
 	return &qc.PointStruct{
 		Id:      qc.NewIDUUID(id),

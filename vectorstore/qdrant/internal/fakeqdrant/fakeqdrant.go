@@ -925,7 +925,7 @@ func (c *collection) eval(n node, inherited []*qdrant.Filter) ([]scored, error) 
 // search is a leaf: the points passing every filter, scored by the query.
 func (c *collection) search(n node, filters []*qdrant.Filter) ([]scored, error) {
 	var cands []*point
-	for _, p := range c.sortedPoints() {
+	for _, p := range c.points { // scored results are sorted below
 		ok := true
 		for _, f := range filters {
 			m, err := matchFilter(f, p)
@@ -943,6 +943,7 @@ func (c *collection) search(n node, filters []*qdrant.Filter) ([]scored, error) 
 	}
 	switch q := n.query.GetVariant().(type) {
 	case nil:
+		slices.SortFunc(cands, comparePoints)
 		res := make([]scored, len(cands))
 		for i, p := range cands {
 			res[i] = scored{p: p}
@@ -1153,6 +1154,9 @@ func matchFilter(f *qdrant.Filter, p *point) (bool, error) {
 	if f == nil {
 		return true, nil
 	}
+	if quickReject(f, p) {
+		return false, nil
+	}
 	for _, c := range f.GetMust() {
 		ok, err := matchCondition(c, p)
 		if err != nil || !ok {
@@ -1197,6 +1201,32 @@ func matchFilter(f *qdrant.Filter, p *point) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// quickReject is a shortcut for the common store and file clauses: it
+// reports a must keyword(s) match on a top-level key whose value is a
+// string not matched, without the allocations of the general path.
+func quickReject(f *qdrant.Filter, p *point) bool {
+	for _, c := range f.GetMust() {
+		fc := c.GetField()
+		var want []string
+		switch m := fc.GetMatch().GetMatchValue().(type) {
+		case *qdrant.Match_Keyword:
+			want = []string{m.Keyword}
+		case *qdrant.Match_Keywords:
+			want = m.Keywords.GetStrings()
+		default:
+			continue
+		}
+		if fc.Range != nil || fc.DatetimeRange != nil || fc.IsEmpty != nil || fc.IsNull != nil ||
+			strings.ContainsAny(fc.GetKey(), ".[\"") {
+			continue
+		}
+		if v, ok := p.payload[fc.GetKey()].GetKind().(*qdrant.Value_StringValue); ok && !slices.Contains(want, v.StringValue) {
+			return true
+		}
+	}
+	return false
 }
 
 func matchCondition(c *qdrant.Condition, p *point) (bool, error) {
