@@ -76,7 +76,8 @@ type FileStatus struct {
 // Supported: plain text and markup (.txt .md .markdown .rst .tex .csv .log
 // and similar), HTML (tags stripped), JSON (validated), source code (.go .py
 // .js .ts .java .c .cpp .cs .rb .php .sh .css .rs and more), and the text of
-// .docx and .pptx files. Text must be UTF-8 (a BOM is dropped) or UTF-16
+// .docx and .pptx files; a file without an extension is read if it is text.
+// Text must be UTF-8 (a BOM is dropped) or UTF-16
 // with a BOM. PDF, legacy Office formats and anything else are reported as
 // unsupported (no small pure-Go PDF reader fits the core package): convert
 // them to text first.
@@ -285,6 +286,9 @@ func ingestFile(ctx context.Context, st Store, storeID, path, settings string, k
 	} else {
 		text, err = decodeText(raw)
 	}
+	if err != nil && kind == kindSniff {
+		return fail(CodeUnsupportedFile, fmt.Errorf("vectorstore: ingest %s: no file extension and not text: %w", path, err))
+	}
 	if err != nil {
 		return fail(CodeInvalidFile, fmt.Errorf("vectorstore: ingest %s: %w", path, err))
 	}
@@ -338,6 +342,7 @@ const (
 	kindHTML
 	kindJSON
 	kindOffice
+	kindSniff // no extension: text if it decodes as text
 )
 
 // textExtList are the extensions read as plain text: OpenAI's list of text
@@ -367,7 +372,7 @@ func fileKind(path string) kind {
 		case "makefile", "dockerfile", "readme", "license", "copying", "authors", "notice", "changelog", "gemfile", "rakefile", "procfile":
 			return kindText
 		}
-		return kindUnsupported
+		return kindSniff
 	}
 	for _, e := range textExtList {
 		if e == ext {

@@ -84,6 +84,8 @@ func TestIngest(t *testing.T) {
 		"sub/deep.rst":      "Deep file about axolotl.",
 		".hidden/secret.md": "should not be read",
 		"Makefile":          "build:\n\tgo build\n",
+		"corpus/1a2b3c":     "go test fuzz v1\nstring(\"pangolin\")",
+		"corpus/4d5e6f":     "\x00\x01binary",
 	})
 	chunker, err := NewChunker(&ChunkerOptions{Size: 100, Overlap: 20})
 	if err != nil {
@@ -104,6 +106,8 @@ func TestIngest(t *testing.T) {
 		{"bad.json", "failed", "invalid_file", 0, false},
 		{"blob.bin", "failed", "unsupported_file", 0, false},
 		{"bom.txt", "completed", "", 1, false},
+		{"corpus/1a2b3c", "completed", "", 1, false},
+		{"corpus/4d5e6f", "failed", "unsupported_file", 0, false},
 		{"data.json", "completed", "", 1, false},
 		{"fail.txt", "failed", "server_error", 0, false},
 		{"latin1.txt", "failed", "invalid_file", 0, false},
@@ -140,7 +144,7 @@ func TestIngest(t *testing.T) {
 	}
 	for q, wantFile := range map[string]string{
 		"zeppelin": "notes.md", "gizmo": "page.html", "quokka": "data.json", "frobnicate": "main.go",
-		"walrus": "wide.txt", "narwhal": "bom.txt", "axolotl": "deep.rst", "turbine": "long.txt", "build": "Makefile",
+		"walrus": "wide.txt", "narwhal": "bom.txt", "axolotl": "deep.rst", "turbine": "long.txt", "build": "Makefile", "pangolin": "1a2b3c",
 	} {
 		if got := find(q); len(got) == 0 || got[0] != wantFile {
 			t.Errorf("search %q found %v, want %s first", q, got, wantFile)
@@ -190,8 +194,8 @@ func TestIngest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) != 10 {
-		t.Errorf("%d files stored, want 10", len(files))
+	if len(files) != 11 {
+		t.Errorf("%d files stored, want 11", len(files))
 	}
 
 	// Another embedder for the same store is refused.
