@@ -129,6 +129,7 @@ func runIngest(ctx context.Context, env *Env, args []string) error {
 	sf := addStoreFlags(fs, env)
 	size := fs.Int("chunk-size", vectorstore.DefaultChunkSize, "chunk size in tokens (100..4096)")
 	overlap := fs.Int("chunk-overlap", 0, "tokens shared by consecutive chunks, at most half the size; 0: half the size, -1: none")
+	prune := fs.Bool("prune", false, "delete from the store the files this ingest did not find (the store mirrors exactly the paths given)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -154,6 +155,10 @@ func runIngest(ctx context.Context, env *Env, args []string) error {
 	}
 	start := time.Now()
 	statuses, ingestErr := vectorstore.Ingest(ctx, st, sf.id, fs.Args(), &vectorstore.IngestOptions{Embedder: emb, Chunker: chunker})
+	var pruned []string
+	if *prune && ingestErr == nil {
+		pruned, ingestErr = pruneFiles(ctx, st, sf.id, statuses)
+	}
 	closeErr := st.Close()
 
 	w := env.Stdout
@@ -178,6 +183,9 @@ func runIngest(ctx context.Context, env *Env, args []string) error {
 			fmt.Fprintf(w, "  ✗ %s  %s: %s\n", s.Filename, s.Code, oneLine(trimPrefixes(s.Err)))
 		}
 	}
+	for _, name := range pruned {
+		fmt.Fprintf(w, "  ✗ %s  deleted from the store (not found)\n", name)
+	}
 	elapsed := time.Since(start)
 	fmt.Fprintf(w, "%d files into the %s: %d new or changed, %d unchanged, %d skipped, %d failed; %d chunks, %s read in %s\n",
 		len(statuses), sf.where(), changed, unchanged, skipped, failed, chunks, fmtBytes(bytes), fmtDuration(elapsed))
@@ -194,6 +202,35 @@ func runIngest(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("%d of %d files failed (listed above); the others were stored", failed, len(statuses))
 	}
 	return nil
+}
+
+// pruneFiles deletes the files of the store that are not among statuses
+// and returns their names.
+func pruneFiles(ctx context.Context, st vectorstore.Store, storeID string, statuses []vectorstore.FileStatus) ([]string, error) {
+	seen := map[string]bool{}
+	for _, s := range statuses {
+		seen[s.FileID] = true
+	}
+	files, err := st.Files(ctx, storeID)
+	if err != nil {
+		return nil, err
+	}
+	var pruned []string
+	for _, f := range files {
+		if seen[f.ID] {
+			continue
+		}
+		if err := st.DeleteFile(ctx, storeID, f.ID); err != nil {
+			return pruned, err
+		}
+		pruned = append(pruned, f.Filename)
+	}
+	if fl, ok := st.(interface{ Flush(context.Context) error }); ok && len(pruned) > 0 {
+		if err := fl.Flush(ctx); err != nil {
+			return pruned, err
+		}
+	}
+	return pruned, nil
 }
 
 // trimPrefixes shortens an ingestion error for a line that already names

@@ -76,6 +76,22 @@ func TestIngestAndSearch(t *testing.T) {
 		t.Errorf("re-ingest output:\n%s", r.stdout)
 	}
 
+	// --prune deletes what is gone.
+	if err := os.Remove(filepath.Join(dir, "shipping.txt")); err != nil {
+		t.Fatal(err)
+	}
+	r = runCLI(t, env, "ingest", "--chunk-size", "200", dir)
+	if strings.Contains(r.stdout, "deleted") {
+		t.Errorf("ingest without --prune deleted a file:\n%s", r.stdout)
+	}
+	r = runCLI(t, env, "ingest", "--chunk-size", "200", "--prune", dir)
+	if want := "  ✗ " + filepath.ToSlash(filepath.Join(dir, "shipping.txt")) + "  deleted from the store (not found)\n"; !strings.Contains(r.stdout, want) {
+		t.Errorf("ingest --prune output lacks %q:\n%s", want, r.stdout)
+	}
+	if r = runCLI(t, env, "search", "express delivery"); strings.Contains(r.stdout, "shipping.txt") {
+		t.Errorf("a pruned file is still found:\n%s", r.stdout)
+	}
+
 	r = runCLI(t, env, "search", "how long to return an item for a refund")
 	if r.code != 0 {
 		t.Fatalf("search: exit %d\n%s%s", r.code, r.stdout, r.stderr)
