@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -102,7 +103,8 @@ type telemetry struct {
 	server     string
 	port       int
 
-	m *genai.Instruments
+	m    *genai.Instruments
+	sets attrSets
 }
 
 func newTelemetry(r *Runner, t *Telemetry) *telemetry {
@@ -230,29 +232,33 @@ func (t *telemetry) endRun(ctx context.Context, rs *runSpan, res *Result, err er
 		outcome = "error"
 	}
 	if span.IsRecording() {
+		attrs := make([]attribute.KeyValue, 0, 8)
 		if res != nil {
 			u := res.Usage
-			span.SetAttributes(genai.KeyTurns.Int(res.Turns), genai.KeyInputTokens.Int64(u.InputTokens),
+			attrs = append(attrs, genai.KeyTurns.Int(res.Turns), genai.KeyInputTokens.Int64(u.InputTokens),
 				genai.KeyOutputTokens.Int64(u.OutputTokens), genai.KeyCachedInputTokens.Int64(u.InputTokensDetails.CachedTokens),
 				genai.KeyReasoningTokens.Int64(u.OutputTokensDetails.ReasoningTokens))
 			if t.capture && res.Final != nil {
-				span.SetAttributes(genai.KeyOutputValue.String(rs.run.Fit(res.Output)), genai.KeyOutputMimeType.String(mimeOf(res.Output)))
+				attrs = append(attrs, genai.KeyOutputValue.String(rs.run.Fit(res.Output)), genai.KeyOutputMimeType.String(mimeOf(res.Output)))
 			}
 		}
 		if rs.run.ConversationID != "" {
 			// It may have been learnt from a request after the span started.
-			span.SetAttributes(genai.KeyConversationID.String(rs.run.ConversationID))
+			attrs = append(attrs, genai.KeyConversationID.String(rs.run.ConversationID))
 		}
+		span.SetAttributes(attrs...)
 		if err != nil {
 			genai.SetError(span, err, errType, t.secrets)
 		}
 	}
 	span.End()
-	attrs := []attribute.KeyValue{genai.KeyAgentName.String(rs.agent), genai.KeyOutcome.String(outcome)}
-	if errType != "" {
-		attrs = append(attrs, genai.KeyErrorType.String(errType))
-	}
-	t.m.Runs.Add(ctx, 1, metric.WithAttributes(attrs...))
+	t.m.Runs.Add(ctx, 1, metric.WithAttributeSet(t.sets.get(setKey{metricRuns, rs.agent, outcome, errType, ""}, func() attribute.Set {
+		attrs := []attribute.KeyValue{genai.KeyAgentName.String(rs.agent), genai.KeyOutcome.String(outcome)}
+		if errType != "" {
+			attrs = append(attrs, genai.KeyErrorType.String(errType))
+		}
+		return attribute.NewSet(attrs...)
+	})))
 	lvl := slog.LevelInfo
 	if err != nil {
 		lvl = slog.LevelWarn
@@ -389,11 +395,11 @@ func (t *telemetry) endChat(ctx context.Context, c *chatSpan, resp *responses.Re
 		errType = errorType(err)
 	}
 	if span.IsRecording() {
+		attrs := make([]attribute.KeyValue, 0, 10)
 		if !c.firstAt.IsZero() {
-			span.SetAttributes(genai.KeyTimeToFirstChunk.Float64(c.firstAt.Sub(c.start).Seconds()))
+			attrs = append(attrs, genai.KeyTimeToFirstChunk.Float64(c.firstAt.Sub(c.start).Seconds()))
 		}
 		if resp != nil {
-			attrs := make([]attribute.KeyValue, 0, 10)
 			attrs = append(attrs, genai.KeyResponseID.String(resp.ID), genai.KeyResponseModel.String(resp.Model),
 				genai.KeyFinishReasons.StringSlice([]string{finishReason(resp)}))
 			if u := resp.Usage; u != nil {
@@ -404,33 +410,34 @@ func (t *telemetry) endChat(ctx context.Context, c *chatSpan, resp *responses.Re
 			if resp.ServiceTier != "" {
 				attrs = append(attrs, genai.KeyServiceTier.String(resp.ServiceTier))
 			}
-			span.SetAttributes(attrs...)
 			if t.capture {
-				span.SetAttributes(genai.KeyOutputMessages.String(outputMessages(c.run, resp)))
+				attrs = append(attrs, genai.KeyOutputMessages.String(outputMessages(c.run, resp)))
 			}
 		}
+		span.SetAttributes(attrs...)
 		if err != nil {
 			genai.SetError(span, err, errType, t.secrets)
 		}
 	}
 	span.End()
 
-	// Metrics.
-	attrs := make([]attribute.KeyValue, 0, 5)
-	attrs = append(attrs, genai.KeyRequestModel.String(c.model))
-	if resp != nil && resp.Model != "" {
-		attrs = append(attrs, genai.KeyResponseModel.String(resp.Model))
+	// Metrics, with attribute sets computed once per model and outcome.
+	respModel := ""
+	if resp != nil {
+		respModel = resp.Model
 	}
-	if t.server != "" {
-		attrs = append(attrs, genai.KeyServerAddress.String(t.server), genai.KeyServerPort.Int(t.port))
-	}
-	if errType != "" {
-		attrs = append(attrs, genai.KeyErrorType.String(errType))
-	}
-	t.m.OperationDuration.Record(ctx, dur.Seconds(), genai.MetricOpChat, genai.MetricProviderOpenAI, attrs...)
+	t.m.OperationDuration.RecordSet(ctx, dur.Seconds(), t.sets.get(setKey{metricDuration, c.model, respModel, errType, ""}, func() attribute.Set {
+		return attribute.NewSet(t.chatMetricAttrs(c.model, respModel, errType, "")...)
+	}))
 	if resp != nil && resp.Usage != nil {
-		t.m.TokenUsage.Record(ctx, resp.Usage.InputTokens, genai.MetricOpChat, genai.MetricProviderOpenAI, genai.MetricTokenInput, attrs...)
-		t.m.TokenUsage.Record(ctx, resp.Usage.OutputTokens, genai.MetricOpChat, genai.MetricProviderOpenAI, genai.MetricTokenOutput, attrs...)
+		for _, tt := range [...]struct {
+			typ string
+			n   int64
+		}{{genai.TokenInput, resp.Usage.InputTokens}, {genai.TokenOutput, resp.Usage.OutputTokens}} {
+			t.m.TokenUsage.RecordSet(ctx, tt.n, t.sets.get(setKey{metricTokens, c.model, respModel, errType, tt.typ}, func() attribute.Set {
+				return attribute.NewSet(t.chatMetricAttrs(c.model, respModel, errType, tt.typ)...)
+			}))
+		}
 	}
 	t.m.Turns.Add(ctx, 1)
 	if t.log.Enabled(ctx, slog.LevelDebug) {
@@ -531,10 +538,13 @@ func (t *telemetry) endTool(ctx context.Context, s *toolSpan, c *responses.Item,
 		}
 	}
 	s.span.End()
-	name := attribute.String(string(genai.KeyToolName), s.name)
-	t.m.ToolCalls.Add(ctx, 1, metric.WithAttributes(name))
+	t.m.ToolCalls.Add(ctx, 1, metric.WithAttributeSet(t.sets.get(setKey{metricToolCalls, s.name, "", "", ""}, func() attribute.Set {
+		return attribute.NewSet(genai.KeyToolName.String(s.name))
+	})))
 	if err != nil {
-		t.m.ToolErrors.Add(ctx, 1, metric.WithAttributes(name, genai.KeyErrorType.String(errType)))
+		t.m.ToolErrors.Add(ctx, 1, metric.WithAttributeSet(t.sets.get(setKey{metricToolErrors, s.name, errType, "", ""}, func() attribute.Set {
+			return attribute.NewSet(genai.KeyToolName.String(s.name), genai.KeyErrorType.String(errType))
+		})))
 	}
 	if t.log.Enabled(ctx, slog.LevelDebug) {
 		la := []slog.Attr{slog.String("tool", s.name), slog.String("call_id", c.CallID), slog.Duration("duration", res.dur)}
@@ -592,4 +602,69 @@ func errorType(err error) string {
 		return "stream_truncated"
 	}
 	return "_OTHER"
+}
+
+// chatMetricAttrs are the attributes of the model-call metrics; tokenType
+// is set for gen_ai.client.token.usage.
+func (t *telemetry) chatMetricAttrs(model, respModel, errType, tokenType string) []attribute.KeyValue {
+	attrs := make([]attribute.KeyValue, 0, 8)
+	attrs = append(attrs, genai.KeyOperationName.String(genai.OpChat), genai.KeyProviderName.String(genai.ProviderOpenAI),
+		genai.KeyRequestModel.String(model))
+	if respModel != "" {
+		attrs = append(attrs, genai.KeyResponseModel.String(respModel))
+	}
+	if t.server != "" {
+		attrs = append(attrs, genai.KeyServerAddress.String(t.server), genai.KeyServerPort.Int(t.port))
+	}
+	if errType != "" {
+		attrs = append(attrs, genai.KeyErrorType.String(errType))
+	}
+	if tokenType != "" {
+		attrs = append(attrs, genai.KeyTokenType.String(tokenType))
+	}
+	return attrs
+}
+
+// Metric kinds of setKey.
+const (
+	metricRuns = iota
+	metricDuration
+	metricTokens
+	metricToolCalls
+	metricToolErrors
+)
+
+// setKey identifies the attribute set of one metric point.
+type setKey struct {
+	metric     int
+	a, b, c, d string
+}
+
+// attrSets caches metric attribute sets: computing a set (sorting,
+// hashing) costs more than recording the point. It holds at most
+// maxAttrSets sets; beyond, sets are computed each time.
+type attrSets struct {
+	mu sync.RWMutex
+	m  map[setKey]attribute.Set
+}
+
+const maxAttrSets = 1024
+
+func (c *attrSets) get(k setKey, build func() attribute.Set) attribute.Set {
+	c.mu.RLock()
+	s, ok := c.m[k]
+	c.mu.RUnlock()
+	if ok {
+		return s
+	}
+	s = build()
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = make(map[setKey]attribute.Set)
+	}
+	if len(c.m) < maxAttrSets {
+		c.m[k] = s
+	}
+	c.mu.Unlock()
+	return s
 }
