@@ -23,6 +23,9 @@ import (
 	"syscall"
 	"time"
 
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
 	"github.com/agentloop/agentloop/agent"
 	"github.com/agentloop/agentloop/responses"
 	"github.com/agentloop/agentloop/runner"
@@ -49,6 +52,7 @@ func run() error {
 	peer := flag.String("peer", "agentloop", "peer name in the RESULT line")
 	cpuprof := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	timeout := flag.Duration("timeout", 300*time.Second, "give up after this long")
+	traced := flag.Bool("trace", false, "trace with a real OpenTelemetry SDK (batch span processor, discarding exporter; metrics to a reader never collected)")
 	flag.Parse()
 
 	u, err := url.Parse(*baseURL)
@@ -85,7 +89,17 @@ func run() error {
 		HTTPClient: &http.Client{Transport: tr},
 		MaxRetries: -1,
 	})
-	r := runner.New(client, &runner.Options{DisableStreaming: !*stream, MaxTurns: 10})
+	var tel *runner.Telemetry
+	if *traced {
+		tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discardExporter{}))
+		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+		defer func() {
+			_ = tp.Shutdown(context.Background())
+			_ = mp.Shutdown(context.Background())
+		}()
+		tel = &runner.Telemetry{TracerProvider: tp, MeterProvider: mp}
+	}
+	r := runner.New(client, &runner.Options{DisableStreaming: !*stream, MaxTurns: 10, Telemetry: tel})
 
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
@@ -182,6 +196,13 @@ func runOne(ctx context.Context, r *runner.Runner, a *agent.Agent, in runner.Inp
 	}
 	return res, nil
 }
+
+// discardExporter drops spans: -trace measures the SDK's cost, not an
+// exporter's.
+type discardExporter struct{}
+
+func (discardExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (discardExporter) Shutdown(context.Context) error                             { return nil }
 
 // percentile is the nearest-rank percentile of sorted values.
 func percentile(sorted []float64, p float64) float64 {
