@@ -66,3 +66,21 @@ func BenchmarkValidatorCheck(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkFastValid(b *testing.B) {
+	schema, err := SchemaFor[weatherArgs]()
+	if err != nil {
+		b.Fatal(err)
+	}
+	v, err := NewValidator(schema)
+	if err != nil {
+		b.Fatal(err)
+	}
+	doc := []byte(`{"city":"Paris","unit":"c","days":3,"tags":["a","b"],"where":null}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if !v.fastValid(doc) {
+			b.Fatal("not valid")
+		}
+	}
+}

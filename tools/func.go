@@ -258,21 +258,26 @@ func newArgs(tool string, schema json.RawMessage) (*args, error) {
 
 // check validates arguments and returns them, with empty arguments
 // replaced by "{}" when that is allowed.
-func (a *args) check(arguments string) (string, error) {
+func (a *args) check(arguments string) ([]byte, error) {
 	if strings.TrimSpace(arguments) == "" {
 		if a.v.check(map[string]any{}) == nil {
-			return "{}", nil
+			return []byte("{}"), nil
 		}
-		return "", &ArgumentError{Tool: a.tool, Err: fmt.Errorf("the arguments are empty; send a JSON object with the properties %s", a.wanted)}
+		return nil, &ArgumentError{Tool: a.tool, Err: fmt.Errorf("the arguments are empty; send a JSON object with the properties %s", a.wanted)}
 	}
-	x, err := parseJSON([]byte(arguments))
+	doc := []byte(arguments)
+	if a.v.fastValid(doc) {
+		return doc, nil
+	}
+	// Invalid, or unusual: the full check decides and explains.
+	x, err := parseJSON(doc)
 	if err != nil {
-		return "", &ArgumentError{Tool: a.tool, Err: err}
+		return nil, &ArgumentError{Tool: a.tool, Err: err}
 	}
 	if err := a.v.check(x); err != nil {
-		return "", &ArgumentError{Tool: a.tool, Err: err}
+		return nil, &ArgumentError{Tool: a.tool, Err: err}
 	}
-	return arguments, nil
+	return doc, nil
 }
 
 type funcTool[In, Out any] struct {
@@ -288,12 +293,12 @@ func (f *funcTool[In, Out]) Definition() responses.Tool { return f.def }
 func (f *funcTool[In, Out]) Timeout() time.Duration { return f.timeout }
 
 func (f *funcTool[In, Out]) Call(ctx context.Context, arguments string) (responses.ToolOutput, error) {
-	arguments, err := f.args.check(arguments)
+	doc, err := f.args.check(arguments)
 	if err != nil {
 		return responses.ToolOutput{}, err
 	}
 	var in In
-	if err := f.decode(arguments, &in); err != nil {
+	if err := f.decode(doc, &in); err != nil {
 		return responses.ToolOutput{}, &ArgumentError{Tool: f.def.Name, Err: errors.New(strings.TrimPrefix(err.Error(), "json: "))}
 	}
 	return f.invoke(ctx, in)
@@ -304,11 +309,11 @@ func (f *funcTool[In, Out]) Call(ctx context.Context, arguments string) (respons
 // unknown fields, and more strictly than DisallowUnknownFields (names match
 // case-sensitively, as the model must spell them), so the cheaper
 // json.Unmarshal does; otherwise a Decoder with DisallowUnknownFields does.
-func (f *funcTool[In, Out]) decode(arguments string, in *In) error {
+func (f *funcTool[In, Out]) decode(doc []byte, in *In) error {
 	if f.closed {
-		return json.Unmarshal([]byte(arguments), in)
+		return json.Unmarshal(doc, in)
 	}
-	dec := json.NewDecoder(strings.NewReader(arguments))
+	dec := json.NewDecoder(bytes.NewReader(doc))
 	dec.DisallowUnknownFields()
 	return dec.Decode(in)
 }
@@ -362,9 +367,11 @@ type rawTool struct {
 func (r *rawTool) Definition() responses.Tool { return r.def }
 
 func (r *rawTool) Call(ctx context.Context, arguments string) (out responses.ToolOutput, err error) {
-	arguments, err = r.args.check(arguments)
-	if err != nil {
+	if _, err := r.args.check(arguments); err != nil {
 		return responses.ToolOutput{}, err
+	}
+	if strings.TrimSpace(arguments) == "" {
+		arguments = "{}"
 	}
 	defer func() {
 		if p := recover(); p != nil {

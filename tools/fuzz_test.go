@@ -28,9 +28,22 @@ func FuzzValidate(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	lenient, err := NewValidator(weather)
+	if err != nil {
+		f.Fatal(err)
+	}
+	lenient.absentIsNull = true
 	f.Fuzz(func(t *testing.T, schema, doc string) {
 		if v, err := NewValidator(json.RawMessage(schema)); err == nil {
-			_ = v.Validate([]byte(doc))
+			err := v.Validate([]byte(doc))
+			if v.fastValid([]byte(doc)) && err != nil {
+				t.Errorf("fast check accepts what the full check rejects: %v", err)
+			}
+		}
+		for _, v := range []*Validator{wv, lenient} {
+			if v.fastValid([]byte(doc)) && v.Validate([]byte(doc)) != nil {
+				t.Errorf("fast check accepts %s for weatherArgs", doc)
+			}
 		}
 		if wv.Validate([]byte(doc)) == nil {
 			var in weatherArgs

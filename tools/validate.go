@@ -56,6 +56,7 @@ type vnode struct {
 	props      map[string]*vnode
 	propNames  []string // sorted
 	propList   []propEntry
+	propIndex  map[string]int // name to index in propList
 	required   []string
 	reqOther   []string // required names that are not properties
 	noExtra    bool
@@ -306,7 +307,11 @@ func (c *compiler) fill(n *vnode, s map[string]any, ptr string) error {
 			n.required = append(n.required, name)
 		}
 	}
+	if n.props != nil {
+		n.propIndex = make(map[string]int, len(n.props))
+	}
 	for _, name := range n.propNames {
+		n.propIndex[name] = len(n.propList)
 		n.propList = append(n.propList, propEntry{name: name, n: n.props[name], required: slices.Contains(n.required, name)})
 	}
 	for _, r := range n.required {

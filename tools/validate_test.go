@@ -170,3 +170,54 @@ func TestSchemaNestingLimit(t *testing.T) {
 		t.Errorf("11 levels: %v", err)
 	}
 }
+
+// TestFastValid checks that the one-pass check accepts the usual arguments
+// (so Call stays fast) and leaves the unusual ones to the full check.
+func TestFastValid(t *testing.T) {
+	weather, err := SchemaFor[weatherArgs]()
+	if err != nil {
+		t.Fatal(err)
+	}
+	custom, err := SchemaFor[customArgs]()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		schema json.RawMessage
+		doc    string
+		fast   bool // fastValid's answer
+		valid  bool // the full check's
+	}{
+		{weather, `{"city":"Paris","unit":"c","days":3,"tags":["a","b"],"where":null}`, true, true},
+		{weather, " {\n\"where\" : {\"lat\":-1.5e3,\"name\":\"x\"} , \"city\":\"\\u00e9\",\"unit\":null,\"days\":null,\"tags\":[]}\t", true, true},
+		{weather, `{"city":"Paris","unit":"c","days":3,"tags":null,"where":null,"x":1}`, false, false},
+		{weather, `{"city":"Paris","unit":"k","days":3,"tags":null,"where":null}`, false, false},
+		{weather, `{"city":"Paris","unit":"c","days":3.5,"tags":null,"where":null}`, false, false},
+		{weather, `{"city":"Paris","unit":"c","days":3,"tags":null,"where":null}x`, false, false},
+		{weather, `{"city":"Paris","unit":"\u0063","days":3,"tags":null,"where":null}`, false, true}, // escaped enum value
+		{weather, `{"ci\u0074y":"Paris","unit":"c","days":3,"tags":null,"where":null}`, false, true}, // escaped key
+		{weather, `{"city":"Paris","unit":"c","days":01,"tags":null,"where":null}`, false, false},
+		{weather, `{"city":"Paris","unit":"c","days":1e400,"tags":null,"where":null}`, false, false},
+		{custom, `{"id":"0a0b0c0d","ids":[],"n":1,"level":"high","maybe":null,"ip":"10.0.0.1"}`, true, true},
+		{json.RawMessage(`{"type":"string","format":"date-time"}`), `"2025-01-31T09:30:00Z"`, true, true},
+		{json.RawMessage(`{"type":"string","format":"date-time"}`), `"2025-01-31"`, false, false},
+		{json.RawMessage(`{"type":"string","maxLength":2}`), `"éé"`, true, true},
+		{json.RawMessage(`{"type":"string","maxLength":2}`), `"ééé"`, false, false},
+		{json.RawMessage(`{"enum":[{"a":1}]}`), `{"a":1}`, false, true},
+		{json.RawMessage(`{"type":"object","required":["z"]}`), `{"z":1}`, false, true},
+		{json.RawMessage(`{"type":"object","patternProperties":{"^a":{"type":"integer"}},"additionalProperties":false}`), `{"ab":1}`, true, true},
+		{json.RawMessage(`{"anyOf":[{"type":"integer"},{"type":"string"}]}`), `"x"`, true, true},
+		{json.RawMessage(`{"oneOf":[{"type":"integer"},{"type":"number"}]}`), `1`, false, false},
+	}
+	for _, tc := range tests {
+		v, err := NewValidator(tc.schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fast := v.fastValid([]byte(tc.doc))
+		valid := v.Validate([]byte(tc.doc)) == nil
+		if fast != tc.fast || valid != tc.valid {
+			t.Errorf("%s: fastValid = %v, Validate ok = %v; want %v, %v", tc.doc, fast, valid, tc.fast, tc.valid)
+		}
+	}
+}
