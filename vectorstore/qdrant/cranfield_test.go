@@ -40,7 +40,7 @@ func TestCranfieldLexicalFake(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer st.Close()
+			defer closeStore(t, st)
 			if err := st.EnsureStore(ctx, vectorstore.StoreSpec{ID: "cran"}); err != nil {
 				t.Fatal(err)
 			}

@@ -44,7 +44,7 @@ func TestSameAsEmbedded(t *testing.T) {
 	}
 	_, q := newFakeStore(t, nil, nil)
 	m := vectorstore.NewMemory(nil)
-	defer m.Close()
+	defer closeStore(t, m)
 	for _, st := range []vectorstore.Store{q, m} {
 		for _, id := range []string{"s1", "s2"} {
 			if err := st.EnsureStore(ctx, vectorstore.StoreSpec{ID: id, Embedder: emb.ID(), Dims: emb.Dims()}); err != nil {

@@ -24,7 +24,11 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer st.Close()
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Fatal(err)
+		}
+	}()
 
 	ctx := context.Background()
 	if err := st.EnsureStore(ctx, vectorstore.StoreSpec{ID: "handbook"}); err != nil { // lexical only

@@ -65,7 +65,7 @@ func loadedStore(t *testing.T, f *failing, opts *qdrant.Options) *qdrant.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		s.Close()
+		closeStore(t, s)
 		srv.Close()
 	})
 	ctx := t.Context()

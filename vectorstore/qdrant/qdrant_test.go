@@ -101,7 +101,7 @@ func dropCollections(t *testing.T, addr, prefix string) {
 		t.Error(err)
 		return
 	}
-	defer s.Close()
+	defer closeStore(t, s)
 	ctx := context.Background()
 	names, err := s.Client().ListCollections(ctx)
 	if err != nil {
@@ -114,5 +114,13 @@ func dropCollections(t *testing.T, addr, prefix string) {
 				t.Error(err)
 			}
 		}
+	}
+}
+
+// closeStore closes s, failing the test on error.
+func closeStore(t testing.TB, s vectorstore.Store) {
+	t.Helper()
+	if err := s.Close(); err != nil {
+		t.Error(err)
 	}
 }

@@ -31,7 +31,7 @@ func newFakeStore(t *testing.T, srvOpts *fakeqdrant.Options, opts *qdrant.Option
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() { closeStore(t, s) })
 	return srv, s
 }
 
@@ -142,7 +142,7 @@ func TestAPIKey(t *testing.T) {
 		if got := status.Code(unwrapStatus(err)); got != tc.code {
 			t.Errorf("key %q: EnsureStore = %v, want code %v", tc.key, err, tc.code)
 		}
-		s.Close()
+		closeStore(t, s)
 	}
 }
 
@@ -267,7 +267,7 @@ func TestTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer closeStore(t, s)
 	if err := s.EnsureStore(t.Context(), vectorstore.StoreSpec{ID: "s"}); err != nil {
 		t.Fatalf("over TLS: %v", err)
 	}
@@ -277,7 +277,7 @@ func TestTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer plain.Close()
+	defer closeStore(t, plain)
 	if err := plain.EnsureStore(t.Context(), vectorstore.StoreSpec{ID: "s"}); err == nil {
 		t.Error("plain text to a TLS server succeeded")
 	}
@@ -293,7 +293,7 @@ func TestConcurrentEnsure(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer s.Close()
+		defer closeStore(t, s)
 		stores = append(stores, s)
 	}
 	errs := make(chan error, 2*len(stores))

@@ -404,13 +404,15 @@ func (c *collection) newPoint(ps *qdrant.PointStruct) (*point, error) {
 	}
 	for name, v := range vecs {
 		switch {
-		case v.GetSparse() != nil || v.GetIndices() != nil:
+		// Older clients send the deprecated data/indices fields, which
+		// Qdrant still accepts.
+		case v.GetSparse() != nil || v.GetIndices() != nil: //nolint:staticcheck // SA1019: deprecated fields still accepted
 			if _, ok := c.sparse[name]; !ok {
 				return nil, status.Errorf(codes.InvalidArgument, "Wrong input: Not existing vector name error: %s", name)
 			}
 			idx, vals := v.GetSparse().GetIndices(), v.GetSparse().GetValues()
 			if v.GetSparse() == nil {
-				idx, vals = v.GetIndices().GetData(), v.GetData()
+				idx, vals = v.GetIndices().GetData(), v.GetData() //nolint:staticcheck // SA1019: deprecated fields still accepted
 			}
 			if len(idx) != len(vals) {
 				return nil, status.Error(codes.InvalidArgument, "Validation error: sparse vector indices and values must have the same length")
@@ -430,7 +432,7 @@ func (c *collection) newPoint(ps *qdrant.PointStruct) (*point, error) {
 			}
 			data := v.GetDense().GetData()
 			if v.GetDense() == nil {
-				data = v.GetData()
+				data = v.GetData() //nolint:staticcheck // SA1019: deprecated fields still accepted
 			}
 			if uint64(len(data)) != params.GetSize() {
 				return nil, status.Errorf(codes.InvalidArgument, "Wrong input: Vector dimension error: expected dim: %d, got %d", params.GetSize(), len(data))
@@ -484,7 +486,7 @@ func normUUID(s string) (string, bool) {
 		return "", false
 	}
 	for _, r := range h {
-		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
+		if (r < '0' || r > '9') && (r < 'a' || r > 'f') {
 			return "", false
 		}
 	}
