@@ -343,7 +343,7 @@ func (s *Store) lookup(ctx context.Context, ids ...string) (map[string]storeInfo
 	return found, nil
 }
 
-// stores returns the infos of ids, failing with ErrNotFound for a missing
+// need returns the infos of ids, failing with ErrNotFound for a missing
 // one.
 func (s *Store) need(ctx context.Context, ids ...string) (map[string]storeInfo, error) {
 	found, err := s.lookup(ctx, ids...)
