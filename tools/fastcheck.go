@@ -399,7 +399,21 @@ func (s *scan) enumOK(n *vnode, raw []byte) bool {
 		if bytes.IndexByte(inner, '\\') >= 0 || !utf8.Valid(inner) {
 			return false
 		}
-		x = string(inner)
+		// Compare without boxing the string.
+		if n.hasConst {
+			if c, ok := n.constVal.(string); !ok || c != string(inner) {
+				return false
+			}
+		}
+		if n.enum == nil {
+			return true
+		}
+		for _, e := range n.enum {
+			if es, ok := e.(string); ok && es == string(inner) {
+				return true
+			}
+		}
+		return false
 	case c == 't':
 		x = true
 	case c == 'f':
