@@ -2,6 +2,8 @@
 //
 //	agentloop demo              the whole loop against a scripted model: no key, no network
 //	agentloop run PROMPT        one agent against OpenAI or an OpenAI-compatible gateway
+//	agentloop ingest DIR        build a local file-search store from a folder
+//	agentloop search QUERY      search that store
 //	agentloop version           the version
 //
 // Run `agentloop help` or `agentloop COMMAND --help` for the flags.

@@ -165,8 +165,8 @@ func runDemoCase(ctx context.Context, w io.Writer, c demoCase, stream bool, tr *
 	if c.show != nil {
 		c.show(w, res)
 	}
-	fmt.Fprintf(w, "   summary: %d turns · %d tool calls (%d failed, shown to the model) · %d input / %d output tokens · %s\n",
-		res.Turns, rd.calls, rd.errs, res.Usage.InputTokens, res.Usage.OutputTokens, fmtDuration(time.Since(start)))
+	fmt.Fprintf(w, "   summary: %s · %s (%d failed, shown to the model) · %d input / %d output tokens · %s\n",
+		plural(res.Turns, "turn"), plural(rd.calls, "tool call"), rd.errs, res.Usage.InputTokens, res.Usage.OutputTokens, fmtDuration(time.Since(start)))
 	return nil
 }
 

@@ -240,7 +240,7 @@ func TestRunFileSearch(t *testing.T) {
 		t.Fatalf("run: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 	if !strings.Contains(r.stdout, "You have 30 days [1].") || !strings.Contains(r.stderr, "✓ file_search") ||
-		!strings.Contains(r.stderr, "file_search_call: 1 results") {
+		!strings.Contains(r.stderr, "file_search_call: 1 result for") {
 		t.Errorf("run output:\nstdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
 	}
 	out := srv.Requests()[1].Request.Input.Items

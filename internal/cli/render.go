@@ -51,7 +51,7 @@ func (r *renderer) event(ev runner.Event) {
 		}
 		if ev.Item.Type == responses.ItemFileSearchCall {
 			r.endLine()
-			fmt.Fprintf(r.progress, "%s  ↳ file_search_call: %d results for %q\n", r.indent, len(ev.Item.Results), ev.Item.Queries)
+			fmt.Fprintf(r.progress, "%s  ↳ file_search_call: %s for %q\n", r.indent, plural(len(ev.Item.Results), "result"), ev.Item.Queries)
 		}
 	case runner.EventToolFinished:
 		r.endLine()
@@ -161,4 +161,12 @@ func toJSONEvent(ev runner.Event) jsonEvent {
 		j.TotalUsage = &u
 	}
 	return j
+}
+
+// plural returns "1 result", "2 results".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -99,8 +100,9 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	if res != nil && !f.json {
-		fmt.Fprintf(env.Stderr, "· done: %d turns, %d tool calls, %d input / %d output tokens\n",
-			res.Turns, rd.calls, res.Usage.InputTokens, res.Usage.OutputTokens)
+		printCitations(env.Stderr, res.Final)
+		fmt.Fprintf(env.Stderr, "· done: %s, %s, %d input / %d output tokens\n",
+			plural(res.Turns, "turn"), plural(rd.calls, "tool call"), res.Usage.InputTokens, res.Usage.OutputTokens)
 	}
 	return nil
 }
@@ -197,5 +199,22 @@ func rootCause(err error) error {
 			return err
 		}
 		err = u
+	}
+}
+
+// printCitations lists the file citations of the final message.
+func printCitations(w io.Writer, final *responses.Item) {
+	if final == nil {
+		return
+	}
+	seen := map[string]bool{}
+	for _, p := range final.Content {
+		for _, a := range p.Annotations {
+			if a.Type != responses.AnnotationFileCitation || seen[a.FileID] {
+				continue
+			}
+			seen[a.FileID] = true
+			fmt.Fprintf(w, "· source: %s (%s)\n", a.Filename, a.FileID)
+		}
 	}
 }
