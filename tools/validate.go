@@ -434,6 +434,9 @@ func (n *vnode) closed(seen map[*vnode]bool) bool {
 // `$.unit: "kelvin" is not one of "c", "f", null`; a document that is not
 // JSON gets an error quoting the bytes around the fault.
 func (v *Validator) Validate(doc []byte) error {
+	if v.fastValid(doc) {
+		return nil
+	}
 	x, err := parseJSON(doc)
 	if err != nil {
 		return err
