@@ -208,7 +208,7 @@ func (s *scan) extra(n *vnode, key []byte) bool {
 
 func (s *scan) requiredOK(n *vnode, seen uint64) bool {
 	for i, p := range n.propList {
-		if p.required && seen&(1<<i) == 0 && !(s.absentIsNull && p.nullable) {
+		if p.required && seen&(1<<i) == 0 && !p.mayBeAbsent(s.absentIsNull) {
 			return false
 		}
 	}
@@ -280,7 +280,7 @@ func (s *scan) rawString() ([]byte, bool) {
 					return nil, false
 				}
 				for _, h := range s.data[s.pos+2 : s.pos+6] {
-					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
+					if !isHex(h) {
 						return nil, false
 					}
 				}
@@ -295,6 +295,10 @@ func (s *scan) rawString() ([]byte, bool) {
 		}
 	}
 	return nil, false
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 func (s *scan) str(n *vnode) bool {

@@ -39,6 +39,12 @@ type propEntry struct {
 	nullable bool // null is a valid value
 }
 
+// mayBeAbsent reports whether a required property may still be left out:
+// when absentIsNull is set and null is valid for it.
+func (p *propEntry) mayBeAbsent(absentIsNull bool) bool {
+	return absentIsNull && p.nullable
+}
+
 type patternProp struct {
 	re *regexp.Regexp
 	n  *vnode
@@ -739,7 +745,7 @@ func (st *state) validateObject(n *vnode, x map[string]any) {
 	for _, p := range n.propList {
 		val, ok := x[p.name]
 		if !ok {
-			if p.required && !(st.absentIsNull && p.nullable) {
+			if p.required && !p.mayBeAbsent(st.absentIsNull) {
 				st.addProblem("missing required property %q", p.name)
 			}
 			continue
