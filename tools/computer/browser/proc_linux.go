@@ -6,8 +6,11 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
+	"time"
 )
 
 // setProcAttr puts Chromium in a process group of its own, so close can kill
@@ -69,4 +72,40 @@ func killUsing(dir string) int {
 		}
 	}
 	return n
+}
+
+// removeStaleProfiles removes the profile directories (dir/prefix*) that
+// browsers of killed programs left behind: older than a minute, and used by
+// no running process.
+func removeStaleProfiles(dir, prefix string) {
+	matches, err := filepath.Glob(filepath.Join(dir, prefix+"*"))
+	if err != nil || len(matches) == 0 {
+		return
+	}
+	inUse := map[string]bool{}
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil {
+			continue
+		}
+		for arg := range bytes.SplitSeq(cmdline, []byte{0}) {
+			if d, ok := strings.CutPrefix(string(arg), "--user-data-dir="); ok {
+				inUse[d] = true
+			}
+		}
+	}
+	for _, m := range matches {
+		st, err := os.Stat(m)
+		if err != nil || !st.IsDir() || time.Since(st.ModTime()) < time.Minute || inUse[m] {
+			continue
+		}
+		_ = os.RemoveAll(m)
+	}
 }

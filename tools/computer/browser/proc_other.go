@@ -12,3 +12,5 @@ func setProcAttr(cmd *exec.Cmd) {}
 func killGroup(pid int) {}
 
 func killLeftovers(dir string) {}
+
+func removeStaleProfiles(dir, prefix string) {}

@@ -180,3 +180,27 @@ func TestHelperStartBrowser(t *testing.T) {
 	}
 	time.Sleep(time.Minute) // until killed
 }
+
+func TestRemoveStaleProfiles(t *testing.T) {
+	dir := t.TempDir()
+	stale := dir + "/" + profilePrefix + "stale"
+	fresh := dir + "/" + profilePrefix + "fresh"
+	other := dir + "/someone-else"
+	for _, d := range []string{stale, fresh, other} {
+		if err := os.MkdirAll(d+"/Default", 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-time.Hour)
+	for _, d := range []string{stale, other} {
+		if err := os.Chtimes(d, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	removeStaleProfiles(dir, profilePrefix)
+	for d, want := range map[string]bool{stale: false, fresh: true, other: true} {
+		if _, err := os.Stat(d); (err == nil) != want {
+			t.Errorf("%s exists: %v, want %v", d, err == nil, want)
+		}
+	}
+}

@@ -120,6 +120,9 @@ func (s *session) onTab(ctx context.Context, f func(tb *tab) error) error {
 	return f(tb)
 }
 
+// profilePrefix names the temporary profile directories.
+const profilePrefix = "agentloop-chromium-"
+
 // requestGrace is how long a requested navigation or new tab may take to
 // start: some never do (a same-document link, javascript: URLs, a
 // cancelled navigation).
@@ -137,7 +140,8 @@ func startSession(ctx context.Context, o *Options, pol policy) (_ *session, err 
 	} else {
 		return nil, fmt.Errorf("%w: %s: %w", ErrNoChromium, execPath, lerr)
 	}
-	dataDir, err := os.MkdirTemp("", "agentloop-chromium-")
+	removeStaleProfiles(os.TempDir(), profilePrefix)
+	dataDir, err := os.MkdirTemp("", profilePrefix)
 	if err != nil {
 		return nil, fmt.Errorf("browser: profile directory: %w", err)
 	}
