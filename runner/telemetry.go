@@ -105,6 +105,8 @@ type telemetry struct {
 
 	m    *genai.Instruments
 	sets attrSets
+
+	chatStatic []attribute.KeyValue // the attributes every chat span starts with
 }
 
 func newTelemetry(r *Runner, t *Telemetry) *telemetry {
@@ -133,6 +135,14 @@ func newTelemetry(r *Runner, t *Telemetry) *telemetry {
 	}
 	if r.client != nil {
 		tel.server, tel.port = serverOf(r.client.BaseURL())
+	}
+	tel.chatStatic = []attribute.KeyValue{
+		genai.KeyOperationName.String(genai.OpChat), genai.KeyProviderName.String(genai.ProviderOpenAI),
+		genai.KeyOIKind.String(genai.OIKindLLM), genai.KeyOpenAIAPIType.String(genai.APITypeResp),
+		genai.KeyRequestStream.Bool(tel.stream),
+	}
+	if tel.server != "" {
+		tel.chatStatic = append(tel.chatStatic, genai.KeyServerAddress.String(tel.server), genai.KeyServerPort.Int(tel.port))
 	}
 	var err error
 	tel.m, err = genai.NewInstruments(mp.Meter(genai.ScopeName))
@@ -182,14 +192,6 @@ type runSpan struct {
 	agent string
 	model string
 	start time.Time
-	turn  int // model calls started
-}
-
-type runSpanKey struct{}
-
-func runSpanFrom(ctx context.Context) *runSpan {
-	rs, _ := ctx.Value(runSpanKey{}).(*runSpan)
-	return rs
 }
 
 func (t *telemetry) startRun(ctx context.Context, a *agent.Agent, input Input) (context.Context, *runSpan) {
@@ -215,7 +217,6 @@ func (t *telemetry) startRun(ctx context.Context, a *agent.Agent, input Input) (
 		rs.span.SetAttributes(genai.KeyInputValue.String(v), genai.KeyInputMimeType.String(mime))
 	}
 	ctx = genai.WithRun(ctx, rs.run)
-	ctx = context.WithValue(ctx, runSpanKey{}, rs)
 	if t.log.Enabled(ctx, slog.LevelDebug) {
 		t.log.LogAttrs(ctx, slog.LevelDebug, "runner: run started", slog.String("agent", rs.agent),
 			slog.String("model", rs.model), slog.String("conversation_id", rs.run.ConversationID))
@@ -319,26 +320,16 @@ func (c *chatSpan) retry(info *responses.RetryInfo) {
 func (t *telemetry) startChat(ctx context.Context, req *responses.Request) (context.Context, *chatSpan) {
 	run := genai.RunFrom(ctx)
 	c := &chatSpan{t: t, run: run, model: req.Model, start: time.Now()}
-	if rs := runSpanFrom(ctx); rs != nil {
-		rs.turn++
-		c.turn = rs.turn
-		if run.ConversationID == "" {
-			// Set before this turn's tool goroutines start, which read it.
-			run.ConversationID = conversationOf(req)
-		}
+	// Set before this turn's tool goroutines start, which read them.
+	run.Turn++
+	c.turn = run.Turn
+	if run.ConversationID == "" {
+		run.ConversationID = conversationOf(req)
 	}
-	attrs := make([]attribute.KeyValue, 0, 16)
-	attrs = append(attrs,
-		genai.KeyOperationName.String(genai.OpChat), genai.KeyProviderName.String(genai.ProviderOpenAI),
-		genai.KeyOIKind.String(genai.OIKindLLM), genai.KeyOpenAIAPIType.String(genai.APITypeResp),
-		genai.KeyRequestModel.String(req.Model), genai.KeyRequestStream.Bool(t.stream))
-	if t.server != "" {
-		attrs = append(attrs, genai.KeyServerAddress.String(t.server), genai.KeyServerPort.Int(t.port))
-	}
+	attrs := make([]attribute.KeyValue, 0, len(t.chatStatic)+8)
+	attrs = append(attrs, t.chatStatic...)
+	attrs = append(attrs, genai.KeyRequestModel.String(req.Model), genai.KeyTurn.Int(c.turn))
 	attrs = append(attrs, run.Common()...)
-	if c.turn > 0 {
-		attrs = append(attrs, genai.KeyTurn.Int(c.turn))
-	}
 	if req.MaxOutputTokens != nil {
 		attrs = append(attrs, genai.KeyRequestMaxTokens.Int(*req.MaxOutputTokens))
 	}
@@ -356,14 +347,14 @@ func (t *telemetry) startChat(ctx context.Context, req *responses.Request) (cont
 	}
 	if req.Text != nil && req.Text.Format != nil && req.Text.Format.Type != "" && req.Text.Format.Type != "text" {
 		attrs = append(attrs, genai.KeyOutputType.String("json"))
-	} else {
-		attrs = append(attrs, genai.KeyOutputType.String("text"))
 	}
 	ctx, c.span = t.tracer.Start(ctx, genai.OpChat+" "+req.Model, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
 	if t.capture && c.span.IsRecording() {
 		c.span.SetAttributes(requestContent(run, req)...)
 	}
-	ctx = responses.WithRetryObserver(ctx, func(_ context.Context, info responses.RetryInfo) { c.retry(&info) })
+	if c.span.IsRecording() {
+		ctx = responses.WithRetryObserver(ctx, func(_ context.Context, info responses.RetryInfo) { c.retry(&info) })
+	}
 	return ctx, c
 }
 
@@ -401,11 +392,15 @@ func (t *telemetry) endChat(ctx context.Context, c *chatSpan, resp *responses.Re
 		}
 		if resp != nil {
 			attrs = append(attrs, genai.KeyResponseID.String(resp.ID), genai.KeyResponseModel.String(resp.Model),
-				genai.KeyFinishReasons.StringSlice([]string{finishReason(resp)}))
+				finishReasonsAttr(finishReason(resp)))
 			if u := resp.Usage; u != nil {
-				attrs = append(attrs, genai.KeyInputTokens.Int64(u.InputTokens), genai.KeyOutputTokens.Int64(u.OutputTokens),
-					genai.KeyCachedInputTokens.Int64(u.InputTokensDetails.CachedTokens),
-					genai.KeyReasoningTokens.Int64(u.OutputTokensDetails.ReasoningTokens))
+				attrs = append(attrs, genai.KeyInputTokens.Int64(u.InputTokens), genai.KeyOutputTokens.Int64(u.OutputTokens))
+				if n := u.InputTokensDetails.CachedTokens; n != 0 {
+					attrs = append(attrs, genai.KeyCachedInputTokens.Int64(n))
+				}
+				if n := u.OutputTokensDetails.ReasoningTokens; n != 0 {
+					attrs = append(attrs, genai.KeyReasoningTokens.Int64(n))
+				}
 			}
 			if resp.ServiceTier != "" {
 				attrs = append(attrs, genai.KeyServiceTier.String(resp.ServiceTier))
@@ -453,6 +448,23 @@ func (t *telemetry) endChat(ctx context.Context, c *chatSpan, resp *responses.Re
 		}
 		t.log.LogAttrs(ctx, slog.LevelDebug, "runner: model call", la...)
 	}
+}
+
+// finishReasonAttrs are the gen_ai.response.finish_reasons values, built
+// once: a string slice attribute costs a reflective copy.
+var finishReasonAttrs = map[string]attribute.KeyValue{
+	"stop":           genai.KeyFinishReasons.StringSlice([]string{"stop"}),
+	"tool_calls":     genai.KeyFinishReasons.StringSlice([]string{"tool_calls"}),
+	"length":         genai.KeyFinishReasons.StringSlice([]string{"length"}),
+	"content_filter": genai.KeyFinishReasons.StringSlice([]string{"content_filter"}),
+	"error":          genai.KeyFinishReasons.StringSlice([]string{"error"}),
+}
+
+func finishReasonsAttr(reason string) attribute.KeyValue {
+	if kv, ok := finishReasonAttrs[reason]; ok {
+		return kv
+	}
+	return genai.KeyFinishReasons.StringSlice([]string{reason})
 }
 
 // finishReason derives a finish reason: Responses has none.

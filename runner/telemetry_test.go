@@ -220,7 +220,7 @@ func TestTelemetrySpanTree(t *testing.T) {
 			wantChat := map[string]string{
 				"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": "gpt-5",
 				"openinference.span.kind": "LLM", "openai.api.type": "responses", "server.address": "127.0.0.1",
-				"gen_ai.request.stream": fmt.Sprint(stream), "gen_ai.output.type": "text",
+				"gen_ai.request.stream": fmt.Sprint(stream),
 				"gen_ai.response.model": "gpt-5", "gen_ai.response.finish_reasons": `["tool_calls"]`,
 				"gen_ai.usage.input_tokens": "10", "gen_ai.usage.output_tokens": "5",
 				"gen_ai.usage.cache_read.input_tokens": "4", "gen_ai.usage.reasoning.output_tokens": "3",

@@ -52,6 +52,9 @@ type Run struct {
 	// Secrets are strings (API keys) replaced by [Redacted] in every
 	// attribute and error message, besides what [Redact] finds itself.
 	Secrets []string
+	// Turn is the model call in progress, from 1. The runner sets it
+	// before each call; it does not change while the call's tools run.
+	Turn int
 }
 
 type runKey struct{}
