@@ -107,7 +107,12 @@ func (a ComputerAction) MarshalJSON() ([]byte, error) {
 		b = append(b, `,"text":`...)
 		b = appendString(b, a.Text)
 	}
-	if a.Keys != nil || a.Type == ActionKeypress {
+	switch {
+	case a.Type == ActionKeypress && a.Keys == nil:
+		b = append(b, `,"keys":[]`...)
+	case a.Type == ActionDoubleClick && a.Keys == nil:
+		b = append(b, `,"keys":null`...) // required, nullable
+	case a.Keys != nil:
 		k, err := json.Marshal(a.Keys)
 		if err != nil {
 			return nil, err

@@ -173,9 +173,9 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 		Param           json.RawMessage `json:"param"`
 		Error           json.RawMessage `json:"error"`
 	}
-	err := scanObject(b, func(key string, val []byte) error {
+	err := scanObject(b, func(key []byte, val []byte) error {
 		var err error
-		switch key {
+		switch string(key) {
 		case "type":
 			w.Type, err = str(val)
 		case "sequence_number":

@@ -159,9 +159,9 @@ type ContentPart struct {
 // UnmarshalJSON decodes a part and keeps its bytes.
 func (p *ContentPart) UnmarshalJSON(b []byte) error {
 	var w ContentPart
-	err := scanObject(b, func(key string, val []byte) error {
+	err := scanObject(b, func(key []byte, val []byte) error {
 		var err error
-		switch key {
+		switch string(key) {
 		case "type":
 			w.Type, err = str(val)
 		case "text":
@@ -316,9 +316,9 @@ type itemWire struct {
 // UnmarshalJSON decodes an item of any type and keeps its bytes.
 func (it *Item) UnmarshalJSON(b []byte) error {
 	var w itemWire
-	err := scanObject(b, func(key string, val []byte) error {
+	err := scanObject(b, func(key []byte, val []byte) error {
 		var err error
-		switch key {
+		switch string(key) {
 		case "type":
 			w.Type, err = str(val)
 		case "id":

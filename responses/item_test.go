@@ -191,7 +191,7 @@ func TestItemEncode(t *testing.T) {
 			{Type: responses.ActionType, Text: "penguin"},
 			{Type: responses.ActionWait},
 		}, PendingSafetyChecks: []responses.SafetyCheck{check}},
-			`{"type":"computer_call","id":"cu_2","call_id":"call_4","actions":[{"type":"click","button":"left","x":10,"y":20},{"type":"double_click","x":1,"y":2},{"type":"drag","path":[{"x":1,"y":2},{"x":3,"y":4}]},{"type":"keypress","keys":["CTRL","L"]},{"type":"move","x":5,"y":6},{"type":"screenshot"},{"type":"scroll","x":7,"y":8,"scroll_x":0,"scroll_y":-300},{"type":"type","text":"penguin"},{"type":"wait"}],"pending_safety_checks":[{"id":"cu_sc_1","code":"malicious_instructions","message":"Careful."}]}`},
+			`{"type":"computer_call","id":"cu_2","call_id":"call_4","actions":[{"type":"click","button":"left","x":10,"y":20},{"type":"double_click","x":1,"y":2,"keys":null},{"type":"drag","path":[{"x":1,"y":2},{"x":3,"y":4}]},{"type":"keypress","keys":["CTRL","L"]},{"type":"move","x":5,"y":6},{"type":"screenshot"},{"type":"scroll","x":7,"y":8,"scroll_x":0,"scroll_y":-300},{"type":"type","text":"penguin"},{"type":"wait"}],"pending_safety_checks":[{"id":"cu_sc_1","code":"malicious_instructions","message":"Careful."}]}`},
 		{"computer_call_output", responses.Item{Type: responses.ItemComputerCallOutput, CallID: "call_2",
 			AcknowledgedSafetyChecks: []responses.SafetyCheck{check},
 			Screenshot:               &responses.ComputerScreenshot{ImageURL: "data:image/png;base64,AAAA", CurrentURL: "https://example.com"}},

@@ -105,9 +105,9 @@ func (u *Usage) UnmarshalJSON(b []byte) error {
 // UnmarshalJSON decodes a response and keeps its bytes in Raw.
 func (r *Response) UnmarshalJSON(b []byte) error {
 	var w Response
-	err := scanObject(b, func(key string, val []byte) error {
+	err := scanObject(b, func(key []byte, val []byte) error {
 		var err error
-		switch key {
+		switch string(key) {
 		case "id":
 			w.ID, err = str(val)
 		case "object":

@@ -208,9 +208,9 @@ func skipNumber(b []byte, i int) (int, error) {
 }
 
 // scanObject validates the JSON object b and calls fn with each member's
-// key (unquoted) and raw value. b may carry surrounding space. A document
+// key (unquoted; fn must not keep it) and raw value. b may carry surrounding space. A document
 // that is not an object is an error; so is trailing data.
-func scanObject(b []byte, fn func(key string, val []byte) error) error {
+func scanObject(b []byte, fn func(key []byte, val []byte) error) error {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		if i < len(b) {
@@ -230,13 +230,13 @@ func scanObject(b []byte, fn func(key string, val []byte) error) error {
 		if err != nil {
 			return err
 		}
-		var key string
+		key := b[i+1 : end-1]
 		if esc {
-			if err := json.Unmarshal(b[i:end], &key); err != nil {
+			var k string
+			if err := json.Unmarshal(b[i:end], &k); err != nil {
 				return err
 			}
-		} else {
-			key = string(b[i+1 : end-1])
+			key = []byte(k)
 		}
 		i = skipSpace(b, end)
 		if i >= len(b) || b[i] != ':' {
