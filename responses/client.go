@@ -352,7 +352,7 @@ func (c *Client) createOnce(ctx context.Context, body []byte) (*Response, error)
 		return out, err
 	}
 	var out Response
-	if err := out.UnmarshalJSON(b); err != nil { // it validates: no extra scan
+	if err := out.decode(b); err != nil { // b is ours; decode validates, with no extra scan
 		e := newHTTPError(resp.StatusCode, resp.Header, b, c.apiKey)
 		return nil, fmt.Errorf("responses: decode response: %w (%w)", err, e)
 	}

@@ -149,7 +149,11 @@ func (e *Event) IsTerminal() bool {
 // that is not a string (shell output deltas) stays only in Raw. An error
 // nested as {"type":"error","error":{…}} or sent as a bare {"error":{…}}
 // is read into Code, Message and Param, and the bare form gets Type "error".
-func (e *Event) UnmarshalJSON(b []byte) error {
+func (e *Event) UnmarshalJSON(b []byte) error { return e.decode(cloneBytes(b)) }
+
+// decode decodes an event from b, which it keeps: Raw and the raw bytes of
+// the items and responses inside alias b, so the caller must not modify it.
+func (e *Event) decode(b []byte) error {
 	var w struct {
 		Type            string          `json:"type"`
 		SequenceNumber  flexInt         `json:"sequence_number"`
@@ -183,7 +187,7 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 		case "response":
 			if !isNull(val) {
 				w.Response = new(Response)
-				err = w.Response.UnmarshalJSON(val)
+				err = w.Response.decode(val)
 			}
 		case "output_index":
 			w.OutputIndex, err = plainInt(val)
@@ -198,12 +202,12 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 		case "item":
 			if !isNull(val) {
 				w.Item = new(Item)
-				err = w.Item.UnmarshalJSON(val)
+				err = w.Item.decode(val)
 			}
 		case "part":
 			if !isNull(val) {
 				w.Part = new(ContentPart)
-				err = w.Part.UnmarshalJSON(val)
+				err = w.Part.decode(val)
 			}
 		case "annotation":
 			if !isNull(val) {
@@ -245,7 +249,7 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 		AnnotationIndex: w.AnnotationIndex, ItemID: w.ItemID, Item: w.Item, Part: w.Part,
 		Annotation: w.Annotation, Text: w.Text, Refusal: w.Refusal, Arguments: w.Arguments,
 		Name: w.Name, Input: w.Input, Message: w.Message,
-		Code: looseString(w.Code), Param: looseString(w.Param), Raw: cloneBytes(b),
+		Code: looseString(w.Code), Param: looseString(w.Param), Raw: b,
 	}
 	if len(w.Delta) > 0 && w.Delta[0] == '"' {
 		e.Delta, _ = str(w.Delta)

@@ -157,7 +157,10 @@ type ContentPart struct {
 }
 
 // UnmarshalJSON decodes a part and keeps its bytes.
-func (p *ContentPart) UnmarshalJSON(b []byte) error {
+func (p *ContentPart) UnmarshalJSON(b []byte) error { return p.decode(cloneBytes(b)) }
+
+// decode decodes a part from b and keeps b as its raw bytes.
+func (p *ContentPart) decode(b []byte) error {
 	var w ContentPart
 	err := scanObject(b, func(key []byte, val []byte) error {
 		var err error
@@ -184,7 +187,7 @@ func (p *ContentPart) UnmarshalJSON(b []byte) error {
 			err = json.Unmarshal(val, &w.Annotations)
 		case "logprobs":
 			if !isNull(val) {
-				w.Logprobs = cloneBytes(val)
+				w.Logprobs = val
 			}
 		}
 		if err != nil {
@@ -195,7 +198,7 @@ func (p *ContentPart) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return err
 	}
-	w.raw = cloneBytes(b)
+	w.raw = b
 	*p = w
 	return nil
 }
@@ -314,7 +317,11 @@ type itemWire struct {
 }
 
 // UnmarshalJSON decodes an item of any type and keeps its bytes.
-func (it *Item) UnmarshalJSON(b []byte) error {
+func (it *Item) UnmarshalJSON(b []byte) error { return it.decode(cloneBytes(b)) }
+
+// decode decodes an item from b and keeps b as its raw bytes (and slices of
+// it for nested raw values), so the caller must not modify b.
+func (it *Item) decode(b []byte) error {
 	var w itemWire
 	err := scanObject(b, func(key []byte, val []byte) error {
 		var err error
@@ -374,7 +381,7 @@ func (it *Item) UnmarshalJSON(b []byte) error {
 		Actions: w.Actions, PendingSafetyChecks: w.PendingSafetyChecks,
 		AcknowledgedSafetyChecks: w.AcknowledgedSafetyChecks, Summary: w.Summary,
 		EncryptedContent: w.EncryptedContent, Queries: w.Queries, Results: w.Results,
-		raw: cloneBytes(b),
+		raw: b,
 	}
 	if isNull(w.Content) {
 		w.Content = nil
@@ -388,7 +395,7 @@ func (it *Item) UnmarshalJSON(b []byte) error {
 			it.Content = []ContentPart{}
 			err := scanArray(w.Content, func(elem []byte) error {
 				var p ContentPart
-				if err := p.UnmarshalJSON(elem); err != nil {
+				if err := p.decode(elem); err != nil {
 					return err
 				}
 				it.Content = append(it.Content, p)
@@ -426,7 +433,7 @@ func (it *Item) UnmarshalJSON(b []byte) error {
 				return fmt.Errorf("item %s: action: %w", w.Type, err)
 			}
 		default:
-			it.SearchAction = cloneBytes(w.Action)
+			it.SearchAction = w.Action
 		}
 	}
 	return nil

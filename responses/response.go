@@ -103,7 +103,11 @@ func (u *Usage) UnmarshalJSON(b []byte) error {
 }
 
 // UnmarshalJSON decodes a response and keeps its bytes in Raw.
-func (r *Response) UnmarshalJSON(b []byte) error {
+func (r *Response) UnmarshalJSON(b []byte) error { return r.decode(cloneBytes(b)) }
+
+// decode decodes a response from b and keeps b as its Raw (and slices of it
+// as the raw bytes of its items), so the caller must not modify b.
+func (r *Response) decode(b []byte) error {
 	var w Response
 	err := scanObject(b, func(key []byte, val []byte) error {
 		var err error
@@ -135,7 +139,7 @@ func (r *Response) UnmarshalJSON(b []byte) error {
 			w.Output = make([]Item, 0, 4)
 			err = scanArray(val, func(elem []byte) error {
 				w.Output = append(w.Output, Item{})
-				return w.Output[len(w.Output)-1].UnmarshalJSON(elem)
+				return w.Output[len(w.Output)-1].decode(elem)
 			})
 		case "usage":
 			if !isNull(val) {
@@ -155,7 +159,7 @@ func (r *Response) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return err
 	}
-	w.Raw = cloneBytes(b)
+	w.Raw = b
 	*r = w
 	return nil
 }

@@ -260,7 +260,7 @@ func (c *Client) jsonInsteadOfStream(ctx context.Context, resp *http.Response, r
 		return 0, &transientError{fmt.Errorf("responses: read response: %w", err)}
 	}
 	var out Response
-	if out.UnmarshalJSON(b) != nil || (out.ID == "" && out.Status == "" && out.Output == nil) {
+	if out.decode(b) != nil || (out.ID == "" && out.Status == "" && out.Output == nil) {
 		return 0, newHTTPError(resp.StatusCode, resp.Header, b, c.apiKey)
 	}
 	if out.Status == StatusFailed {
@@ -300,9 +300,10 @@ func (c *Client) readEvents(ctx context.Context, resp *http.Response, r io.Reade
 			return fmt.Errorf("responses: stream cut after %d events: %w: %w", n, ErrStreamTruncated, err)
 		}
 		ev := new(Event)
-		// UnmarshalJSON validates its input: calling it directly saves
-		// json.Unmarshal's extra scan of every event.
-		if err := ev.UnmarshalJSON(data); err != nil {
+		// decode validates its input as it goes (no json.Unmarshal
+		// pre-scan) and keeps the one copy of the event's bytes that every
+		// raw field inside it aliases; data is the reader's buffer.
+		if err := ev.decode(bytes.Clone(data)); err != nil {
 			return fmt.Errorf("responses: decode event after %d events: %w", n, err)
 		}
 		n++
