@@ -33,7 +33,7 @@ func newSSEReader(r io.Reader, max int) *sseReader {
 	if max <= 0 {
 		max = DefaultMaxEventSize
 	}
-	return &sseReader{r: bufio.NewReaderSize(r, 32<<10), max: max}
+	return &sseReader{r: bufio.NewReaderSize(r, 4<<10), max: max}
 }
 
 func (s *sseReader) tooLarge() error {
