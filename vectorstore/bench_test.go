@@ -117,19 +117,33 @@ func BenchmarkSearchDense5(b *testing.B) {
 	reportLatency(b, lat)
 }
 
-// BenchmarkDenseScan is the raw scan under Search: 100k × 384, top 10.
+// BenchmarkDenseScan is the raw scan under Search: 100k × 384, top 10, in
+// one float32 pass (quant=false) or with the int8 first pass (quant=true).
 func BenchmarkDenseScan(b *testing.B) {
+	for _, quant := range []bool{false, true} {
+		b.Run(fmt.Sprint("quant=", quant), func(b *testing.B) { benchDenseScan(b, quant) })
+	}
+}
+
+func benchDenseScan(b *testing.B, quant bool) {
 	vecs := randomUnitVectors(1, benchRows, benchDims)
 	slab := make([]float32, 0, benchRows*benchDims)
 	for _, v := range vecs {
 		slab = append(slab, v...)
+	}
+	var q8 *quantized
+	if quant {
+		q8 = &quantized{}
+		for r := range benchRows {
+			q8.appendRow(slab[r*benchDims : (r+1)*benchDims])
+		}
 	}
 	queries := randomUnitVectors(2, 200, benchDims)
 	var lat []time.Duration
 	i := 0
 	for b.Loop() {
 		start := time.Now()
-		denseSearch(slab, benchDims, [][]float32{queries[i%len(queries)]}, 10, nil, 0)
+		denseSearch(slab, q8, benchDims, [][]float32{queries[i%len(queries)]}, 10, nil, 0)
 		lat = append(lat, time.Since(start))
 		i++
 	}
@@ -144,6 +158,10 @@ func TestDenseSearchExact(t *testing.T) {
 	slab := make([]float32, 0, rows*dims)
 	for _, v := range vecs {
 		slab = append(slab, v...)
+	}
+	q8 := &quantized{}
+	for r := range rows {
+		q8.appendRow(slab[r*dims : (r+1)*dims])
 	}
 	mask := make([]bool, rows)
 	for i := range mask {
@@ -170,16 +188,45 @@ func TestDenseSearchExact(t *testing.T) {
 				}
 				return int(a.i - b.i)
 			})
-			got := denseSearch(slab, dims, [][]float32{q}, k, mk, 3)[0]
+			got := denseSearch(slab, nil, dims, [][]float32{q}, k, mk, 3)[0]
 			// Scored beside other queries in one pass, q ranks the same.
-			multi := denseSearch(slab, dims, [][]float32{slab[:dims], q, slab[dims : 2*dims]}, k, mk, 2)[1]
+			multi := denseSearch(slab, nil, dims, [][]float32{slab[:dims], q, slab[dims : 2*dims]}, k, mk, 2)[1]
 			if !slices.Equal(got, multi) {
 				t.Fatalf("multi-query scan differs")
+			}
+			// So it does with the int8 first pass.
+			for _, w := range []int{1, 3} {
+				two := twoPassSearch(slab, q8, dims, [][]float32{q, slab[:dims]}, k, mk, w)[0]
+				if !slices.Equal(got, two) {
+					t.Fatalf("two-pass scan (%d workers) differs:\n%v\n%v", w, got, two)
+				}
 			}
 			for j := range k {
 				if got[j].doc != all[j].i || math.Abs(float64(got[j].score-all[j].s)) > 1e-6 {
 					t.Fatalf("rank %d: got doc %d (%v), want %d (%v)", j, got[j].doc, got[j].score, all[j].i, all[j].s)
 				}
+			}
+		}
+	}
+}
+
+// TestTwoPassTies checks the int8 first pass on data full of exact ties
+// (50 distinct vectors repeated), where the k-th score is shared by many rows.
+func TestTwoPassTies(t *testing.T) {
+	const rows, dims = 20_000, 64
+	base := randomUnitVectors(5, 50, dims)
+	slab := make([]float32, 0, rows*dims)
+	q8 := &quantized{}
+	for r := range rows {
+		slab = append(slab, base[r%50]...)
+		q8.appendRow(slab[r*dims:])
+	}
+	for _, q := range append(randomUnitVectors(6, 3, dims), base[7]) {
+		for _, k := range []int{1, 10, 45, 400, 1000} {
+			want := denseSearch(slab, nil, dims, [][]float32{q}, k, nil, 2)[0]
+			got := twoPassSearch(slab, q8, dims, [][]float32{q}, k, nil, 2)[0]
+			if !slices.Equal(want, got) {
+				t.Fatalf("k=%d: two-pass differs", k)
 			}
 		}
 	}

@@ -56,7 +56,10 @@ func normalize(v []float32) {
 // All queries are scored in one pass over the slab, which is memory-bound,
 // so several queries cost little more than one. The scan is split across at
 // most workers goroutines (0: GOMAXPROCS), all joined before it returns.
-func denseSearch(slab []float32, dims int, qs [][]float32, k int, mask []bool, workers int) [][]scored {
+//
+// With q8, the int8 copy of slab, and SIMD at hand, it takes two passes
+// (see twoPassSearch) with the same result.
+func denseSearch(slab []float32, q8 *quantized, dims int, qs [][]float32, k int, mask []bool, workers int) [][]scored {
 	rows := len(slab) / dims
 	out := make([][]scored, len(qs))
 	if rows == 0 || k <= 0 || len(qs) == 0 {
@@ -66,6 +69,9 @@ func denseSearch(slab []float32, dims int, qs [][]float32, k int, mask []bool, w
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = max(1, min(workers, (rows+minRowsPerWorker-1)/minRowsPerWorker))
+	if q8 != nil && haveAVX2FMA && len(q8.scale) == rows && rows > k {
+		return twoPassSearch(slab, q8, dims, qs, k, mask, workers)
+	}
 	parts := make([][]*topK, workers)
 	per := (rows + workers - 1) / workers
 	if workers == 1 {

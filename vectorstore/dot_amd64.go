@@ -7,6 +7,11 @@ package vectorstore
 //go:noescape
 func dotAVX2(a, b *float32, n int) float32
 
+// dotI8AVX2 is in dot_amd64.s.
+//
+//go:noescape
+func dotI8AVX2(q *float32, x *int8, n int) float32
+
 func cpuid(leaf, sub uint32) (a, b, c, d uint32)
 func xgetbv() uint32
 
@@ -42,6 +47,21 @@ func dot(a, b []float32) float32 {
 	s := dotAVX2(&a[0], &b[0], n)
 	for i := n; i < len(a); i++ {
 		s += a[i] * b[i]
+	}
+	return s
+}
+
+// dotI8 returns the dot product of q and the int8 codes x (len(x) >=
+// len(q)), AVX2 for the multiple-of-32 head.
+func dotI8(q []float32, x []int8) float32 {
+	x = x[:len(q)]
+	n := len(q) &^ 31
+	if !haveAVX2FMA || n == 0 {
+		return dotI8Generic(q, x)
+	}
+	s := dotI8AVX2(&q[0], &x[0], n)
+	for i := n; i < len(q); i++ {
+		s += q[i] * float32(x[i])
 	}
 	return s
 }

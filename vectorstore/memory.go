@@ -45,6 +45,7 @@ type memStore struct {
 	fileList []*memFile
 	docs     []memDoc
 	slab     []float32 // len(docs)*spec.Dims, row i is docs[i]'s vector
+	q8       quantized // int8 copy of slab for the first pass of dense search
 	lex      *lexIndex
 	dead     int // docs removed but not compacted away
 }
@@ -193,6 +194,7 @@ func (s *memStore) upsert(c *Chunk) {
 		start := len(s.slab)
 		s.slab = append(s.slab, c.Vector...)
 		normalize(s.slab[start:])
+		s.q8.appendRow(s.slab[start:])
 	}
 	s.lex.add(doc, c.Text)
 	f.chunks[c.Ordinal] = doc
@@ -241,6 +243,7 @@ func (s *memStore) compact() {
 		s.slab = make([]float32, 0, (len(old)-s.dead)*dims)
 	}
 	s.lex = newLexIndex()
+	s.q8 = quantized{}
 	s.dead = 0
 	ids := slices.Sorted(maps.Keys(s.files))
 	s.fileList = s.fileList[:0]
@@ -257,6 +260,7 @@ func (s *memStore) compact() {
 			s.docs = append(s.docs, d)
 			if dims > 0 {
 				s.slab = append(s.slab, oldSlab[int(od)*dims:int(od+1)*dims]...)
+				s.q8.appendRow(s.slab[len(s.slab)-dims:])
 			}
 			s.lex.add(doc, d.text)
 			f.chunks[o] = doc

@@ -137,7 +137,7 @@ func (m *Memory) Search(ctx context.Context, req SearchRequest) ([]Hit, error) {
 			if s.spec.Dims == 0 {
 				continue
 			}
-			for qi, res := range denseSearch(s.slab, s.spec.Dims, qvs, depth, masks[i], m.workers) {
+			for qi, res := range denseSearch(s.slab, &s.q8, s.spec.Dims, qvs, depth, masks[i], m.workers) {
 				for _, c := range res {
 					lists[qi] = append(lists[qi], candidate{c.score, i, c.doc})
 				}

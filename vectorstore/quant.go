@@ -1,0 +1,154 @@
+package vectorstore
+
+import (
+	"math"
+	"sync"
+)
+
+// quantized is an int8 copy of a slab for a fast first pass: row r is
+// approximately scale[r]·codes[r], and err[r] is the exact L2 norm of the
+// difference, so for any query q the true dot product lies within
+// ‖q‖·err[r] of scale[r]·(q·codes[r]) (Cauchy–Schwarz). The first pass reads
+// a quarter of the bytes of the float32 slab; the bound lets the second pass
+// rescore, exactly, only the rows that could still be in the top k, so the
+// result is the exact scan's.
+type quantized struct {
+	codes []int8
+	scale []float32
+	err   []float32
+}
+
+// appendRow quantises v (one row) onto q.
+func (q *quantized) appendRow(v []float32) {
+	start := len(q.codes)
+	q.codes = append(q.codes, make([]int8, len(v))...)
+	s, e := quantizeRow(v, q.codes[start:])
+	q.scale = append(q.scale, s)
+	q.err = append(q.err, e)
+}
+
+// quantizeRow writes v's int8 codes to dst (symmetric, per-row scale
+// max|v|/127) and returns the scale and the L2 norm of the rounding error.
+func quantizeRow(v []float32, dst []int8) (scale, errNorm float32) {
+	var maxAbs float32
+	for _, x := range v {
+		maxAbs = max(maxAbs, float32(math.Abs(float64(x))))
+	}
+	if maxAbs == 0 {
+		clear(dst[:len(v)])
+		return 0, 0
+	}
+	scale = maxAbs / 127
+	var e2 float64
+	for i, x := range v {
+		c := math.Round(float64(x) / float64(scale))
+		c = max(-127, min(127, c))
+		dst[i] = int8(c)
+		d := float64(x) - float64(scale)*c
+		e2 += d * d
+	}
+	return scale, float32(math.Sqrt(e2))
+}
+
+// dotI8Generic returns the dot product of q and the int8 codes x in Go.
+func dotI8Generic(q []float32, x []int8) float32 {
+	x = x[:len(q)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(q); i += 4 {
+		s0 += q[i] * float32(x[i])
+		s1 += q[i+1] * float32(x[i+1])
+		s2 += q[i+2] * float32(x[i+2])
+		s3 += q[i+3] * float32(x[i+3])
+	}
+	for ; i < len(q); i++ {
+		s0 += q[i] * float32(x[i])
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// twoPassSearch is denseSearch over a quantized copy: a parallel first pass
+// bounds every row's score from the int8 codes, keeping per query the k best
+// lower bounds and, as candidates, the rows whose upper bound reaches the
+// running k-th best lower bound; the second pass scores the surviving
+// candidates exactly against the float32 slab.
+func twoPassSearch(slab []float32, q8 *quantized, dims int, qs [][]float32, k int, mask []bool, workers int) [][]scored {
+	rows := len(slab) / dims
+	qnorm := make([]float32, len(qs))
+	for i, q := range qs {
+		var s float64
+		for _, x := range q[:dims] {
+			s += float64(x) * float64(x)
+		}
+		qnorm[i] = float32(math.Sqrt(s))
+	}
+	type part struct {
+		lower []*topK   // per query: best lower bounds
+		cands [][]int32 // per query: rows that may be in the top k
+	}
+	parts := make([]part, workers)
+	per := (rows + workers - 1) / workers
+	first := func(w, lo, hi int) {
+		p := part{lower: make([]*topK, len(qs)), cands: make([][]int32, len(qs))}
+		for i := range qs {
+			p.lower[i] = newTopK(k)
+		}
+		for r := lo; r < hi; r++ {
+			if mask != nil && !mask[r] {
+				continue
+			}
+			codes := q8.codes[r*dims : (r+1)*dims]
+			for i, q := range qs {
+				a := q8.scale[r] * dotI8(q[:dims], codes)
+				rad := qnorm[i]*q8.err[r] + 1e-4*(float32(math.Abs(float64(a)))+qnorm[i]*q8.err[r]) + 1e-6
+				t := p.lower[i]
+				if lb := a - rad; !t.full() || lb > t.min() {
+					t.push(lb, int32(r))
+				}
+				if !t.full() || a+rad >= t.min() {
+					p.cands[i] = append(p.cands[i], int32(r))
+				}
+			}
+		}
+		parts[w] = p
+	}
+	if workers == 1 {
+		first(0, 0, rows)
+	} else {
+		var wg sync.WaitGroup
+		for w := range workers {
+			lo, hi := w*per, min((w+1)*per, rows)
+			wg.Go(func() { first(w, lo, hi) })
+		}
+		wg.Wait()
+	}
+	out := make([][]scored, len(qs))
+	for i, q := range qs {
+		lower := newTopK(k)
+		for _, p := range parts {
+			for _, c := range p.lower[i].h {
+				lower.push(c.score, c.doc)
+			}
+		}
+		bound := float32(math.Inf(-1))
+		if lower.full() {
+			bound = lower.min()
+		}
+		exact := newTopK(k)
+		for _, p := range parts {
+			for _, r := range p.cands[i] {
+				a := q8.scale[r] * dotI8(q[:dims], q8.codes[int(r)*dims:int(r+1)*dims])
+				rad := qnorm[i]*q8.err[r] + 1e-4*(float32(math.Abs(float64(a)))+qnorm[i]*q8.err[r]) + 1e-6
+				if a+rad < bound {
+					continue
+				}
+				s := dot(q[:dims], slab[int(r)*dims:int(r+1)*dims])
+				if !exact.full() || s > exact.min() || s == exact.min() && r < exact.h[0].doc {
+					exact.push(s, r)
+				}
+			}
+		}
+		out[i] = exact.sorted()
+	}
+	return out
+}
