@@ -298,8 +298,8 @@ func newEventError(ev *Event, status int, h http.Header, apiKey string) *Error {
 	e.fromHeader(h)
 	e.shouldRetry = 0 // the header was about the HTTP response, not this event
 	e.RetryAfter = 0
-	switch {
-	case ev.Type == EventResponseFailed:
+	switch ev.Type {
+	case EventResponseFailed:
 		if ev.Response != nil && ev.Response.Error != nil {
 			e.Code = ev.Response.Error.Code
 			e.Message = ev.Response.Error.Message
