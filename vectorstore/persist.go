@@ -404,10 +404,7 @@ func decodeStores(data []byte) (map[string]*memStore, error) {
 			for i := range s.slab {
 				s.slab[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
 			}
-			s.q8 = quantized{codes: make([]int8, 0, len(s.slab)), scale: make([]float32, 0, nd), err: make([]float32, 0, nd)}
-			for i := range nd {
-				s.q8.appendRow(s.slab[i*spec.Dims : (i+1)*spec.Dims])
-			}
+			s.q8 = quantize(s.slab, spec.Dims, 0)
 		}
 		nt := d.count(2)
 		for range nt {

@@ -2,6 +2,7 @@ package vectorstore
 
 import (
 	"math"
+	"runtime"
 	"sync"
 )
 
@@ -18,6 +19,29 @@ type quantized struct {
 	err   []float32
 }
 
+// quantize returns the quantized copy of a whole slab, splitting the work
+// across up to workers goroutines (0: GOMAXPROCS), joined before it returns.
+func quantize(slab []float32, dims, workers int) quantized {
+	rows := len(slab) / dims
+	q := quantized{codes: make([]int8, rows*dims), scale: make([]float32, rows), err: make([]float32, rows)}
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = max(1, min(workers, rows/minRowsPerWorker))
+	per := (rows + workers - 1) / workers
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*per, min((w+1)*per, rows)
+		wg.Go(func() {
+			for r := lo; r < hi; r++ {
+				q.scale[r], q.err[r] = quantizeRow(slab[r*dims:(r+1)*dims], q.codes[r*dims:(r+1)*dims])
+			}
+		})
+	}
+	wg.Wait()
+	return q
+}
+
 // appendRow quantises v (one row) onto q.
 func (q *quantized) appendRow(v []float32) {
 	start := len(q.codes)
@@ -30,24 +54,38 @@ func (q *quantized) appendRow(v []float32) {
 // quantizeRow writes v's int8 codes to dst (symmetric, per-row scale
 // max|v|/127) and returns the scale and the L2 norm of the rounding error.
 func quantizeRow(v []float32, dst []int8) (scale, errNorm float32) {
+	dst = dst[:len(v)]
 	var maxAbs float32
 	for _, x := range v {
-		maxAbs = max(maxAbs, float32(math.Abs(float64(x))))
+		if a := math.Float32frombits(math.Float32bits(x) &^ (1 << 31)); a > maxAbs {
+			maxAbs = a
+		}
 	}
 	if maxAbs == 0 {
-		clear(dst[:len(v)])
+		clear(dst)
 		return 0, 0
 	}
 	scale = maxAbs / 127
-	var e2 float64
+	inv := 127 / maxAbs
+	var e [4]float64 // independent sums, so the loop is not latency-bound
 	for i, x := range v {
-		c := math.Round(float64(x) / float64(scale))
-		c = max(-127, min(127, c))
+		y := x * inv
+		if y >= 0 {
+			y += 0.5
+		} else {
+			y -= 0.5
+		}
+		c := int32(y) // rounds half away from zero; |c| <= 127 up to rounding
+		if c > 127 {
+			c = 127
+		} else if c < -127 {
+			c = -127
+		}
 		dst[i] = int8(c)
-		d := float64(x) - float64(scale)*c
-		e2 += d * d
+		d := float64(x) - float64(scale)*float64(c)
+		e[i&3] += d * d
 	}
-	return scale, float32(math.Sqrt(e2))
+	return scale, float32(math.Sqrt((e[0] + e[1]) + (e[2] + e[3])))
 }
 
 // dotI8Generic returns the dot product of q and the int8 codes x in Go.
