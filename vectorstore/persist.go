@@ -15,9 +15,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"unsafe"
 )
 
-// The file format, version 1, little-endian throughout:
+// The file format, version 2, little-endian throughout:
 //
 //	magic "AGLVSTOR", uint32 version
 //	uvarint stores; per store, by ID:
@@ -25,7 +26,10 @@ import (
 //	  uvarint files; per file, by ID: string ID, filename, hash; attributes
 //	  uvarint docs; per doc, grouped by file then ordinal:
 //	    uvarint file index, uvarint ordinal, string text, uvarint length in terms
-//	  docs×dims float32 (the slab, raw)
+//	  if dims > 0, each block aligned to 4 bytes from the file's start by a
+//	  pad (a byte n, then n zero bytes):
+//	    pad, docs×dims float32 (the slab), docs×dims int8 (its codes),
+//	    pad, docs float32 (code scales), docs float32 (code error norms)
 //	  uvarint terms; per term, sorted: string term, uvarint postings;
 //	    per posting: uvarint doc delta, uvarint term frequency
 //	uint32 CRC-32C of everything before it
@@ -35,7 +39,7 @@ import (
 // and the value (a string, a float64's bits as uint64, a byte).
 const (
 	fileMagic   = "AGLVSTOR"
-	fileVersion = 1
+	fileVersion = 2
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -123,11 +127,38 @@ type encoder struct {
 	w   *bufio.Writer
 	crc hash.Hash32
 	buf []byte
+	n   int64 // bytes written
 }
 
-func (e *encoder) put(b []byte)       { _, _ = e.w.Write(b) }
-func (e *encoder) putString(s string) { _, _ = e.w.WriteString(s) }
-func (e *encoder) putByte(c byte)     { _ = e.w.WriteByte(c) }
+func (e *encoder) put(b []byte)       { n, _ := e.w.Write(b); e.n += int64(n) }
+func (e *encoder) putString(s string) { n, _ := e.w.WriteString(s); e.n += int64(n) }
+func (e *encoder) putByte(c byte) {
+	if e.w.WriteByte(c) == nil {
+		e.n++
+	}
+}
+
+// align4 writes a pad so that the next byte's offset is a multiple of 4,
+// letting a reader view float32 arrays in place.
+func (e *encoder) align4() {
+	pad := (4 - (e.n+1)%4) % 4
+	e.putByte(byte(pad))
+	for range pad {
+		e.putByte(0)
+	}
+}
+
+// float32s writes v as little-endian float32s.
+func (e *encoder) float32s(v []float32) {
+	raw := make([]byte, 0, 4*min(len(v), 16<<10))
+	for i := 0; i < len(v); i += 16 << 10 {
+		raw = raw[:0]
+		for _, x := range v[i:min(i+16<<10, len(v))] {
+			raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(x))
+		}
+		e.put(raw)
+	}
+}
 
 func (e *encoder) uvarint(v uint64) {
 	e.buf = binary.AppendUvarint(e.buf[:0], v)
@@ -215,21 +246,31 @@ func (m *Memory) encode(f io.Writer) error {
 			e.str(d.text)
 			e.uvarint(uint64(s.lex.docLen[i]))
 		}
-		dims := s.spec.Dims
-		raw := make([]byte, 0, 64<<10)
-		for i, d := range s.docs {
-			if !d.alive || dims == 0 {
-				continue
+		if dims := s.spec.Dims; dims > 0 {
+			e.align4()
+			for i, d := range s.docs {
+				if d.alive {
+					e.float32s(s.slab[i*dims : (i+1)*dims])
+				}
 			}
-			if len(raw)+4*dims > cap(raw) {
-				e.put(raw)
-				raw = raw[:0]
+			for i, d := range s.docs {
+				if d.alive {
+					codes := s.q8.codes[i*dims : (i+1)*dims]
+					e.put(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(codes))), len(codes)))
+				}
 			}
-			for _, x := range s.slab[i*dims : (i+1)*dims] {
-				raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(x))
+			e.align4()
+			for i, d := range s.docs {
+				if d.alive {
+					e.float32s(s.q8.scale[i : i+1])
+				}
+			}
+			for i, d := range s.docs {
+				if d.alive {
+					e.float32s(s.q8.err[i : i+1])
+				}
 			}
 		}
-		e.put(raw)
 		var terms []string
 		for t, p := range s.lex.postings {
 			if p.df > 0 {
@@ -264,8 +305,40 @@ func (m *Memory) encode(f io.Writer) error {
 // decoder reads the format from memory; the first error sticks and every
 // later read returns zero values.
 type decoder struct {
-	b   []byte
-	err error
+	b    []byte
+	size int // of the whole file: the offset of b is size-len(b)
+	err  error
+}
+
+// align4 skips a pad written by encoder.align4.
+func (d *decoder) align4() {
+	p := d.bytes(1)
+	if d.err != nil {
+		return
+	}
+	d.bytes(int(p[0]))
+	if (d.size-len(d.b))%4 != 0 {
+		d.fail()
+	}
+}
+
+// float32s views b (little-endian float32s) as a []float32: in place, with
+// its capacity capped, when the host is little-endian and b is aligned (the
+// slices then share the file's buffer), else as a copy.
+func float32s(b []byte) []float32 {
+	n := len(b) / 4
+	if n == 0 {
+		return nil
+	}
+	p := unsafe.Pointer(unsafe.SliceData(b))
+	if binary.NativeEndian.Uint16([]byte{1, 0}) == 1 && uintptr(p)%4 == 0 {
+		return unsafe.Slice((*float32)(p), n)
+	}
+	out := make([]float32, n)
+	for i := range out {
+		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return out
 }
 
 var errCorrupt = errors.New("corrupt or truncated store file")
@@ -360,7 +433,7 @@ func decodeStores(data []byte) (map[string]*memStore, error) {
 	if v := binary.LittleEndian.Uint32(body[len(fileMagic):]); v != fileVersion {
 		return nil, fmt.Errorf("file format version %d, this build reads %d", v, fileVersion)
 	}
-	d := &decoder{b: body[len(fileMagic)+4:]}
+	d := &decoder{b: body[len(fileMagic)+4:], size: len(data)}
 	stores := map[string]*memStore{}
 	n := d.count(3)
 	for range n {
@@ -395,16 +468,20 @@ func decodeStores(data []byte) (map[string]*memStore, error) {
 		}
 		s.lex.live = nd
 		if spec.Dims > 0 && d.err == nil {
-			if uint64(nd)*uint64(spec.Dims) > uint64(len(d.b)/4) {
+			if uint64(nd)*uint64(spec.Dims) > uint64(len(d.b)/5) {
 				d.fail()
 				break
 			}
-			raw := d.bytes(nd * spec.Dims * 4)
-			s.slab = make([]float32, nd*spec.Dims)
-			for i := range s.slab {
-				s.slab[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+			n := nd * spec.Dims
+			d.align4()
+			s.slab = float32s(d.bytes(4 * n))
+			codes := d.bytes(n)
+			d.align4()
+			scale, errs := float32s(d.bytes(4*nd)), float32s(d.bytes(4*nd))
+			if d.err != nil {
+				break
 			}
-			s.q8 = quantize(s.slab, spec.Dims, 0)
+			s.q8 = quantized{codes: unsafe.Slice((*int8)(unsafe.Pointer(unsafe.SliceData(codes))), n), scale: scale, err: errs}
 		}
 		nt := d.count(2)
 		for range nt {

@@ -2,7 +2,6 @@ package vectorstore
 
 import (
 	"math"
-	"runtime"
 	"sync"
 )
 
@@ -17,29 +16,6 @@ type quantized struct {
 	codes []int8
 	scale []float32
 	err   []float32
-}
-
-// quantize returns the quantized copy of a whole slab, splitting the work
-// across up to workers goroutines (0: GOMAXPROCS), joined before it returns.
-func quantize(slab []float32, dims, workers int) quantized {
-	rows := len(slab) / dims
-	q := quantized{codes: make([]int8, rows*dims), scale: make([]float32, rows), err: make([]float32, rows)}
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = max(1, min(workers, rows/minRowsPerWorker))
-	per := (rows + workers - 1) / workers
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := w*per, min((w+1)*per, rows)
-		wg.Go(func() {
-			for r := lo; r < hi; r++ {
-				q.scale[r], q.err[r] = quantizeRow(slab[r*dims:(r+1)*dims], q.codes[r*dims:(r+1)*dims])
-			}
-		})
-	}
-	wg.Wait()
-	return q
 }
 
 // appendRow quantises v (one row) onto q.
