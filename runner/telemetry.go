@@ -107,6 +107,30 @@ type telemetry struct {
 	sets attrSets
 
 	chatStatic []attribute.KeyValue // the attributes every chat span starts with
+	attrBufs   sync.Pool            // of *[]attribute.KeyValue
+	names      spanNames
+
+	kindInternal, kindClient trace.SpanStartOption
+}
+
+// attrBuf returns an empty attribute slice to build a span's attributes in.
+// The SDK copies the attributes it is given (span start options, and
+// SetAttributes), so the slice goes back to the pool once the call returns.
+func (t *telemetry) attrBuf() *[]attribute.KeyValue {
+	if p, ok := t.attrBufs.Get().(*[]attribute.KeyValue); ok {
+		return p
+	}
+	s := make([]attribute.KeyValue, 0, 24)
+	return &s
+}
+
+func (t *telemetry) freeAttrBuf(p *[]attribute.KeyValue) {
+	if cap(*p) > 64 {
+		return // grown by content: let it go
+	}
+	clear(*p)
+	*p = (*p)[:0]
+	t.attrBufs.Put(p)
 }
 
 func newTelemetry(r *Runner, t *Telemetry) *telemetry {
@@ -136,6 +160,8 @@ func newTelemetry(r *Runner, t *Telemetry) *telemetry {
 	if r.client != nil {
 		tel.server, tel.port = serverOf(r.client.BaseURL())
 	}
+	tel.kindInternal = trace.WithSpanKind(trace.SpanKindInternal)
+	tel.kindClient = trace.WithSpanKind(trace.SpanKindClient)
 	tel.chatStatic = []attribute.KeyValue{
 		genai.KeyOperationName.String(genai.OpChat), genai.KeyProviderName.String(genai.ProviderOpenAI),
 		genai.KeyOIKind.String(genai.OIKindLLM), genai.KeyOpenAIAPIType.String(genai.APITypeResp),
@@ -200,8 +226,9 @@ func (t *telemetry) startRun(ctx context.Context, a *agent.Agent, input Input) (
 		rs.run.ConversationID = id
 	}
 	name := genai.OpInvokeAgent
-	attrs := make([]attribute.KeyValue, 0, 8)
-	attrs = append(attrs, genai.KeyOperationName.String(genai.OpInvokeAgent), genai.KeyProviderName.String(genai.ProviderOpenAI),
+	buf := t.attrBuf()
+	defer t.freeAttrBuf(buf)
+	attrs := append(*buf, genai.KeyOperationName.String(genai.OpInvokeAgent), genai.KeyProviderName.String(genai.ProviderOpenAI),
 		genai.KeyOIKind.String(genai.OIKindAgent))
 	if a != nil {
 		rs.agent, rs.model = a.Name, a.Model
@@ -211,7 +238,8 @@ func (t *telemetry) startRun(ctx context.Context, a *agent.Agent, input Input) (
 		}
 	}
 	attrs = append(attrs, rs.run.Common()...)
-	ctx, rs.span = t.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(attrs...))
+	*buf = attrs
+	ctx, rs.span = t.tracer.Start(ctx, name, t.kindInternal, trace.WithAttributes(attrs...))
 	if t.capture && rs.span.IsRecording() {
 		v, mime := inputValue(rs.run, input)
 		rs.span.SetAttributes(genai.KeyInputValue.String(v), genai.KeyInputMimeType.String(mime))
@@ -233,7 +261,9 @@ func (t *telemetry) endRun(ctx context.Context, rs *runSpan, res *Result, err er
 		outcome = "error"
 	}
 	if span.IsRecording() {
-		attrs := make([]attribute.KeyValue, 0, 8)
+		buf := t.attrBuf()
+		defer t.freeAttrBuf(buf)
+		attrs := *buf
 		if res != nil {
 			u := res.Usage
 			attrs = append(attrs, genai.KeyTurns.Int(res.Turns), genai.KeyInputTokens.Int64(u.InputTokens),
@@ -247,19 +277,20 @@ func (t *telemetry) endRun(ctx context.Context, rs *runSpan, res *Result, err er
 			// It may have been learnt from a request after the span started.
 			attrs = append(attrs, genai.KeyConversationID.String(rs.run.ConversationID))
 		}
+		*buf = attrs
 		span.SetAttributes(attrs...)
 		if err != nil {
 			genai.SetError(span, err, errType, t.secrets)
 		}
 	}
 	span.End()
-	t.m.Runs.Add(ctx, 1, metric.WithAttributeSet(t.sets.get(setKey{metricRuns, rs.agent, outcome, errType, ""}, func() attribute.Set {
+	t.m.Runs.Add(ctx, 1, t.sets.get(setKey{metricRuns, rs.agent, outcome, errType, ""}, func() attribute.Set {
 		attrs := []attribute.KeyValue{genai.KeyAgentName.String(rs.agent), genai.KeyOutcome.String(outcome)}
 		if errType != "" {
 			attrs = append(attrs, genai.KeyErrorType.String(errType))
 		}
 		return attribute.NewSet(attrs...)
-	})))
+	}).opt)
 	lvl := slog.LevelInfo
 	if err != nil {
 		lvl = slog.LevelWarn
@@ -326,8 +357,9 @@ func (t *telemetry) startChat(ctx context.Context, req *responses.Request) (cont
 	if run.ConversationID == "" {
 		run.ConversationID = conversationOf(req)
 	}
-	attrs := make([]attribute.KeyValue, 0, len(t.chatStatic)+8)
-	attrs = append(attrs, t.chatStatic...)
+	buf := t.attrBuf()
+	defer t.freeAttrBuf(buf)
+	attrs := append(*buf, t.chatStatic...)
 	attrs = append(attrs, genai.KeyRequestModel.String(req.Model), genai.KeyTurn.Int(c.turn))
 	attrs = append(attrs, run.Common()...)
 	if req.MaxOutputTokens != nil {
@@ -348,7 +380,8 @@ func (t *telemetry) startChat(ctx context.Context, req *responses.Request) (cont
 	if req.Text != nil && req.Text.Format != nil && req.Text.Format.Type != "" && req.Text.Format.Type != "text" {
 		attrs = append(attrs, genai.KeyOutputType.String("json"))
 	}
-	ctx, c.span = t.tracer.Start(ctx, genai.OpChat+" "+req.Model, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
+	*buf = attrs
+	ctx, c.span = t.tracer.Start(ctx, t.spanName(genai.OpChat, req.Model), t.kindClient, trace.WithAttributes(attrs...))
 	if t.capture && c.span.IsRecording() {
 		c.span.SetAttributes(requestContent(run, req)...)
 	}
@@ -386,7 +419,9 @@ func (t *telemetry) endChat(ctx context.Context, c *chatSpan, resp *responses.Re
 		errType = errorType(err)
 	}
 	if span.IsRecording() {
-		attrs := make([]attribute.KeyValue, 0, 10)
+		buf := t.attrBuf()
+		defer t.freeAttrBuf(buf)
+		attrs := *buf
 		if !c.firstAt.IsZero() {
 			attrs = append(attrs, genai.KeyTimeToFirstChunk.Float64(c.firstAt.Sub(c.start).Seconds()))
 		}
@@ -409,6 +444,7 @@ func (t *telemetry) endChat(ctx context.Context, c *chatSpan, resp *responses.Re
 				attrs = append(attrs, genai.KeyOutputMessages.String(outputMessages(c.run, resp)))
 			}
 		}
+		*buf = attrs
 		span.SetAttributes(attrs...)
 		if err != nil {
 			genai.SetError(span, err, errType, t.secrets)
@@ -423,7 +459,7 @@ func (t *telemetry) endChat(ctx context.Context, c *chatSpan, resp *responses.Re
 	}
 	t.m.OperationDuration.RecordSet(ctx, dur.Seconds(), t.sets.get(setKey{metricDuration, c.model, respModel, errType, ""}, func() attribute.Set {
 		return attribute.NewSet(t.chatMetricAttrs(c.model, respModel, errType, "")...)
-	}))
+	}).set)
 	if resp != nil && resp.Usage != nil {
 		for _, tt := range [...]struct {
 			typ string
@@ -431,7 +467,7 @@ func (t *telemetry) endChat(ctx context.Context, c *chatSpan, resp *responses.Re
 		}{{genai.TokenInput, resp.Usage.InputTokens}, {genai.TokenOutput, resp.Usage.OutputTokens}} {
 			t.m.TokenUsage.RecordSet(ctx, tt.n, t.sets.get(setKey{metricTokens, c.model, respModel, errType, tt.typ}, func() attribute.Set {
 				return attribute.NewSet(t.chatMetricAttrs(c.model, respModel, errType, tt.typ)...)
-			}))
+			}).set)
 		}
 	}
 	t.m.Turns.Add(ctx, 1)
@@ -518,14 +554,16 @@ func (t *telemetry) startTool(ctx context.Context, c *responses.Item, ts *toolse
 			}
 		}
 	}
-	attrs := make([]attribute.KeyValue, 0, 8)
-	attrs = append(attrs, genai.KeyOperationName.String(genai.OpExecuteTool), genai.KeyOIKind.String(genai.OIKindTool),
+	buf := t.attrBuf()
+	defer t.freeAttrBuf(buf)
+	attrs := append(*buf, genai.KeyOperationName.String(genai.OpExecuteTool), genai.KeyOIKind.String(genai.OIKindTool),
 		genai.KeyToolName.String(name), genai.KeyToolCallID.String(c.CallID), genai.KeyToolType.String(toolType))
 	if desc != "" {
 		attrs = append(attrs, genai.KeyToolDescription.String(desc))
 	}
 	attrs = append(attrs, run.Common()...)
-	ctx, s.span = t.tracer.Start(ctx, genai.OpExecuteTool+" "+name, trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(attrs...))
+	*buf = attrs
+	ctx, s.span = t.tracer.Start(ctx, t.spanName(genai.OpExecuteTool, name), t.kindInternal, trace.WithAttributes(attrs...))
 	if t.capture && s.span.IsRecording() {
 		s.span.SetAttributes(genai.KeyToolArguments.String(callArguments(run, c)))
 	}
@@ -550,13 +588,13 @@ func (t *telemetry) endTool(ctx context.Context, s *toolSpan, c *responses.Item,
 		}
 	}
 	s.span.End()
-	t.m.ToolCalls.Add(ctx, 1, metric.WithAttributeSet(t.sets.get(setKey{metricToolCalls, s.name, "", "", ""}, func() attribute.Set {
+	t.m.ToolCalls.Add(ctx, 1, t.sets.get(setKey{metricToolCalls, s.name, "", "", ""}, func() attribute.Set {
 		return attribute.NewSet(genai.KeyToolName.String(s.name))
-	})))
+	}).opt)
 	if err != nil {
-		t.m.ToolErrors.Add(ctx, 1, metric.WithAttributeSet(t.sets.get(setKey{metricToolErrors, s.name, errType, "", ""}, func() attribute.Set {
+		t.m.ToolErrors.Add(ctx, 1, t.sets.get(setKey{metricToolErrors, s.name, errType, "", ""}, func() attribute.Set {
 			return attribute.NewSet(genai.KeyToolName.String(s.name), genai.KeyErrorType.String(errType))
-		})))
+		}).opt)
 	}
 	if t.log.Enabled(ctx, slog.LevelDebug) {
 		la := []slog.Attr{slog.String("tool", s.name), slog.String("call_id", c.CallID), slog.Duration("duration", res.dur)}
@@ -657,26 +695,61 @@ type setKey struct {
 // maxAttrSets sets; beyond, sets are computed each time.
 type attrSets struct {
 	mu sync.RWMutex
-	m  map[setKey]attribute.Set
+	m  map[setKey]point
+}
+
+// point is a metric point's attributes, as a set (histograms) and as an
+// option (counters).
+type point struct {
+	set attribute.Set
+	opt metric.MeasurementOption
 }
 
 const maxAttrSets = 1024
 
-func (c *attrSets) get(k setKey, build func() attribute.Set) attribute.Set {
+func (c *attrSets) get(k setKey, build func() attribute.Set) point {
 	c.mu.RLock()
-	s, ok := c.m[k]
+	p, ok := c.m[k]
 	c.mu.RUnlock()
+	if ok {
+		return p
+	}
+	set := build()
+	p = point{set: set, opt: metric.WithAttributeSet(set)}
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = make(map[setKey]point)
+	}
+	if len(c.m) < maxAttrSets {
+		c.m[k] = p
+	}
+	c.mu.Unlock()
+	return p
+}
+
+// spanNames caches span names ("chat gpt-5", "execute_tool get_weather"),
+// which would otherwise be concatenated for every span.
+type spanNames struct {
+	mu sync.RWMutex
+	m  map[[2]string]string
+}
+
+func (t *telemetry) spanName(op, name string) string {
+	k := [2]string{op, name}
+	t.names.mu.RLock()
+	s, ok := t.names.m[k]
+	t.names.mu.RUnlock()
 	if ok {
 		return s
 	}
-	s = build()
-	c.mu.Lock()
-	if c.m == nil {
-		c.m = make(map[setKey]attribute.Set)
+	s = op + " " + name
+	t.names.mu.Lock()
+	if t.names.m == nil {
+		t.names.m = make(map[[2]string]string)
 	}
-	if len(c.m) < maxAttrSets {
-		c.m[k] = s
+	if len(t.names.m) < maxAttrSets {
+		t.names.m[k] = s
 	}
-	c.mu.Unlock()
+	t.names.mu.Unlock()
 	return s
 }
