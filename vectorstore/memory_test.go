@@ -113,3 +113,31 @@ func flip(b []byte, i int) []byte {
 	c[i] ^= 0xff
 	return c
 }
+
+func TestSaveKeepsMode(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "s.vs")
+	s, err := vectorstore.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EnsureStore(ctx, vectorstore.StoreSpec{ID: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := os.Stat(path); info.Mode().Perm() != 0o600 {
+		t.Errorf("new file mode %v, want 0600", info.Mode().Perm())
+	}
+	if err := os.Chmod(path, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EnsureStore(ctx, vectorstore.StoreSpec{ID: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	closeStore(t, s)
+	if info, _ := os.Stat(path); info.Mode().Perm() != 0o640 {
+		t.Errorf("replaced file mode %v, want 0640", info.Mode().Perm())
+	}
+}

@@ -99,7 +99,13 @@ func (m *Memory) flushLocked() error {
 		return fmt.Errorf("vectorstore: save: %w", err)
 	}
 	tmp := f.Name()
-	err = m.encode(f)
+	// The temporary file is private (0600); a replaced file keeps its mode.
+	if info, serr := os.Stat(m.path); serr == nil {
+		err = f.Chmod(info.Mode().Perm())
+	}
+	if err == nil {
+		err = m.encode(f)
+	}
 	if err == nil {
 		err = f.Sync()
 	}
