@@ -15,7 +15,7 @@
 //		}, nil)
 //	}
 //
-// The dense tests embed with [vectorstore.HashEmbedder] ([Embedder]), so
+// The dense tests embed with a 64-dimension [vectorstore.HashEmbedder], so
 // they need no network. Scores are checked against the contract of
 // [vectorstore.Hit]: weighted RRF (k = 60) divided by the best attainable.
 package vectorstoretest
@@ -44,8 +44,8 @@ type Options struct {
 	Reopen func(t *testing.T, s vectorstore.Store) vectorstore.Store
 }
 
-// Embedder is the embedder of the suite's dense stores.
-var Embedder = vectorstore.NewHashEmbedder(64)
+// embedder is the embedder of the suite's dense stores (64 dims).
+var embedder = vectorstore.NewHashEmbedder(64)
 
 // Run runs the conformance suite as subtests of t. newStore must return a
 // fresh, empty store each time it is called; the suite closes every store it
@@ -150,7 +150,7 @@ func chunks(t *testing.T, storeID string, dense bool) []vectorstore.Chunk {
 		for i := range out {
 			texts[i] = out[i].Text
 		}
-		vecs, err := Embedder.Embed(context.Background(), texts)
+		vecs, err := embedder.Embed(context.Background(), texts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,7 +168,7 @@ func (r *runner) loaded(t *testing.T) vectorstore.Store {
 	s := r.store(t)
 	ctx := t.Context()
 	must(t, s.EnsureStore(ctx, vectorstore.StoreSpec{ID: lexStore}))
-	must(t, s.EnsureStore(ctx, vectorstore.StoreSpec{ID: denseStore, Embedder: Embedder.ID(), Dims: Embedder.Dims()}))
+	must(t, s.EnsureStore(ctx, vectorstore.StoreSpec{ID: denseStore, Embedder: embedder.ID(), Dims: embedder.Dims()}))
 	must(t, s.Upsert(ctx, chunks(t, lexStore, false)))
 	must(t, s.Upsert(ctx, chunks(t, denseStore, true)))
 	return s
@@ -183,7 +183,7 @@ func must(t *testing.T, err error) {
 
 func embed(t *testing.T, text string) []float32 {
 	t.Helper()
-	v, err := Embedder.Embed(context.Background(), []string{text})
+	v, err := embedder.Embed(context.Background(), []string{text})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -370,7 +370,7 @@ func (r *runner) lexicalSearch(t *testing.T) {
 func (r *runner) denseSearch(t *testing.T) {
 	s := r.loaded(t)
 	q := "waggle dance of honeybees"
-	req := vectorstore.SearchRequest{StoreIDs: []string{denseStore}, Embedder: Embedder.ID(),
+	req := vectorstore.SearchRequest{StoreIDs: []string{denseStore}, Embedder: embedder.ID(),
 		Queries: []vectorstore.Query{{Vector: embed(t, q)}}}
 	hits := search(t, s, req)
 	if len(hits) == 0 || hits[0].FileID != "f12" {
@@ -398,7 +398,7 @@ func (r *runner) denseSearch(t *testing.T) {
 		t.Errorf("scaled query ranks differently (-unit +scaled):\n%s", diff)
 	}
 	// Dense queries on a lexical-only store find nothing, without error.
-	hits = search(t, s, vectorstore.SearchRequest{StoreIDs: []string{lexStore}, Embedder: Embedder.ID(),
+	hits = search(t, s, vectorstore.SearchRequest{StoreIDs: []string{lexStore}, Embedder: embedder.ID(),
 		Queries: []vectorstore.Query{{Vector: embed(t, q)}}})
 	if len(hits) != 0 {
 		t.Errorf("vector query on a lexical store found %v", fileIDs(hits))
@@ -408,7 +408,7 @@ func (r *runner) denseSearch(t *testing.T) {
 func (r *runner) hybridSearch(t *testing.T) {
 	s := r.loaded(t)
 	q := "register allocation in compilers"
-	req := vectorstore.SearchRequest{StoreIDs: []string{denseStore}, Embedder: Embedder.ID(),
+	req := vectorstore.SearchRequest{StoreIDs: []string{denseStore}, Embedder: embedder.ID(),
 		Queries: []vectorstore.Query{{Text: q, Vector: embed(t, q)}}}
 	hits := search(t, s, req)
 	if len(hits) == 0 || hits[0].FileID != "f11" {
@@ -459,7 +459,7 @@ func (r *runner) hybridSearch(t *testing.T) {
 		}
 	}
 	// Searching a lexical and a dense store together uses each as it can.
-	both := search(t, s, vectorstore.SearchRequest{StoreIDs: []string{lexStore, denseStore}, Embedder: Embedder.ID(),
+	both := search(t, s, vectorstore.SearchRequest{StoreIDs: []string{lexStore, denseStore}, Embedder: embedder.ID(),
 		Queries: []vectorstore.Query{{Text: q, Vector: embed(t, q)}}, Limit: 20})
 	stores := map[string]bool{}
 	for _, h := range both {
@@ -480,7 +480,7 @@ func (r *runner) embedderMismatch(t *testing.T) {
 	wantErr(t, "other embedder", err, vectorstore.ErrEmbedderMismatch)
 	_, err = s.Search(t.Context(), vectorstore.SearchRequest{StoreIDs: []string{denseStore}, Queries: []vectorstore.Query{q}})
 	wantErr(t, "no embedder named", err, vectorstore.ErrEmbedderMismatch)
-	_, err = s.Search(t.Context(), vectorstore.SearchRequest{StoreIDs: []string{denseStore}, Embedder: Embedder.ID(),
+	_, err = s.Search(t.Context(), vectorstore.SearchRequest{StoreIDs: []string{denseStore}, Embedder: embedder.ID(),
 		Queries: []vectorstore.Query{{Text: "pasta", Vector: make([]float32, 32)}}})
 	wantErr(t, "other dims", err, vectorstore.ErrEmbedderMismatch)
 	// Text-only queries need no embedder.
@@ -557,8 +557,8 @@ func (r *runner) filters(t *testing.T) {
 			req  vectorstore.SearchRequest
 		}{
 			{"lexical", vectorstore.SearchRequest{StoreIDs: []string{lexStore}, Queries: []vectorstore.Query{{Text: q}}}},
-			{"dense", vectorstore.SearchRequest{StoreIDs: []string{denseStore}, Embedder: Embedder.ID(), Queries: []vectorstore.Query{{Vector: embed(t, q)}}}},
-			{"hybrid", vectorstore.SearchRequest{StoreIDs: []string{denseStore}, Embedder: Embedder.ID(), Queries: []vectorstore.Query{{Text: q, Vector: embed(t, q)}}}},
+			{"dense", vectorstore.SearchRequest{StoreIDs: []string{denseStore}, Embedder: embedder.ID(), Queries: []vectorstore.Query{{Vector: embed(t, q)}}}},
+			{"hybrid", vectorstore.SearchRequest{StoreIDs: []string{denseStore}, Embedder: embedder.ID(), Queries: []vectorstore.Query{{Text: q, Vector: embed(t, q)}}}},
 		} {
 			req := leg.req
 			req.Filter = &f
@@ -582,7 +582,7 @@ func (r *runner) upsertIdempotent(t *testing.T) {
 	s := r.loaded(t)
 	ctx := t.Context()
 	q := "common compilers"
-	req := vectorstore.SearchRequest{StoreIDs: []string{lexStore, denseStore}, Embedder: Embedder.ID(),
+	req := vectorstore.SearchRequest{StoreIDs: []string{lexStore, denseStore}, Embedder: embedder.ID(),
 		Queries: []vectorstore.Query{{Text: q, Vector: embed(t, q)}}, Limit: vectorstore.MaxLimit}
 	before := search(t, s, req)
 	filesBefore, err := s.Files(ctx, denseStore)
@@ -598,7 +598,7 @@ func (r *runner) upsertIdempotent(t *testing.T) {
 	if diff := cmp.Diff(filesBefore, filesAfter); diff != "" {
 		t.Errorf("files after a second upsert (-once +twice):\n%s", diff)
 	}
-	want := File("f11", 3, corpus[10].Attrs)
+	want := wantFile("f11", 3, corpus[10].Attrs)
 	for _, f := range filesAfter {
 		if f.ID == "f11" {
 			if diff := cmp.Diff(want, f); diff != "" {
@@ -611,8 +611,8 @@ func (r *runner) upsertIdempotent(t *testing.T) {
 	}
 }
 
-// File returns the vectorstore.File the corpus' file id should list as.
-func File(id string, n int, attrs vectorstore.Attributes) vectorstore.File {
+// wantFile returns the vectorstore.File the corpus' file id should list as.
+func wantFile(id string, n int, attrs vectorstore.Attributes) vectorstore.File {
 	f := vectorstore.File{ID: id, Filename: id + ".txt", FileHash: "h-" + id, Chunks: n}
 	if len(attrs) > 0 {
 		f.Attributes = vectorstore.Attributes{}
@@ -637,7 +637,7 @@ func (r *runner) upsertReplaces(t *testing.T) {
 	if slices.Contains(fileIDs(hits), "f09") {
 		t.Errorf("replaced text still found")
 	}
-	hits = search(t, s, vectorstore.SearchRequest{StoreIDs: []string{denseStore}, Embedder: Embedder.ID(),
+	hits = search(t, s, vectorstore.SearchRequest{StoreIDs: []string{denseStore}, Embedder: embedder.ID(),
 		Queries: []vectorstore.Query{{Text: "tectonic plates", Vector: embed(t, "tectonic plates")}}})
 	if len(hits) == 0 || hits[0].FileID != "f09" || hits[0].Filename != "f09-v2.txt" || hits[0].Attributes["kind"] != "geology" {
 		t.Errorf("new text not found first: %+v", hits)
@@ -649,7 +649,7 @@ func (r *runner) deleteFile(t *testing.T) {
 	ctx := t.Context()
 	must(t, s.DeleteFile(ctx, denseStore, "f11"))
 	q := "register allocation compilers"
-	hits := search(t, s, vectorstore.SearchRequest{StoreIDs: []string{denseStore}, Embedder: Embedder.ID(),
+	hits := search(t, s, vectorstore.SearchRequest{StoreIDs: []string{denseStore}, Embedder: embedder.ID(),
 		Queries: []vectorstore.Query{{Text: q, Vector: embed(t, q)}}, Limit: vectorstore.MaxLimit})
 	if slices.Contains(fileIDs(hits), "f11") {
 		t.Error("deleted file still found")
@@ -819,7 +819,7 @@ func (r *runner) persistence(t *testing.T) {
 	s := r.newStore(t)
 	ctx := t.Context()
 	must(t, s.EnsureStore(ctx, vectorstore.StoreSpec{ID: lexStore}))
-	must(t, s.EnsureStore(ctx, vectorstore.StoreSpec{ID: denseStore, Embedder: Embedder.ID(), Dims: Embedder.Dims()}))
+	must(t, s.EnsureStore(ctx, vectorstore.StoreSpec{ID: denseStore, Embedder: embedder.ID(), Dims: embedder.Dims()}))
 	must(t, s.EnsureStore(ctx, vectorstore.StoreSpec{ID: "empty"}))
 	must(t, s.Upsert(ctx, chunks(t, lexStore, false)))
 	must(t, s.Upsert(ctx, chunks(t, denseStore, true)))
@@ -828,7 +828,7 @@ func (r *runner) persistence(t *testing.T) {
 	must(t, s.Upsert(ctx, []vectorstore.Chunk{{StoreID: lexStore, FileID: "f09", Filename: "f09.txt", Text: "replaced volcano text"}}))
 	q := "common wings compilers volcano"
 	reqs := []vectorstore.SearchRequest{
-		{StoreIDs: []string{lexStore, denseStore}, Embedder: Embedder.ID(), Queries: []vectorstore.Query{{Text: q, Vector: embed(t, q)}}, Limit: 50},
+		{StoreIDs: []string{lexStore, denseStore}, Embedder: embedder.ID(), Queries: []vectorstore.Query{{Text: q, Vector: embed(t, q)}}, Limit: 50},
 		{StoreIDs: []string{lexStore}, Queries: []vectorstore.Query{{Text: "common"}}, Filter: &vectorstore.Filter{Type: "eq", Key: "kind", Value: "changed"}},
 	}
 	var before [][]vectorstore.Hit
@@ -900,7 +900,7 @@ func (r *runner) concurrency(t *testing.T) {
 	for range readers {
 		wg.Go(func() {
 			for i := range rounds {
-				req := vectorstore.SearchRequest{StoreIDs: []string{denseStore}, Embedder: Embedder.ID(),
+				req := vectorstore.SearchRequest{StoreIDs: []string{denseStore}, Embedder: embedder.ID(),
 					Queries: []vectorstore.Query{{Text: "concurrent common", Vector: embed(t, "concurrent writer")}}, Limit: 20}
 				if i%2 == 0 {
 					req.Filter = &vectorstore.Filter{Type: "gte", Key: "writer", Value: 2}
