@@ -81,6 +81,16 @@ func dotI8Generic(q []float32, x []int8) float32 {
 	return (s0 + s1) + (s2 + s3)
 }
 
+// radius bounds how far the true dot product can be from the approximate
+// one, a: the Cauchy–Schwarz bound e = ‖q‖·err plus a margin for float32
+// rounding in both computations.
+func radius(a, e float32) float32 {
+	if a < 0 {
+		a = -a
+	}
+	return e + 1e-4*(a+e) + 1e-6
+}
+
 // twoPassSearch is denseSearch over a quantized copy: a parallel first pass
 // bounds every row's score from the int8 codes, keeping per query the k best
 // lower bounds and, as candidates, the rows whose upper bound reaches the
@@ -107,19 +117,29 @@ func twoPassSearch(slab []float32, q8 *quantized, dims int, qs [][]float32, k in
 		for i := range qs {
 			p.lower[i] = newTopK(k)
 		}
+		// The kernel is called directly when dims suits it: this loop runs
+		// rows×queries times and its overhead rivals the kernel's.
+		direct := haveAVX2FMA && dims%32 == 0
 		for r := lo; r < hi; r++ {
 			if mask != nil && !mask[r] {
 				continue
 			}
 			codes := q8.codes[r*dims : (r+1)*dims]
+			sc, er := q8.scale[r], q8.err[r]
 			for i, q := range qs {
-				a := q8.scale[r] * dotI8(q[:dims], codes)
-				rad := qnorm[i]*q8.err[r] + 1e-4*(float32(math.Abs(float64(a)))+qnorm[i]*q8.err[r]) + 1e-6
+				var d float32
+				if direct {
+					d = dotI8AVX2(&q[0], &codes[0], dims)
+				} else {
+					d = dotI8(q[:dims], codes)
+				}
+				a := sc * d
+				rad := radius(a, qnorm[i]*er)
 				t := p.lower[i]
-				if lb := a - rad; !t.full() || lb > t.min() {
+				if lb := a - rad; len(t.h) < k || lb > t.h[0].score {
 					t.push(lb, int32(r))
 				}
-				if !t.full() || a+rad >= t.min() {
+				if len(t.h) < k || a+rad >= t.h[0].score {
 					p.cands[i] = append(p.cands[i], int32(r))
 				}
 			}
@@ -152,8 +172,7 @@ func twoPassSearch(slab []float32, q8 *quantized, dims int, qs [][]float32, k in
 		for _, p := range parts {
 			for _, r := range p.cands[i] {
 				a := q8.scale[r] * dotI8(q[:dims], q8.codes[int(r)*dims:int(r+1)*dims])
-				rad := qnorm[i]*q8.err[r] + 1e-4*(float32(math.Abs(float64(a)))+qnorm[i]*q8.err[r]) + 1e-6
-				if a+rad < bound {
+				if a+radius(a, qnorm[i]*q8.err[r]) < bound {
 					continue
 				}
 				s := dot(q[:dims], slab[int(r)*dims:int(r+1)*dims])
