@@ -230,6 +230,16 @@ func TestTwoPassTies(t *testing.T) {
 			}
 		}
 	}
+	// A filter leaving fewer rows than k: every one comes back.
+	mask := make([]bool, rows)
+	for _, r := range []int{3, 999, 5000, 12345, 19999} {
+		mask[r] = true
+	}
+	got := twoPassSearch(slab, q8, dims, [][]float32{base[0]}, 10, mask, 2)[0]
+	want := denseSearch(slab, nil, dims, [][]float32{base[0]}, 10, mask, 2)[0]
+	if len(got) != 5 || !slices.Equal(want, got) {
+		t.Errorf("sparse mask: %v, want %v", got, want)
+	}
 }
 
 // benchWords is a vocabulary for synthetic text, drawn with a Zipf law so
