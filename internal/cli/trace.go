@@ -70,7 +70,11 @@ func startTracing(ctx context.Context, env *Env, mode string) (context.Context, 
 			return ctx, nil, err
 		}
 		t.endpoint = endpoint
-		eopts := []otlptracehttp.Option{otlptracehttp.WithEndpointURL(endpoint)}
+		// A CLI run ends soon: give up on an unreachable collector within
+		// seconds instead of the exporter's default minute.
+		eopts := []otlptracehttp.Option{otlptracehttp.WithEndpointURL(endpoint),
+			otlptracehttp.WithRetry(otlptracehttp.RetryConfig{Enabled: true, InitialInterval: 250 * time.Millisecond,
+				MaxInterval: time.Second, MaxElapsedTime: 3 * time.Second})}
 		if h := otlpHeaders(env); len(h) > 0 {
 			eopts = append(eopts, otlptracehttp.WithHeaders(h))
 		}
@@ -110,7 +114,13 @@ func (t *tracing) finish(ctx context.Context, w, errw io.Writer) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := t.tp.Shutdown(ctx); err != nil {
+	// ForceFlush reports export errors; Shutdown only hands them to the
+	// global error handler.
+	err := t.tp.ForceFlush(ctx)
+	if serr := t.tp.Shutdown(ctx); err == nil {
+		err = serr
+	}
+	if err != nil {
 		fmt.Fprintf(errw, "agentloop: exporting the trace to %s failed: %s\n", t.endpoint, oneLine(err.Error()))
 	}
 	if t.spans != nil {

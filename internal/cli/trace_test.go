@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -225,5 +226,24 @@ func TestOTLPEndpoint(t *testing.T) {
 		if err != nil || got != tt.want {
 			t.Errorf("otlpEndpoint(%q, %v) = %q, %v; want %q", tt.mode, tt.env, got, err, tt.want)
 		}
+	}
+}
+
+func TestRunTraceUnreachableCollector(t *testing.T) {
+	srv := weatherScript(t)
+	rcv := otlptest.NewReceiver()
+	dead := rcv.URL()
+	rcv.Close() // nothing listens there any more
+	env := map[string]string{"OPENAI_BASE_URL": srv.URL(), "OPENAI_API_KEY": testKey, "OTEL_EXPORTER_OTLP_ENDPOINT": dead}
+	start := time.Now()
+	r := runCLI(t, env, "run", "--trace", "otlp", "Weather in Paris and Tokyo?")
+	if r.code != 0 {
+		t.Fatalf("exit %d: the run itself worked\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "exporting the trace to "+dead+"/v1/traces failed") {
+		t.Errorf("no warning on stderr:\n%s", r.stderr)
+	}
+	if d := time.Since(start); d > 8*time.Second {
+		t.Errorf("the CLI waited %v for a dead collector", d)
 	}
 }
