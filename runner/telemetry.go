@@ -267,8 +267,13 @@ func (t *telemetry) endRun(ctx context.Context, rs *runSpan, res *Result, err er
 		if res != nil {
 			u := res.Usage
 			attrs = append(attrs, genai.KeyTurns.Int(res.Turns), genai.KeyInputTokens.Int64(u.InputTokens),
-				genai.KeyOutputTokens.Int64(u.OutputTokens), genai.KeyCachedInputTokens.Int64(u.InputTokensDetails.CachedTokens),
-				genai.KeyReasoningTokens.Int64(u.OutputTokensDetails.ReasoningTokens))
+				genai.KeyOutputTokens.Int64(u.OutputTokens))
+			if n := u.InputTokensDetails.CachedTokens; n != 0 {
+				attrs = append(attrs, genai.KeyCachedInputTokens.Int64(n))
+			}
+			if n := u.OutputTokensDetails.ReasoningTokens; n != 0 {
+				attrs = append(attrs, genai.KeyReasoningTokens.Int64(n))
+			}
 			if t.capture && res.Final != nil {
 				attrs = append(attrs, genai.KeyOutputValue.String(rs.run.Fit(res.Output)), genai.KeyOutputMimeType.String(mimeOf(res.Output)))
 			}
