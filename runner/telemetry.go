@@ -218,12 +218,14 @@ type runSpan struct {
 	agent string
 	model string
 	start time.Time
+	conv  bool // the conversation id was known at start
 }
 
 func (t *telemetry) startRun(ctx context.Context, a *agent.Agent, input Input) (context.Context, *runSpan) {
 	rs := &runSpan{start: time.Now(), run: &genai.Run{CaptureContent: t.capture, MaxContentBytes: t.maxContent, Secrets: t.secrets}}
 	if id, ok := ctx.Value(convKey{}).(string); ok {
 		rs.run.ConversationID = id
+		rs.conv = id != ""
 	}
 	name := genai.OpInvokeAgent
 	buf := t.attrBuf()
@@ -256,9 +258,12 @@ func (t *telemetry) endRun(ctx context.Context, rs *runSpan, res *Result, err er
 	span := rs.span
 	outcome := "ok"
 	var errType string
-	if err != nil {
+	switch {
+	case err != nil:
 		errType = errorType(err)
 		outcome = "error"
+	case ctx.Err() != nil:
+		outcome = "stopped" // the consumer stopped iterating
 	}
 	if span.IsRecording() {
 		buf := t.attrBuf()
@@ -278,8 +283,8 @@ func (t *telemetry) endRun(ctx context.Context, rs *runSpan, res *Result, err er
 				attrs = append(attrs, genai.KeyOutputValue.String(rs.run.Fit(res.Output)), genai.KeyOutputMimeType.String(mimeOf(res.Output)))
 			}
 		}
-		if rs.run.ConversationID != "" {
-			// It may have been learnt from a request after the span started.
+		if rs.run.ConversationID != "" && !rs.conv {
+			// Learnt from a request after the span started.
 			attrs = append(attrs, genai.KeyConversationID.String(rs.run.ConversationID))
 		}
 		*buf = attrs

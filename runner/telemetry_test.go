@@ -709,3 +709,39 @@ func TestTelemetryNoProviderIsSilent(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestTelemetryStoppedRun(t *testing.T) {
+	srv := responsestest.Start(t) // never called: the consumer stops first
+	reader := sdkmetric.NewManualReader()
+	tr := newTraced()
+	r := tr.runner(srv, "k", nil, &runner.Telemetry{MeterProvider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))})
+	for ev, err := range r.Stream(context.Background(), cityAgent(t), runner.Text("Weather?")) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Type == runner.EventTurnStarted {
+			break
+		}
+	}
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	var outcome string
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if s, ok := m.Data.(metricdata.Sum[int64]); ok && m.Name == "agentloop.runs" {
+				v, _ := s.DataPoints[0].Attributes.Value("agentloop.outcome")
+				outcome = v.AsString()
+			}
+		}
+	}
+	if outcome != "stopped" {
+		t.Errorf("agentloop.outcome = %q, want stopped", outcome)
+	}
+	for _, s := range tr.spans() {
+		if strings.HasPrefix(s.Name(), "invoke_agent") && s.Status().Code == codes.Error {
+			t.Errorf("%s marked as failed after the consumer stopped", s.Name())
+		}
+	}
+}
