@@ -73,7 +73,7 @@ func attrs(s sdktrace.ReadOnlySpan) map[attribute.Key]attribute.Value {
 	return m
 }
 
-func str(s sdktrace.ReadOnlySpan, k string) string { return attrs(s)[attribute.Key(k)].Emit() }
+func str(s sdktrace.ReadOnlySpan, k string) string { return attrs(s)[attribute.Key(k)].String() }
 
 func has(s sdktrace.ReadOnlySpan, k string) bool {
 	_, ok := attrs(s)[attribute.Key(k)]
@@ -310,7 +310,7 @@ func checkAttrs(t *testing.T, s sdktrace.ReadOnlySpan, want map[string]string) {
 	got := map[string]string{}
 	for k := range want {
 		if v, ok := attrs(s)[attribute.Key(k)]; ok {
-			got[k] = v.Emit()
+			got[k] = v.String()
 		}
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -498,12 +498,12 @@ func TestTelemetryRedaction(t *testing.T) {
 	for _, s := range tr.spans() {
 		fmt.Fprintln(&all, s.Name(), s.Status().Description)
 		for _, kv := range s.Attributes() {
-			fmt.Fprintln(&all, kv.Key, kv.Value.Emit())
+			fmt.Fprintln(&all, kv.Key, kv.Value.String())
 		}
 		for _, ev := range s.Events() {
 			fmt.Fprintln(&all, ev.Name)
 			for _, kv := range ev.Attributes {
-				fmt.Fprintln(&all, kv.Key, kv.Value.Emit())
+				fmt.Fprintln(&all, kv.Key, kv.Value.String())
 			}
 		}
 	}
@@ -555,7 +555,7 @@ func TestTelemetryRetries(t *testing.T) {
 			for _, ev := range chat.Events() {
 				m := map[attribute.Key]string{}
 				for _, kv := range ev.Attributes {
-					m[kv.Key] = kv.Value.Emit()
+					m[kv.Key] = kv.Value.String()
 				}
 				got = append(got, fmt.Sprintf("%s #%s %s %s", ev.Name, m["agentloop.retry.attempt"], m["agentloop.retry.http_status"], m["error.type"]))
 			}
@@ -603,7 +603,7 @@ func TestTelemetryScreenshotPlaceholder(t *testing.T) {
 	seen := 0
 	for _, s := range tr.spans() {
 		for _, kv := range s.Attributes() {
-			v := kv.Value.Emit()
+			v := kv.Value.String()
 			if strings.Contains(v, b64[:16]) || strings.Contains(v, "base64,") {
 				t.Errorf("%s %s holds the screenshot", s.Name(), kv.Key)
 			}

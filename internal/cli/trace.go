@@ -312,7 +312,7 @@ func spanLine(s sdktrace.ReadOnlySpan) string {
 	}
 	get := func(k attribute.Key) string {
 		if v, ok := a[k]; ok {
-			return v.Emit()
+			return v.String()
 		}
 		return ""
 	}
@@ -380,7 +380,7 @@ func eventLine(ev sdktrace.Event) string {
 	}
 	a := map[attribute.Key]string{}
 	for _, kv := range ev.Attributes {
-		a[kv.Key] = kv.Value.Emit()
+		a[kv.Key] = kv.Value.String()
 	}
 	line := "↻ retry #" + a[genai.KeyRetryAttempt]
 	if et := a[genai.KeyErrorType]; et != "" {

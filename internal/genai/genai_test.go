@@ -128,7 +128,7 @@ func TestHelpersNestUnderTheRun(t *testing.T) {
 		}
 		m := map[attribute.Key]string{}
 		for _, kv := range s.Attributes() {
-			m[kv.Key] = kv.Value.Emit()
+			m[kv.Key] = kv.Value.String()
 		}
 		got = append(got, fmt.Sprintf("%s %s %s op=%s kind=%s conv=%s model=%s err=%s", s.Name(), s.SpanKind(), s.Status().Code,
 			m[genai.KeyOperationName], m[genai.KeyOIKind], m[genai.KeyConversationID], m[genai.KeyRequestModel], m[genai.KeyErrorType]))
