@@ -78,28 +78,46 @@ func (u *Usage) Add(u2 *Usage) {
 // UnmarshalJSON reads usage leniently: counts sent as strings or floats (as
 // some gateways do) and null details decode.
 func (u *Usage) UnmarshalJSON(b []byte) error {
-	var w struct {
-		InputTokens        flexInt `json:"input_tokens"`
-		OutputTokens       flexInt `json:"output_tokens"`
-		TotalTokens        flexInt `json:"total_tokens"`
-		InputTokensDetails *struct {
-			CachedTokens flexInt `json:"cached_tokens"`
-		} `json:"input_tokens_details"`
-		OutputTokensDetails *struct {
-			ReasoningTokens flexInt `json:"reasoning_tokens"`
-		} `json:"output_tokens_details"`
-	}
-	if err := json.Unmarshal(b, &w); err != nil {
+	var w Usage
+	err := scanObject(b, func(key []byte, val []byte) error {
+		var err error
+		switch string(key) {
+		case "input_tokens":
+			w.InputTokens, err = intValue(val)
+		case "output_tokens":
+			w.OutputTokens, err = intValue(val)
+		case "total_tokens":
+			w.TotalTokens, err = intValue(val)
+		case "input_tokens_details":
+			err = scanDetails(val, "cached_tokens", &w.InputTokensDetails.CachedTokens)
+		case "output_tokens_details":
+			err = scanDetails(val, "reasoning_tokens", &w.OutputTokensDetails.ReasoningTokens)
+		}
+		if err != nil {
+			return fmt.Errorf("usage field %q: %w", key, err)
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
-	*u = Usage{InputTokens: int64(w.InputTokens), OutputTokens: int64(w.OutputTokens), TotalTokens: int64(w.TotalTokens)}
-	if w.InputTokensDetails != nil {
-		u.InputTokensDetails.CachedTokens = int64(w.InputTokensDetails.CachedTokens)
-	}
-	if w.OutputTokensDetails != nil {
-		u.OutputTokensDetails.ReasoningTokens = int64(w.OutputTokensDetails.ReasoningTokens)
-	}
+	*u = w
 	return nil
+}
+
+// scanDetails reads one count out of a usage details object (null is fine).
+func scanDetails(val []byte, name string, dst *int64) error {
+	if isNull(val) {
+		return nil
+	}
+	return scanObject(val, func(key []byte, v []byte) error {
+		if string(key) != name {
+			return nil
+		}
+		n, err := intValue(v)
+		*dst = n
+		return err
+	})
 }
 
 // UnmarshalJSON decodes a response and keeps its bytes in Raw.
