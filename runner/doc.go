@@ -45,8 +45,23 @@
 //
 // # Telemetry
 //
-// Every run is traced with OpenTelemetry (GenAI semantic conventions): an
-// invoke_agent span per run, a chat span per model call and an execute_tool
-// span per call. The runner uses the providers in [Options].Telemetry or the
-// global ones; it installs nothing.
+// Every run is traced with OpenTelemetry, in the GenAI semantic conventions
+// (semconv v1.41.0): an invoke_agent span per run (a child of the caller's
+// span), a chat span per model call (retries as span events, usage with
+// cached and reasoning tokens, time to first chunk) and an execute_tool span
+// per call (parallel calls are siblings; a tool error marks only its span).
+// Each span carries openinference.span.kind for Phoenix and Langfuse, and
+// gen_ai.conversation.id when [WithConversationID] or a request's
+// conversation gives one. Metrics: gen_ai.client.operation.duration,
+// gen_ai.client.token.usage, and counters of runs, turns, tool calls and tool
+// errors.
+//
+// The runner uses the providers in [Options].Telemetry, or the global ones
+// (no-ops unless the program installed an SDK); it installs nothing. Content
+// (instructions, messages, tool arguments and results) stays off the spans
+// unless [Telemetry].CaptureContent or the environment variable
+// [EnvCaptureContent] turns it on; then it is truncated to valid JSON,
+// screenshots become placeholders, and API keys are redacted everywhere.
+// docs/observability.md shows how to read the traces in Jaeger, Langfuse,
+// Phoenix and Datadog.
 package runner
