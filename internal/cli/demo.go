@@ -108,9 +108,9 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("%d of %d demos failed: %s", len(failed), ran, strings.Join(failed, ", "))
 	}
 	if skipped > 0 {
-		fmt.Fprintf(w, "%d demos ran, %d skipped. ", ran-skipped, skipped)
+		fmt.Fprintf(w, "%s ran, %d skipped. ", plural(ran-skipped, "demo"), skipped)
 	} else {
-		fmt.Fprintf(w, "%d demos ran. ", ran)
+		fmt.Fprintf(w, "%s ran. ", plural(ran, "demo"))
 	}
 	fmt.Fprintln(w, "Next: `agentloop run \"What's the weather in Paris?\"` with OPENAI_API_KEY set.")
 	return nil
