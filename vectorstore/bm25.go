@@ -2,10 +2,12 @@ package vectorstore
 
 import "math"
 
-// BM25 parameters: the standard defaults (Robertson et al.; Lucene).
+// BM25 parameters of the lexical leg, the standard defaults (Robertson et
+// al.; Lucene), shared by every backend: BM25K1 saturates term frequency,
+// BM25B scales the length normalisation.
 const (
-	bm25K1 = 1.2
-	bm25B  = 0.75
+	BM25K1 = 1.2
+	BM25B  = 0.75
 )
 
 // lexIndex is an inverted index with BM25 scoring over the documents of one
@@ -119,11 +121,11 @@ func (x *lexIndex) search(query string, k int, ok func(doc int32) bool) []scored
 				continue
 			}
 			tf := float64(p.tfs[i])
-			norm := bm25K1 * (1 - bm25B + bm25B*float64(x.docLen[d])/avgdl)
+			norm := BM25K1 * (1 - BM25B + BM25B*float64(x.docLen[d])/avgdl)
 			if acc[d] == 0 {
 				touched = append(touched, d)
 			}
-			acc[d] += float32(w * tf * (bm25K1 + 1) / (tf + norm))
+			acc[d] += float32(w * tf * (BM25K1 + 1) / (tf + norm))
 		}
 	}
 	h := newTopK(k)

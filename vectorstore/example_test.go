@@ -118,3 +118,8 @@ func ExampleIngest() {
 	// scan.pdf failed 0 unsupported_file
 	// guide.md .md
 }
+
+func ExampleTerms() {
+	fmt.Println(vectorstore.Terms("The Flows of Heated Gases, 2nd edition"))
+	// Output: [flow heat gase 2nd edit]
+}

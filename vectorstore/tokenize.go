@@ -22,6 +22,18 @@ var stopwords = func() map[string]struct{} {
 	return m
 }()
 
+// Terms returns the index terms of text, in order, exactly as the embedded
+// store's BM25 index sees them: maximal runs of letters, digits and
+// combining marks, lowercased, a small English stopword list dropped, each
+// Porter-stemmed. Other backends building their own lexical index (such as
+// vectorstore/qdrant's sparse vectors) use it so that every backend
+// analyses text the same way.
+func Terms(text string) []string {
+	var out []string
+	tokenize(text, func(t string) { out = append(out, t) })
+	return out
+}
+
 // tokenize splits text into index terms: maximal runs of letters and
 // digits, lowercased, stopwords dropped, each lightly stemmed (see stem).
 // It calls emit for each term in order.

@@ -14,7 +14,8 @@ import (
 // TestCranfieldLexicalFake measures the lexical leg (client-side BM25
 // sparse vectors scored with Qdrant's IDF modifier, here by the in-process
 // server) on the Cranfield collection (../shared/data/cranfield from the
-// repository root), gated at nDCG@10 ≥ 0.33. It skips when the collection
+// repository root), gated at nDCG@10 ≥ 0.355 (the embedded store
+// scores 0.3611). It skips when the collection
 // is absent.
 func TestCranfieldLexicalFake(t *testing.T) {
 	if raceDetector || testing.Short() {
@@ -64,8 +65,8 @@ func TestCranfieldLexicalFake(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Logf("qdrant lexical (fake server), avg %d: %v (index %v, total %v)", avg, m, indexed.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
-			if m.NDCG < 0.33 {
-				t.Errorf("nDCG@10 %.4f below the 0.33 gate", m.NDCG)
+			if m.NDCG < 0.355 {
+				t.Errorf("nDCG@10 %.4f below the 0.355 gate", m.NDCG)
 			}
 		})
 	}

@@ -588,7 +588,7 @@ func (s *Store) avgTerms(ctx context.Context, found map[string]storeInfo, chunks
 			avg[c.StoreID] = known
 			continue
 		}
-		sum[c.StoreID] += len(terms(c.Text))
+		sum[c.StoreID] += len(vectorstore.Terms(c.Text))
 		n[c.StoreID]++
 	}
 	for id, total := range sum {
