@@ -8,12 +8,18 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/agentloop/agentloop/internal/genai"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // DefaultOpenAIBaseURL is the base URL used when neither
@@ -54,6 +60,12 @@ type OpenAIEmbedderOptions struct {
 // endpoint (OpenAI, Azure-compatible gateways, vLLM, Ollama, LiteLLM…). It
 // L2-normalises every vector, since gateways do not always, and checks their
 // length, since some ignore `dimensions`. It is safe for concurrent use.
+//
+// When the span in the context passed to Embed is recording (a tool called
+// by a traced run), each request is an "embeddings {model}" CLIENT span below
+// it, from that span's provider: model, dimension count, server, the input
+// tokens the endpoint reported, a "retry" event per retry and error.type on
+// failure; never the texts. Otherwise nothing is traced.
 type OpenAIEmbedder struct {
 	model      string
 	url        string
@@ -64,6 +76,8 @@ type OpenAIEmbedder struct {
 	maxRetries int
 	retryBase  time.Duration
 	http       *http.Client
+	host       string // server.address of the spans
+	port       int    // server.port of the spans
 }
 
 var _ Embedder = (*OpenAIEmbedder)(nil)
@@ -112,6 +126,7 @@ func NewOpenAIEmbedder(model string, opts *OpenAIEmbedderOptions) (*OpenAIEmbedd
 		base = DefaultOpenAIBaseURL
 	}
 	e.url = strings.TrimRight(base, "/") + "/embeddings"
+	e.host, e.port = serverOf(e.url)
 	if e.apiKey == "" {
 		e.apiKey = os.Getenv("OPENAI_API_KEY")
 	}
@@ -161,6 +176,9 @@ type embeddingsResponse struct {
 		Index     int       `json:"index"`
 		Embedding []float32 `json:"embedding"`
 	} `json:"data"`
+	Usage struct {
+		PromptTokens int64 `json:"prompt_tokens"`
+	} `json:"usage"`
 }
 
 // EmbeddingError is returned when the endpoint answers with an error status.
@@ -173,7 +191,75 @@ func (e *EmbeddingError) Error() string {
 	return fmt.Sprintf("vectorstore: embeddings: HTTP %d: %s", e.StatusCode, e.Message)
 }
 
+// embedBatch embeds one request's texts, inside an "embeddings {model}" span
+// when the span in ctx is recording.
 func (e *OpenAIEmbedder) embedBatch(ctx context.Context, texts []string) ([][]float32, error) {
+	if !trace.SpanFromContext(ctx).IsRecording() {
+		vecs, _, err := e.embedBatchUntraced(ctx, nil, texts)
+		return vecs, err
+	}
+	attrs := make([]attribute.KeyValue, 0, 3)
+	attrs = append(attrs, genai.KeyEmbeddingsDims.Int(e.dims))
+	if e.host != "" {
+		attrs = append(attrs, genai.KeyServerAddress.String(e.host), genai.KeyServerPort.Int(e.port))
+	}
+	ctx, span := genai.StartEmbeddings(ctx, genai.ProviderOpenAI, e.model, attrs...)
+	vecs, tokens, err := e.embedBatchUntraced(ctx, span, texts)
+	if err != nil {
+		secrets := genai.RunFrom(ctx).Secrets
+		if e.apiKey != "" {
+			secrets = append(secrets[:len(secrets):len(secrets)], e.apiKey)
+		}
+		genai.SetError(span, err, embeddingErrorType(err), secrets)
+	} else if tokens > 0 {
+		span.SetAttributes(genai.KeyInputTokens.Int64(tokens))
+	}
+	span.End()
+	return vecs, err
+}
+
+// embeddingErrorType is the error.type of a failed embeddings request: the
+// HTTP status, "timeout", "cancelled" or "_OTHER".
+func embeddingErrorType(err error) string {
+	var ee *EmbeddingError
+	switch {
+	case errors.As(err, &ee):
+		return strconv.Itoa(ee.StatusCode)
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	}
+	return "_OTHER"
+}
+
+// serverOf returns the host and port of an endpoint URL, for server.address
+// and server.port.
+func serverOf(endpoint string) (string, int) {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" {
+		return "", 0
+	}
+	host, port := u.Hostname(), u.Port()
+	if port == "" {
+		switch u.Scheme {
+		case "https":
+			port = "443"
+		case "http":
+			port = "80"
+		}
+	}
+	p, _ := strconv.Atoi(port)
+	if ip := net.ParseIP(host); ip != nil {
+		host = ip.String()
+	}
+	return host, p
+}
+
+// embedBatchUntraced sends one request (with retries, each a "retry" event
+// on span when span is not nil) and returns the vectors and the input tokens
+// the endpoint reported.
+func (e *OpenAIEmbedder) embedBatchUntraced(ctx context.Context, span trace.Span, texts []string) ([][]float32, int64, error) {
 	in := make([]string, len(texts))
 	for i, t := range texts {
 		if t == "" {
@@ -187,7 +273,7 @@ func (e *OpenAIEmbedder) embedBatch(ctx context.Context, texts []string) ([][]fl
 	}
 	body, err := json.Marshal(r)
 	if err != nil {
-		return nil, fmt.Errorf("vectorstore: embeddings: %w", err)
+		return nil, 0, fmt.Errorf("vectorstore: embeddings: %w", err)
 	}
 	var resp *embeddingsResponse
 	for attempt := 0; ; attempt++ {
@@ -199,42 +285,50 @@ func (e *OpenAIEmbedder) embedBatch(ctx context.Context, texts []string) ([][]fl
 		var ee *EmbeddingError
 		retryable := ctx.Err() == nil && (!errors.As(err, &ee) || ee.StatusCode == http.StatusTooManyRequests || ee.StatusCode >= 500)
 		if !retryable || attempt >= e.maxRetries {
-			return nil, err
+			return nil, 0, err
 		}
 		delay := e.retryBase << attempt
 		if retryAfter > 0 {
 			delay = min(retryAfter, time.Minute)
 		}
+		if span != nil {
+			ra := []attribute.KeyValue{genai.KeyRetryAttempt.Int(attempt + 1), genai.KeyRetryDelay.Float64(delay.Seconds()),
+				genai.KeyErrorType.String(embeddingErrorType(err))}
+			if ee != nil {
+				ra = append(ra, genai.KeyRetryStatus.Int(ee.StatusCode))
+			}
+			span.AddEvent(genai.EventRetry, trace.WithAttributes(ra...))
+		}
 		timer := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return nil, ctx.Err()
+			return nil, 0, ctx.Err()
 		case <-timer.C:
 		}
 	}
 	if len(resp.Data) != len(texts) {
-		return nil, fmt.Errorf("vectorstore: embeddings: %d vectors for %d inputs", len(resp.Data), len(texts))
+		return nil, 0, fmt.Errorf("vectorstore: embeddings: %d vectors for %d inputs", len(resp.Data), len(texts))
 	}
 	sort.Slice(resp.Data, func(i, j int) bool { return resp.Data[i].Index < resp.Data[j].Index })
 	out := make([][]float32, len(texts))
 	for i, d := range resp.Data {
 		if d.Index != i {
-			return nil, fmt.Errorf("vectorstore: embeddings: response indexes are not 0..%d", len(texts)-1)
+			return nil, 0, fmt.Errorf("vectorstore: embeddings: response indexes are not 0..%d", len(texts)-1)
 		}
 		if len(d.Embedding) != e.dims {
-			return nil, fmt.Errorf("vectorstore: embeddings: model %q returned %d dimensions, want %d (does the endpoint ignore `dimensions`? then set Dimensions to %d)",
+			return nil, 0, fmt.Errorf("vectorstore: embeddings: model %q returned %d dimensions, want %d (does the endpoint ignore `dimensions`? then set Dimensions to %d)",
 				e.model, len(d.Embedding), e.dims, len(d.Embedding))
 		}
 		for _, x := range d.Embedding {
 			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-				return nil, fmt.Errorf("vectorstore: embeddings: non-finite value in vector %d", i)
+				return nil, 0, fmt.Errorf("vectorstore: embeddings: non-finite value in vector %d", i)
 			}
 		}
 		normalize(d.Embedding)
 		out[i] = d.Embedding
 	}
-	return out, nil
+	return out, resp.Usage.PromptTokens, nil
 }
 
 // post sends one request; on an error status it returns an *EmbeddingError

@@ -57,13 +57,16 @@ func (f *fakeEmbeddings) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Embedding []float32 `json:"embedding"`
 	}
 	var data []item
+	tokens := 0
 	for i := len(req.Input) - 1; i >= 0; i-- {
 		v := make([]float32, dims)
 		v[0] = float32(len(req.Input[i]))
 		v[1] = float32(i + 1)
 		data = append(data, item{"embedding", i, v})
+		tokens += len(req.Input[i])
 	}
-	_ = json.NewEncoder(w).Encode(map[string]any{"object": "list", "data": data, "model": req.Model})
+	usage := map[string]int{"prompt_tokens": tokens, "total_tokens": tokens} // a token per byte
+	_ = json.NewEncoder(w).Encode(map[string]any{"object": "list", "data": data, "model": req.Model, "usage": usage})
 }
 
 func TestOpenAIEmbedder(t *testing.T) {
