@@ -45,7 +45,7 @@ func (a Attributes) Validate() error {
 			}
 		case bool:
 		default:
-			f, ok := toNumber(v)
+			f, ok := AsNumber(v)
 			if !ok {
 				return fmt.Errorf("vectorstore: attribute %q: value of type %T, want string, number or bool", k, v)
 			}
@@ -79,15 +79,18 @@ func (a Attributes) normalized() Attributes {
 		case string, bool:
 			out[k] = v
 		default:
-			f, _ := toNumber(v)
+			f, _ := AsNumber(v)
 			out[k] = f
 		}
 	}
 	return out
 }
 
-// toNumber converts any Go integer or float, or a json.Number, to float64.
-func toNumber(v any) (float64, bool) {
+// AsNumber converts an attribute or filter value holding any Go integer or
+// float, or a json.Number, to float64; ok is false for anything else
+// (strings, bools, nil). Backends use it to read the numbers of
+// [Attributes] and [Filter] values the way the embedded store does.
+func AsNumber(v any) (f float64, ok bool) {
 	switch n := v.(type) {
 	case float64:
 		return n, true

@@ -135,7 +135,7 @@ func (f *Filter) validate(path string, depth int) error {
 			return fmt.Errorf("vectorstore: %s.value: %q takes a string, number or bool, not %T", path, f.Type, f.Value)
 		}
 	case FilterGt, FilterGte, FilterLt, FilterLte:
-		if _, ok := toNumber(f.Value); ok {
+		if _, ok := AsNumber(f.Value); ok {
 			break
 		}
 		s, ok := f.Value.(string)
@@ -146,7 +146,7 @@ func (f *Filter) validate(path string, depth int) error {
 			return fmt.Errorf("vectorstore: %s.value: %q on a string needs an RFC 3339 timestamp, got %q", path, f.Type, s)
 		}
 	case FilterIn, FilterNin:
-		elems, ok := asSlice(f.Value)
+		elems, ok := AsList(f.Value)
 		if !ok {
 			return fmt.Errorf("vectorstore: %s.value: %q takes an array, not %T", path, f.Type, f.Value)
 		}
@@ -235,11 +235,14 @@ func isScalar(v any) bool {
 	case string, bool:
 		return true
 	}
-	_, ok := toNumber(v)
+	_, ok := AsNumber(v)
 	return ok
 }
 
-func asSlice(v any) ([]any, bool) {
+// AsList returns the elements of a filter value holding an array ([]any,
+// []string, []float64, []int or []bool), as the in and nin filters accept;
+// ok is false for anything else.
+func AsList(v any) (elems []any, ok bool) {
 	switch s := v.(type) {
 	case []any:
 		return s, true
@@ -280,13 +283,13 @@ func equalValues(a, b any) bool {
 		y, ok := b.(bool)
 		return ok && x == y
 	}
-	x, ok1 := toNumber(a)
-	y, ok2 := toNumber(b)
+	x, ok1 := AsNumber(a)
+	y, ok2 := AsNumber(b)
 	return ok1 && ok2 && x == y
 }
 
 func inValues(v, list any) bool {
-	elems, _ := asSlice(list)
+	elems, _ := AsList(list)
 	for _, e := range elems {
 		if equalValues(v, e) {
 			return true
@@ -317,8 +320,8 @@ func compareValues(a, b any) (c int, ok bool) {
 	if _, isStr := a.(string); isStr {
 		return 0, false
 	}
-	x, ok1 := toNumber(a)
-	y, ok2 := toNumber(b)
+	x, ok1 := AsNumber(a)
+	y, ok2 := AsNumber(b)
 	if !ok1 || !ok2 {
 		return 0, false
 	}

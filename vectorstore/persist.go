@@ -192,7 +192,7 @@ func (e *encoder) attrs(a Attributes) {
 				e.putByte(0)
 			}
 		default:
-			f, _ := toNumber(v)
+			f, _ := AsNumber(v)
 			e.putByte(1)
 			e.buf = binary.LittleEndian.AppendUint64(e.buf[:0], math.Float64bits(f))
 			e.put(e.buf)

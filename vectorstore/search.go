@@ -8,9 +8,10 @@ import (
 	"slices"
 )
 
-// candidateDepth is how many candidates each leg of each query contributes
-// to the fusion, as a multiple of the limit.
-const candidateDepth = 4
+// CandidateDepth is how many candidates each leg of each query contributes
+// to the fusion, as a multiple of the effective limit: every backend fuses
+// the top CandidateDepth·[SearchRequest.EffectiveLimit] of each leg.
+const CandidateDepth = 4
 
 // Search implements [Store]: for each query, the lexical top 4·Limit (BM25)
 // and the exact dense top 4·Limit over the chosen stores, with the filter
@@ -69,9 +70,9 @@ func (m *Memory) Search(ctx context.Context, req SearchRequest) ([]Hit, error) {
 		masks[i] = s.mask(req.Filter)
 	}
 
-	wDense, wLex := req.weights()
-	limit := req.limit()
-	depth := candidateDepth * limit
+	wDense, wLex := req.Weights()
+	limit := req.EffectiveLimit()
+	depth := CandidateDepth * limit
 	type key struct {
 		store int
 		doc   int32

@@ -89,16 +89,19 @@ func (req *SearchRequest) Validate() error {
 	return nil
 }
 
-// weights returns the effective (dense, lexical) fusion weights.
-func (req *SearchRequest) weights() (dense, lexical float64) {
+// Weights returns the effective (dense, text) fusion weights: both
+// EmbeddingWeight and TextWeight zero means 1 and 1; otherwise they are
+// used as they are, a zero one turning its leg off.
+func (req *SearchRequest) Weights() (dense, text float64) {
 	if req.EmbeddingWeight == 0 && req.TextWeight == 0 {
 		return 1, 1
 	}
 	return req.EmbeddingWeight, req.TextWeight
 }
 
-// limit returns the effective limit.
-func (req *SearchRequest) limit() int {
+// EffectiveLimit returns the number of hits wanted: Limit, or
+// [DefaultLimit] when it is zero.
+func (req *SearchRequest) EffectiveLimit() int {
 	if req.Limit == 0 {
 		return DefaultLimit
 	}

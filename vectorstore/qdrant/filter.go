@@ -130,7 +130,7 @@ func mapFilter(f *vectorstore.Filter, see func(path string, kind indexKind)) (*q
 			see(path, qc.FieldType_FieldTypeDatetime)
 			return qc.NewDatetimeRange(path, r), nil
 		}
-		v, ok := number(f.Value)
+		v, ok := vectorstore.AsNumber(f.Value)
 		if !ok {
 			return nil, fmt.Errorf("%w: qdrant: filter %s on %q: value %v (%T) is neither a number nor a timestamp", vectorstore.ErrInvalid, f.Type, f.Key, f.Value, f.Value)
 		}
@@ -160,7 +160,7 @@ func eqCondition(path string, v any, see func(string, indexKind)) (*qc.Condition
 		see(path, qc.FieldType_FieldTypeBool)
 		return qc.NewMatchBool(path, x), nil
 	}
-	n, ok := number(v)
+	n, ok := vectorstore.AsNumber(v)
 	if !ok {
 		return nil, fmt.Errorf("%w: qdrant: filter value %v (%T) on %s is not a string, number or bool", vectorstore.ErrInvalid, v, v, path)
 	}
@@ -169,7 +169,7 @@ func eqCondition(path string, v any, see func(string, indexKind)) (*qc.Condition
 }
 
 func inCondition(path string, v any, see func(string, indexKind)) (*qc.Condition, error) {
-	elems, ok := slice(v)
+	elems, ok := vectorstore.AsList(v)
 	if !ok || len(elems) == 0 {
 		return nil, fmt.Errorf("%w: qdrant: filter value on %s is not a non-empty array", vectorstore.ErrInvalid, path)
 	}
@@ -194,29 +194,4 @@ func inCondition(path string, v any, see func(string, indexKind)) (*qc.Condition
 		return conds[0], nil
 	}
 	return qc.NewFilterAsCondition(&qc.Filter{Should: conds}), nil
-}
-
-// slice returns the elements of the array types a Filter value may hold.
-func slice(v any) ([]any, bool) {
-	switch s := v.(type) {
-	case []any:
-		return s, true
-	case []string:
-		return anys(s), true
-	case []float64:
-		return anys(s), true
-	case []int:
-		return anys(s), true
-	case []bool:
-		return anys(s), true
-	}
-	return nil, false
-}
-
-func anys[T any](s []T) []any {
-	out := make([]any, len(s))
-	for i, e := range s {
-		out[i] = e
-	}
-	return out
 }

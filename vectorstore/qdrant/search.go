@@ -12,10 +12,6 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// candidateDepth is how many candidates each leg of each query contributes
-// to the fusion, as a multiple of the limit (as the embedded store).
-const candidateDepth = 4
-
 // Search implements [vectorstore.Store].
 //
 // Retrieval runs in Qdrant, fusion here. Each collection involved gets one
@@ -90,9 +86,9 @@ func (s *Store) Search(ctx context.Context, req vectorstore.SearchRequest) ([]ve
 		}
 	}
 
-	wDense, wLex := weights(&req)
-	limit := cmp.Or(req.Limit, vectorstore.DefaultLimit)
-	depth := uint64(candidateDepth * limit)
+	wDense, wLex := req.Weights()
+	limit := req.EffectiveLimit()
+	depth := uint64(vectorstore.CandidateDepth * limit)
 
 	// leg identifies one ranked list: query qi, dense or lexical.
 	type leg struct {
@@ -264,15 +260,6 @@ func (s *Store) Search(ctx context.Context, req vectorstore.SearchRequest) ([]ve
 		})
 	}
 	return hits, nil
-}
-
-// weights returns the effective (dense, lexical) fusion weights: both zero
-// means 1 and 1.
-func weights(req *vectorstore.SearchRequest) (dense, lexical float64) {
-	if req.EmbeddingWeight == 0 && req.TextWeight == 0 {
-		return 1, 1
-	}
-	return req.EmbeddingWeight, req.TextWeight
 }
 
 func legQuery(coll string, q *qc.Query, using string, f *qc.Filter, limit uint64) *qc.QueryPoints {

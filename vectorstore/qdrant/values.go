@@ -1,35 +1,9 @@
 package qdrant
 
 import (
-	"encoding/json"
-	"reflect"
-
 	"github.com/agentloop/agentloop/vectorstore"
 	qc "github.com/qdrant/go-client/qdrant"
 )
-
-// number converts any Go integer or float, or a json.Number, to float64.
-func number(v any) (float64, bool) {
-	switch n := v.(type) {
-	case float64:
-		return n, true
-	case json.Number:
-		f, err := n.Float64()
-		return f, err == nil
-	case bool, string, nil:
-		return 0, false
-	}
-	rv := reflect.ValueOf(v)
-	switch rv.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return float64(rv.Int()), true
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return float64(rv.Uint()), true
-	case reflect.Float32, reflect.Float64:
-		return rv.Float(), true
-	}
-	return 0, false
-}
 
 // attrsValue encodes attributes (already validated) as a payload object;
 // numbers become doubles.
@@ -42,7 +16,7 @@ func attrsValue(a vectorstore.Attributes) *qc.Value {
 		case bool:
 			fields[k] = qc.NewValueBool(x)
 		default:
-			f, _ := number(v)
+			f, _ := vectorstore.AsNumber(v)
 			fields[k] = qc.NewValueDouble(f)
 		}
 	}
