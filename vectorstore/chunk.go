@@ -5,6 +5,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tiktoken-go/tokenizer"
+	tkcodec "github.com/tiktoken-go/tokenizer/codec"
 )
 
 // Chunking defaults and limits, as OpenAI's (the "auto" strategy and the
@@ -62,16 +63,17 @@ func NewChunker(opts *ChunkerOptions) (*Chunker, error) {
 	if o.Encoding == "" {
 		o.Encoding = string(tokenizer.O200kBase)
 	}
-	var enc tokenizer.Encoding
+	// The codecs are named one by one rather than through tokenizer.Get,
+	// which would link the vocabularies of every encoding it knows (several
+	// MB of binary for encodings no current model uses).
+	var codec tokenizer.Codec
 	switch o.Encoding {
-	case string(tokenizer.O200kBase), string(tokenizer.Cl100kBase):
-		enc = tokenizer.Encoding(o.Encoding)
+	case string(tokenizer.O200kBase):
+		codec = tkcodec.NewO200kBase()
+	case string(tokenizer.Cl100kBase):
+		codec = tkcodec.NewCl100kBase()
 	default:
 		return nil, fmt.Errorf("%w: token encoding %q (want o200k_base or cl100k_base)", ErrInvalid, o.Encoding)
-	}
-	codec, err := tokenizer.Get(enc)
-	if err != nil {
-		return nil, fmt.Errorf("vectorstore: chunker: %w", err)
 	}
 	return &Chunker{size: o.Size, overlap: o.Overlap, encoding: o.Encoding, codec: codec}, nil
 }
