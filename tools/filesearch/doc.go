@@ -43,4 +43,11 @@
 // With an [Options.Embedder] (the one the store was built with: the store
 // refuses another), queries are embedded for the dense leg; without one the
 // search is lexical (BM25) only and fully offline.
+//
+// Called by a traced run, each search is a "retrieval {store}" span below the
+// call's execute_tool span (whose gen_ai.tool.type is "datastore", see
+// [Tool.ToolType]), with the embedder's "embeddings {model}" span beside it
+// when the embedder traces (vectorstore.OpenAIEmbedder does). The queries and
+// the hits' ids and scores go on the span only with the run's content capture
+// on; chunk texts never do. See [Tool.Search] and [DBStore].
 package filesearch

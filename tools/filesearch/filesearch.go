@@ -56,13 +56,17 @@ type Options struct {
 }
 
 // Tool is the file_search function tool. It is safe for concurrent use, and
-// implements tools.Tool, tools.ExtraItemsCaller and tools.FinalEditor.
+// implements tools.Tool, tools.ExtraItemsCaller, tools.FinalEditor and the
+// runner's TypedTool ([Tool.ToolType]).
 type Tool struct {
 	store    vectorstore.Store
 	storeIDs []string
-	opts     Options
-	def      responses.Tool
-	args     *tools.Validator
+	// dataSource is gen_ai.data_source.id of the retrieval spans: the
+	// store IDs joined by commas.
+	dataSource string
+	opts       Options
+	def        responses.Tool
+	args       *tools.Validator
 }
 
 var (
@@ -123,9 +127,10 @@ func New(store vectorstore.Store, storeIDs []string, opts *Options) (*Tool, erro
 		return nil, fmt.Errorf("filesearch: %w", err)
 	}
 	return &Tool{
-		store:    store,
-		storeIDs: append([]string(nil), storeIDs...),
-		opts:     o,
+		store:      store,
+		storeIDs:   append([]string(nil), storeIDs...),
+		dataSource: strings.Join(storeIDs, ","),
+		opts:       o,
 		def: responses.Tool{Type: responses.ToolFunction, Name: Name, Description: o.Description,
 			Parameters: schema, Strict: responses.Ptr(true)},
 		args: v,
@@ -213,6 +218,13 @@ func (t *Tool) parse(arguments string) ([]string, error) {
 // queries and legs, de-duplicated), so a chunk found by several queries
 // ranks higher; with an Embedder, the queries are embedded in one batch
 // first.
+//
+// When the span in ctx is recording (the runner's execute_tool span), the
+// store's search is a "retrieval {store IDs}" CLIENT span below it, beside
+// the embedder's own span if it has one: gen_ai.data_source.id (the store
+// IDs, comma-separated), gen_ai.request.top_k, the hit count, db.* and
+// server.* for a [DBStore], error.type on failure, and with the run's content
+// capture on, the queries (one per line) and the hits' ids and scores.
 func (t *Tool) Search(ctx context.Context, queries []string) ([]vectorstore.Hit, error) {
 	if len(queries) == 0 || len(queries) > MaxQueries {
 		return nil, fmt.Errorf("filesearch: %d queries, want 1..%d", len(queries), MaxQueries)
@@ -242,7 +254,9 @@ func (t *Tool) Search(ctx context.Context, queries []string) ([]vectorstore.Hit,
 		}
 		req.Embedder = e.ID()
 	}
-	hits, err := t.store.Search(ctx, req)
+	sctx, span := t.startRetrieval(ctx, len(queries))
+	hits, err := t.store.Search(sctx, req)
+	endRetrieval(ctx, span, queries, hits, err)
 	if err != nil {
 		return nil, fmt.Errorf("filesearch: %w", err)
 	}
