@@ -77,48 +77,13 @@ func (m *Memory) Search(ctx context.Context, req SearchRequest) ([]Hit, error) {
 		store int
 		doc   int32
 	}
-	type fusedHit struct {
-		score      float64
-		dense, lex int
-		store      int
-		doc        int32
-	}
-	fused := map[key]*fusedHit{}
-	add := func(list []candidate, w float64, dense bool) {
-		for r, c := range list {
-			k := key{c.store, c.doc}
-			h := fused[k]
-			if h == nil {
-				h = &fusedHit{store: c.store, doc: c.doc}
-				fused[k] = h
-			}
-			h.score += w / float64(RRFK+r+1)
-			rank := &h.lex
-			if dense {
-				rank = &h.dense
-			}
-			if *rank == 0 || r+1 < *rank {
-				*rank = r + 1
-			}
+	keys := func(list []candidate) []key {
+		list = topCandidates(list, depth)
+		ks := make([]key, len(list))
+		for i, c := range list {
+			ks[i] = key{c.store, c.doc}
 		}
-	}
-	best := 0.0
-	for _, q := range req.Queries {
-		if wLex > 0 && q.Text != "" {
-			best += wLex / float64(RRFK+1)
-			var list []candidate
-			for i, s := range stores {
-				mask := masks[i]
-				var ok func(int32) bool
-				if mask != nil {
-					ok = func(d int32) bool { return mask[d] }
-				}
-				for _, c := range s.lex.search(q.Text, depth, ok) {
-					list = append(list, candidate{c.score, i, c.doc})
-				}
-			}
-			add(topCandidates(list, depth), wLex, false)
-		}
+		return ks
 	}
 	// The dense leg scores all query vectors in one pass over each slab.
 	var qvs [][]float32
@@ -131,39 +96,62 @@ func (m *Memory) Search(ctx context.Context, req SearchRequest) ([]Hit, error) {
 			}
 		}
 	}
+	denseLists := make([][]candidate, len(qvs))
 	if len(qvs) > 0 {
-		best += wDense * float64(len(qvs)) / float64(RRFK+1)
-		lists := make([][]candidate, len(qvs))
 		for i, s := range stores {
 			if s.spec.Dims == 0 {
 				continue
 			}
 			for qi, res := range denseSearch(s.slab, &s.q8, s.spec.Dims, qvs, depth, masks[i], m.workers) {
 				for _, c := range res {
-					lists[qi] = append(lists[qi], candidate{c.score, i, c.doc})
+					denseLists[qi] = append(denseLists[qi], candidate{c.score, i, c.doc})
 				}
 			}
 		}
-		for _, list := range lists {
-			add(topCandidates(list, depth), wDense, true)
+	}
+	// Legs in query order, each query's lexical leg before its dense one,
+	// as every backend gives them to Fuse.
+	var legs []FusionLeg[key]
+	dense := 0
+	for _, q := range req.Queries {
+		if wLex > 0 && q.Text != "" {
+			var list []candidate
+			for i, s := range stores {
+				mask := masks[i]
+				var ok func(int32) bool
+				if mask != nil {
+					ok = func(d int32) bool { return mask[d] }
+				}
+				for _, c := range s.lex.search(q.Text, depth, ok) {
+					list = append(list, candidate{c.score, i, c.doc})
+				}
+			}
+			legs = append(legs, FusionLeg[key]{Keys: keys(list), Weight: wLex})
+		}
+		if len(qvs) > 0 && len(q.Vector) > 0 {
+			legs = append(legs, FusionLeg[key]{Keys: keys(denseLists[dense]), Weight: wDense, Dense: true})
+			dense++
 		}
 	}
-	if best == 0 || len(fused) == 0 {
-		return []Hit{}, nil
+	chunkOf := func(k key) (*memStore, *memDoc, *memFile) {
+		s := stores[k.store]
+		d := &s.docs[k.doc]
+		return s, d, s.fileList[d.file]
 	}
-	all := make([]*fusedHit, 0, len(fused))
+	fused := Fuse(legs, req.ScoreThreshold, limit, func(a, b key) int {
+		sa, da, fa := chunkOf(a)
+		sb, db, fb := chunkOf(b)
+		if c := cmp.Compare(sa.spec.ID, sb.spec.ID); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(fa.id, fb.id); c != 0 {
+			return c
+		}
+		return cmp.Compare(da.ordinal, db.ordinal)
+	})
+	hits := make([]Hit, 0, len(fused))
 	for _, h := range fused {
-		all = append(all, h)
-	}
-	hits := make([]Hit, 0, min(limit, len(all)))
-	for _, h := range all {
-		score := min(h.score/best, 1)
-		if score < req.ScoreThreshold {
-			continue
-		}
-		s := stores[h.store]
-		d := &s.docs[h.doc]
-		f := s.fileList[d.file]
+		s, d, f := chunkOf(h.Key)
 		hits = append(hits, Hit{
 			Chunk: Chunk{
 				ID:         ChunkID(s.spec.ID, f.id, int(d.ordinal)),
@@ -175,25 +163,10 @@ func (m *Memory) Search(ctx context.Context, req SearchRequest) ([]Hit, error) {
 				Attributes: maps.Clone(f.attrs),
 				FileHash:   f.hash,
 			},
-			Score:       score,
-			DenseRank:   h.dense,
-			LexicalRank: h.lex,
+			Score:       h.Score,
+			DenseRank:   h.DenseRank,
+			LexicalRank: h.LexicalRank,
 		})
-	}
-	slices.SortFunc(hits, func(a, b Hit) int {
-		if c := cmp.Compare(b.Score, a.Score); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.StoreID, b.StoreID); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.FileID, b.FileID); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Ordinal, b.Ordinal)
-	})
-	if len(hits) > limit {
-		hits = hits[:limit]
 	}
 	return hits, nil
 }

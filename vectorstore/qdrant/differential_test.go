@@ -2,6 +2,7 @@ package qdrant_test
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -88,6 +89,90 @@ func TestSameAsEmbedded(t *testing.T) {
 			t.Fatalf("request %d: no hits", i)
 		}
 		if diff := cmp.Diff(want, got, cmpopts.EquateApprox(0, 1e-9)); diff != "" {
+			t.Errorf("request %d (-embedded +qdrant):\n%s", i, diff)
+		}
+	}
+}
+
+// TestSameAsEmbeddedHybrid compares lexical and hybrid searches over one
+// store written in one batch (so the Qdrant backend's fixed average chunk
+// length is the corpus mean, and its collection-wide IDF is the store's):
+// both backends analyse text with vectorstore.Terms, score BM25 alike and
+// fuse with vectorstore.Fuse, so hits, scores and ranks must agree.
+func TestSameAsEmbeddedHybrid(t *testing.T) {
+	ctx := t.Context()
+	emb := vectorstore.NewHashEmbedder(32)
+	words := []string{"flows", "flowing", "heated", "heating", "gases", "boundary", "layers", "layer", "supersonic",
+		"wings", "wing", "pressure", "pressures", "the", "of", "shock", "shocks", "turbulent", "turbulence", "plates"}
+	var chunks []vectorstore.Chunk
+	for f := range 40 {
+		for o := range 1 + f%3 {
+			var b []string
+			for w := range 3 + (f*5+o)%9 {
+				b = append(b, words[(f*7+o*3+w*w*11)%len(words)])
+			}
+			chunks = append(chunks, vectorstore.Chunk{StoreID: "h", FileID: fmt.Sprintf("f%02d", f), Filename: fmt.Sprintf("f%02d.txt", f),
+				Ordinal: o, Text: strings.Join(b, " "), Attributes: vectorstore.Attributes{"n": f % 5}})
+		}
+	}
+	texts := make([]string, len(chunks))
+	for i := range chunks {
+		texts[i] = chunks[i].Text
+	}
+	vecs, err := emb.Embed(ctx, texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range chunks {
+		chunks[i].Vector = vecs[i]
+	}
+	_, q := newFakeStore(t, nil, nil)
+	m := vectorstore.NewMemory(nil)
+	defer closeStore(t, m)
+	for _, st := range []vectorstore.Store{q, m} {
+		if err := st.EnsureStore(ctx, vectorstore.StoreSpec{ID: "h", Embedder: emb.ID(), Dims: emb.Dims()}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Upsert(ctx, chunks); err != nil {
+			t.Fatal(err)
+		}
+	}
+	query := func(vector bool, texts ...string) []vectorstore.Query {
+		vs, err := emb.Embed(ctx, texts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		qs := make([]vectorstore.Query, len(texts))
+		for i := range texts {
+			qs[i] = vectorstore.Query{Text: texts[i]}
+			if vector {
+				qs[i].Vector = vs[i]
+			}
+		}
+		return qs
+	}
+	for i, req := range []vectorstore.SearchRequest{
+		{Queries: query(false, "heating of flowing gases")},
+		{Queries: query(false, "turbulent boundary layer", "shock pressure on wings"), Limit: 30},
+		{Queries: query(false, "the of"), Limit: 5}, // stopwords only: no hits
+		{Queries: query(true, "supersonic plates", "heated layers"), Limit: 25},
+		{Queries: query(true, "turbulence"), EmbeddingWeight: 0.2, TextWeight: 0.8, Limit: 20},
+		{Queries: query(true, "pressures wing"), Filter: &vectorstore.Filter{Type: "lt", Key: "n", Value: 3}, ScoreThreshold: 0.2},
+	} {
+		req.StoreIDs = []string{"h"}
+		req.Embedder = emb.ID()
+		want, err := m.Search(ctx, req)
+		if err != nil {
+			t.Fatalf("request %d: embedded: %v", i, err)
+		}
+		got, err := q.Search(ctx, req)
+		if err != nil {
+			t.Fatalf("request %d: qdrant: %v", i, err)
+		}
+		if len(want) == 0 && req.Limit != 5 {
+			t.Fatalf("request %d: no hits", i)
+		}
+		if diff := cmp.Diff(want, got, cmpopts.EquateApprox(0, 1e-9), cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("request %d (-embedded +qdrant):\n%s", i, diff)
 		}
 	}

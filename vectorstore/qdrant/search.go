@@ -20,9 +20,10 @@ import (
 // on the "dense" vector (when it has a vector, the collection has one and
 // the embedding weight is not zero), each with the store clause
 // (vector_store_id in StoreIDs, on the tenant index) and the mapped
-// attribute filter, returning the top 4·Limit ids. The legs are fused here
-// with the embedded store's weighted RRF, w/(60 + rank) summed over the legs
-// of every query, normalised by the best attainable sum, so scores, ranks
+// attribute filter, returning the top [vectorstore.CandidateDepth]·Limit
+// ids. The legs are fused here by [vectorstore.Fuse], the embedded store's
+// weighted RRF, w/(60 + rank) summed over the legs of every query,
+// normalised by the best attainable sum, so scores, ranks
 // (Hit.DenseRank, Hit.LexicalRank) and ties (by store, file, ordinal) mean
 // the same with either backend. Then one Get per collection fetches the
 // payload of the hits kept.
@@ -141,10 +142,10 @@ func (s *Store) Search(ctx context.Context, req vectorstore.SearchRequest) ([]ve
 		for i, r := range res {
 			for _, p := range r.GetResult() {
 				pl := p.GetPayload()
-				lists[legs[i]] = append(lists[legs[i]], cand{
-					leg: p.GetScore(), coll: coll, id: p.GetId().GetUuid(),
+				lists[legs[i]] = append(lists[legs[i]], cand{leg: p.GetScore(), chunkKey: chunkKey{
+					coll: coll, id: p.GetId().GetUuid(),
 					store: pl[keyStoreID].GetStringValue(), file: pl[keyFileID].GetStringValue(), ordinal: payloadInt(pl, keyOrdinal),
-				})
+				}})
 			}
 		}
 		return nil
@@ -153,64 +154,37 @@ func (s *Store) Search(ctx context.Context, req vectorstore.SearchRequest) ([]ve
 		return nil, err
 	}
 
-	// Weighted RRF across legs and queries.
-	fused := map[string]*fusedHit{}
-	best := 0.0
-	add := func(list []cand, w float64, dense bool) {
+	// Weighted RRF across legs and queries, in the embedded store's leg
+	// order.
+	var fl []vectorstore.FusionLeg[chunkKey]
+	fuseLeg := func(list []cand, w float64, dense bool) {
 		sortCands(list)
 		if uint64(len(list)) > depth {
 			list = list[:depth]
 		}
-		for r, c := range list {
-			h := fused[c.id]
-			if h == nil {
-				h = &fusedHit{cand: c}
-				fused[c.id] = h
-			}
-			h.score += w / float64(vectorstore.RRFK+r+1)
-			rank := &h.lex
-			if dense {
-				rank = &h.dense
-			}
-			if *rank == 0 || r+1 < *rank {
-				*rank = r + 1
-			}
+		keys := make([]chunkKey, len(list))
+		for i, c := range list {
+			keys[i] = c.chunkKey
 		}
+		fl = append(fl, vectorstore.FusionLeg[chunkKey]{Keys: keys, Weight: w, Dense: dense})
 	}
 	for qi, q := range req.Queries {
 		if wLex > 0 && q.Text != "" {
-			best += wLex / float64(vectorstore.RRFK+1)
-			add(lists[leg{qi, false}], wLex, false)
+			fuseLeg(lists[leg{qi, false}], wLex, false)
 		}
 		if wDense > 0 && len(q.Vector) > 0 && denseColl != "" {
-			best += wDense / float64(vectorstore.RRFK+1)
-			add(lists[leg{qi, true}], wDense, true)
+			fuseLeg(lists[leg{qi, true}], wDense, true)
 		}
 	}
-	if best == 0 || len(fused) == 0 {
+	all := vectorstore.Fuse(fl, req.ScoreThreshold, limit, compareChunks)
+	if len(all) == 0 {
 		return []vectorstore.Hit{}, nil
-	}
-	all := make([]*fusedHit, 0, len(fused))
-	for _, h := range fused {
-		h.score = min(h.score/best, 1)
-		if h.score >= req.ScoreThreshold {
-			all = append(all, h)
-		}
-	}
-	slices.SortFunc(all, func(a, b *fusedHit) int {
-		if c := cmp.Compare(b.score, a.score); c != 0 {
-			return c
-		}
-		return compareChunks(a.cand, b.cand)
-	})
-	if len(all) > limit {
-		all = all[:limit]
 	}
 
 	// Fetch the payloads of the hits kept.
 	byColl := map[string][]*qc.PointId{}
 	for _, h := range all {
-		byColl[h.coll] = append(byColl[h.coll], qc.NewIDUUID(h.id))
+		byColl[h.Key.coll] = append(byColl[h.Key.coll], qc.NewIDUUID(h.Key.id))
 	}
 	payloads := map[string]map[string]*qc.Value{}
 	err = eachColl(ctx, colls, func(ctx context.Context, coll string) error {
@@ -238,7 +212,8 @@ func (s *Store) Search(ctx context.Context, req vectorstore.SearchRequest) ([]ve
 		return nil, err
 	}
 	hits := make([]vectorstore.Hit, 0, len(all))
-	for _, h := range all {
+	for _, f := range all {
+		h := f.Key
 		pl, ok := payloads[h.id]
 		if !ok {
 			continue // deleted between the query and the fetch
@@ -254,9 +229,9 @@ func (s *Store) Search(ctx context.Context, req vectorstore.SearchRequest) ([]ve
 				Attributes: attrsFrom(pl[keyAttributes]),
 				FileHash:   pl[keyFileHash].GetStringValue(),
 			},
-			Score:       h.score,
-			DenseRank:   h.dense,
-			LexicalRank: h.lex,
+			Score:       f.Score,
+			DenseRank:   f.DenseRank,
+			LexicalRank: f.LexicalRank,
 		})
 	}
 	return hits, nil
@@ -273,9 +248,8 @@ func legQuery(coll string, q *qc.Query, using string, f *qc.Filter, limit uint64
 	}
 }
 
-// cand is one point of a leg's results.
-type cand struct {
-	leg     float32 // the leg's own score
+// chunkKey identifies one point of a leg's results.
+type chunkKey struct {
 	coll    string
 	id      string
 	store   string
@@ -283,13 +257,13 @@ type cand struct {
 	ordinal int
 }
 
-type fusedHit struct {
-	cand
-	score      float64
-	dense, lex int
+// cand is one point of a leg's results with the leg's own score.
+type cand struct {
+	leg float32
+	chunkKey
 }
 
-func compareChunks(a, b cand) int {
+func compareChunks(a, b chunkKey) int {
 	if c := cmp.Compare(a.store, b.store); c != 0 {
 		return c
 	}
@@ -306,7 +280,7 @@ func sortCands(list []cand) {
 		if c := cmp.Compare(b.leg, a.leg); c != 0 {
 			return c
 		}
-		return compareChunks(a, b)
+		return compareChunks(a.chunkKey, b.chunkKey)
 	})
 }
 
