@@ -7,7 +7,8 @@ import (
 )
 
 // TestNoBrowserDependency proves the core computer package stays free of
-// chromedp: only the browser backend may import it.
+// chromedp (only the browser backend may import it) and uses only the
+// OpenTelemetry API, never the SDK or an exporter.
 func TestNoBrowserDependency(t *testing.T) {
 	goTool, err := exec.LookPath("go")
 	if err != nil {
@@ -18,8 +19,10 @@ func TestNoBrowserDependency(t *testing.T) {
 		t.Skipf("go list failed: %v", err)
 	}
 	for dep := range strings.Lines(string(out)) {
-		if strings.Contains(dep, "chromedp") {
-			t.Errorf("tools/computer depends on %s", strings.TrimSpace(dep))
+		for _, banned := range []string{"chromedp", "go.opentelemetry.io/otel/sdk", "go.opentelemetry.io/otel/exporters"} {
+			if strings.Contains(dep, banned) {
+				t.Errorf("tools/computer depends on %s", strings.TrimSpace(dep))
+			}
 		}
 	}
 }

@@ -9,8 +9,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/agentloop/agentloop/internal/genai"
 	"github.com/agentloop/agentloop/responses"
 	"github.com/agentloop/agentloop/tools"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Options configures a [Tool]. The zero value is valid.
@@ -216,16 +218,37 @@ func (e *SafetyCheckError) Unwrap() []error {
 // (a tool timeout), the screenshot is still taken, under a fresh 10-second
 // limit, and the error says the call timed out. A cancelled ctx returns a
 // zero item and the context's error.
+//
+// When the span in ctx is recording (the runner's execute_tool span), each
+// action that runs is a "browser.{type}" INTERNAL span below it (index,
+// coordinates, button, scroll, key count or path length; never typed text or
+// key names), and the screenshot a "browser.screenshot" span (bytes, MIME
+// type, width and height, url.domain of the current page; never the image or
+// the full URL); each pending safety check is a "computer.safety_check"
+// event (id, code, approved) on the call's span. The spans come from that
+// span's provider; without a recording span nothing is traced.
 func (t *Tool) CallItem(ctx context.Context, call *responses.Item) (responses.Item, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 
+	// With a recording span in ctx (the runner's execute_tool span), each
+	// action and the screenshot get a span below it; otherwise nothing is
+	// traced.
+	callSpan := trace.SpanFromContext(ctx)
+	traced := callSpan.IsRecording()
+
 	out := responses.Item{Type: responses.ItemComputerCallOutput, CallID: call.CallID}
 	for _, check := range call.PendingSafetyChecks {
 		if t.opts.ApproveSafetyCheck == nil {
+			if traced {
+				safetyCheckEvent(callSpan, &check, false)
+			}
 			return responses.Item{}, &SafetyCheckError{Check: check}
 		}
 		ok, err := t.opts.ApproveSafetyCheck(ctx, call, check)
+		if traced {
+			safetyCheckEvent(callSpan, &check, err == nil && ok)
+		}
 		if err != nil || !ok {
 			return responses.Item{}, &SafetyCheckError{Check: check, Err: err}
 		}
@@ -238,7 +261,7 @@ func (t *Tool) CallItem(ctx context.Context, call *responses.Item) (responses.It
 	}
 	actErr := validate(actions)
 	if actErr == nil {
-		actErr = t.run(ctx, actions)
+		actErr = t.run(ctx, actions, traced)
 	}
 	if err := ctx.Err(); err != nil {
 		if !errors.Is(err, context.DeadlineExceeded) {
@@ -254,22 +277,37 @@ func (t *Tool) CallItem(ctx context.Context, call *responses.Item) (responses.It
 		defer cancel()
 	}
 
-	shot, err := t.c.Screenshot(ctx)
+	// The screenshot span covers the screenshot and the current URL.
+	shotCtx, shotSpan := ctx, trace.Span(nil)
+	if traced {
+		shotCtx, shotSpan = genai.StartBrowserAction(ctx, responses.ActionScreenshot)
+	}
+	shot, err := t.c.Screenshot(shotCtx)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(ctxErr, context.DeadlineExceeded) {
+			if shotSpan != nil {
+				endScreenshot(shotSpan, nil, "", ctxErr)
+			}
 			return responses.Item{}, ctxErr
 		}
-		err = fmt.Errorf("computer: screenshot: %w", err)
+		shotErr := fmt.Errorf("computer: screenshot: %w", err)
+		err = shotErr
 		if actErr != nil {
 			err = errors.Join(actErr, err)
 		}
 		t.log(ctx, "computer screenshot failed", call, err)
 		out.Screenshot = &responses.ComputerScreenshot{Type: responses.ContentComputerScreenshot, ImageURL: PlaceholderImageURL}
-		t.addURL(ctx, out.Screenshot)
+		t.addURL(shotCtx, out.Screenshot)
+		if shotSpan != nil {
+			endScreenshot(shotSpan, nil, out.Screenshot.CurrentURL, shotErr)
+		}
 		return out, err
 	}
 	out.Screenshot = &responses.ComputerScreenshot{Type: responses.ContentComputerScreenshot, ImageURL: shot.DataURL()}
-	t.addURL(ctx, out.Screenshot)
+	t.addURL(shotCtx, out.Screenshot)
+	if shotSpan != nil {
+		endScreenshot(shotSpan, &shot, out.Screenshot.CurrentURL, nil)
+	}
 	if actErr != nil {
 		t.log(ctx, "computer action failed", call, actErr)
 		return out, actErr
@@ -278,17 +316,27 @@ func (t *Tool) CallItem(ctx context.Context, call *responses.Item) (responses.It
 }
 
 // run runs the actions in order, skipping screenshot actions (the caller
-// takes the one screenshot), and stops at the first failure.
-func (t *Tool) run(ctx context.Context, actions []responses.ComputerAction) error {
-	for i, a := range actions {
+// takes the one screenshot), and stops at the first failure. When traced,
+// each action runs in its own span.
+func (t *Tool) run(ctx context.Context, actions []responses.ComputerAction, traced bool) error {
+	for i := range actions {
+		a := &actions[i]
 		if a.Type == responses.ActionScreenshot {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := t.c.Do(ctx, a); err != nil {
-			return &ActionError{Index: i, Action: a, Err: err}
+		var err error
+		if traced {
+			actx, span := startAction(ctx, i, a)
+			err = t.c.Do(actx, *a)
+			endAction(span, a, err)
+		} else {
+			err = t.c.Do(ctx, *a)
+		}
+		if err != nil {
+			return &ActionError{Index: i, Action: *a, Err: err}
 		}
 	}
 	return nil

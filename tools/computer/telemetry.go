@@ -1,0 +1,140 @@
+package computer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"net/url"
+
+	"github.com/agentloop/agentloop/internal/genai"
+	"github.com/agentloop/agentloop/responses"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Own-namespace attribute keys of the action spans. (Candidates for
+// internal/genai/keys.go, the file of every key.) They describe an action,
+// never what it types or what the screen shows.
+const (
+	keyIndex        = attribute.Key("agentloop.browser.action.index")
+	keyX            = attribute.Key("agentloop.browser.x")
+	keyY            = attribute.Key("agentloop.browser.y")
+	keyButton       = attribute.Key("agentloop.browser.button")
+	keyScrollX      = attribute.Key("agentloop.browser.scroll_x")
+	keyScrollY      = attribute.Key("agentloop.browser.scroll_y")
+	keyKeyCount     = attribute.Key("agentloop.browser.key_count")
+	keyPathPoints   = attribute.Key("agentloop.browser.path.points")
+	keyShotBytes    = attribute.Key("agentloop.browser.screenshot.bytes")
+	keyShotMIME     = attribute.Key("agentloop.browser.screenshot.mime_type")
+	keyShotWidth    = attribute.Key("agentloop.browser.screenshot.width")
+	keyShotHeight   = attribute.Key("agentloop.browser.screenshot.height")
+	keyCheckID      = attribute.Key("agentloop.computer.safety_check.id")
+	keyCheckCode    = attribute.Key("agentloop.computer.safety_check.code")
+	keyCheckOutcome = attribute.Key("agentloop.computer.safety_check.approved")
+)
+
+// eventSafetyCheck is the event put on the call's span per pending safety
+// check.
+const eventSafetyCheck = "computer.safety_check"
+
+// startAction starts the "browser.{type}" span of the action at index i.
+// Call it only when the span in ctx is recording.
+func startAction(ctx context.Context, i int, a *responses.ComputerAction) (context.Context, trace.Span) {
+	attrs := make([]attribute.KeyValue, 0, 5)
+	attrs = append(attrs, keyIndex.Int(i))
+	switch a.Type {
+	case responses.ActionClick:
+		attrs = append(attrs, keyX.Int(a.X), keyY.Int(a.Y), keyButton.String(a.Button))
+	case responses.ActionDoubleClick, responses.ActionMove:
+		attrs = append(attrs, keyX.Int(a.X), keyY.Int(a.Y))
+	case responses.ActionScroll:
+		attrs = append(attrs, keyX.Int(a.X), keyY.Int(a.Y), keyScrollX.Int(a.ScrollX), keyScrollY.Int(a.ScrollY))
+	case responses.ActionDrag:
+		attrs = append(attrs, keyPathPoints.Int(len(a.Path)))
+	case responses.ActionKeypress:
+		attrs = append(attrs, keyKeyCount.Int(len(a.Keys)))
+	}
+	return genai.StartBrowserAction(ctx, a.Type, attrs...)
+}
+
+// endAction ends an action's span. The error of a type or keypress action
+// is recorded by its type only: a backend's message may quote a key.
+func endAction(span trace.Span, a *responses.ComputerAction, err error) {
+	errType := actionErrorType(err)
+	if err != nil && (a.Type == responses.ActionType || a.Type == responses.ActionKeypress) {
+		err = errors.New("computer: " + a.Type + " failed (" + errType + ")")
+	}
+	genai.End(span, err, errType)
+}
+
+// endScreenshot ends the "browser.screenshot" span with the image's size
+// (bytes, MIME type, pixels) and the current page's domain; never the image
+// or the full URL.
+func endScreenshot(span trace.Span, shot *Screenshot, currentURL string, err error) {
+	if shot != nil {
+		mime := shot.MIME
+		if mime == "" {
+			mime = "image/png"
+		}
+		attrs := make([]attribute.KeyValue, 0, 5)
+		attrs = append(attrs, keyShotBytes.Int(len(shot.Data)), keyShotMIME.String(mime))
+		if w, h, ok := imageSize(shot.Data, mime); ok {
+			attrs = append(attrs, keyShotWidth.Int(w), keyShotHeight.Int(h))
+		}
+		span.SetAttributes(attrs...)
+	}
+	if currentURL != "" {
+		if u, perr := url.Parse(currentURL); perr == nil && u.Hostname() != "" {
+			span.SetAttributes(genai.KeyURLDomain.String(u.Hostname()))
+		}
+	}
+	genai.End(span, err, actionErrorType(err))
+}
+
+// imageSize reads the dimensions from a PNG or JPEG header.
+func imageSize(data []byte, mime string) (int, int, bool) {
+	var cfg image.Config
+	var err error
+	switch mime {
+	case "image/png":
+		cfg, err = png.DecodeConfig(bytes.NewReader(data))
+	case "image/jpeg":
+		cfg, err = jpeg.DecodeConfig(bytes.NewReader(data))
+	default:
+		return 0, 0, false
+	}
+	if err != nil {
+		return 0, 0, false
+	}
+	return cfg.Width, cfg.Height, true
+}
+
+// actionErrorType classifies an action's or a screenshot's error for
+// error.type.
+func actionErrorType(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, ErrUnsupportedAction):
+		return "unsupported_action"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	}
+	return "_OTHER"
+}
+
+// safetyCheckEvent records a pending safety check and whether it was
+// approved on span, without its message.
+func safetyCheckEvent(span trace.Span, check *responses.SafetyCheck, approved bool) {
+	attrs := make([]attribute.KeyValue, 0, 3)
+	attrs = append(attrs, keyCheckID.String(check.ID), keyCheckOutcome.Bool(approved))
+	if check.Code != "" {
+		attrs = append(attrs, keyCheckCode.String(check.Code))
+	}
+	span.AddEvent(eventSafetyCheck, trace.WithAttributes(attrs...))
+}
