@@ -7,7 +7,8 @@ import (
 )
 
 // TestDependencies keeps the core package light: no browser, no Qdrant
-// client, no gRPC, no benchmark-only engines.
+// client, no gRPC, no benchmark-only engines, and of OpenTelemetry only the
+// API (the embedder's spans), never the SDK or an exporter.
 func TestDependencies(t *testing.T) {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
@@ -18,7 +19,8 @@ func TestDependencies(t *testing.T) {
 		t.Fatalf("go list -deps: %v", err)
 	}
 	for _, dep := range strings.Fields(string(out)) {
-		for _, banned := range []string{"chromedp", "qdrant", "google.golang.org/grpc", "chromem", "protobuf"} {
+		for _, banned := range []string{"chromedp", "qdrant", "google.golang.org/grpc", "chromem", "protobuf",
+			"go.opentelemetry.io/otel/sdk", "go.opentelemetry.io/otel/exporters"} {
 			if strings.Contains(dep, banned) {
 				t.Errorf("vectorstore depends on %s", dep)
 			}
