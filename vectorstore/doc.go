@@ -43,13 +43,24 @@
 // # Search semantics
 //
 // For each query, the lexical leg and the dense leg each contribute their
-// top 4·Limit chunks; a chunk at rank r in a leg of weight w earns
-// w/(60+r) ([RRFK]). Sums over legs and queries are divided by the best
-// attainable sum (rank 1 everywhere), so [Hit].Score is in [0, 1].
-// [SearchRequest].ScoreThreshold then drops low scores and Limit (default
-// 10, at most 50) cuts the list. A store embeds with one embedder only
-// ([StoreSpec].Embedder): queries from another are refused with
-// [ErrEmbedderMismatch].
+// top 4·Limit chunks ([CandidateDepth]); a chunk at rank r in a leg of
+// weight w earns w/(60+r) ([RRFK]). Sums over legs and queries are divided
+// by the best attainable sum (rank 1 everywhere), so [Hit].Score is in
+// [0, 1]. [SearchRequest].ScoreThreshold then drops low scores and Limit
+// (default 10, at most 50) cuts the list. [Fuse] is this fusion, shared by
+// every backend, and [Terms] the lexical analyzer, so backends rank alike.
+//
+// Scores are rank-based: they say where a chunk ranked in each leg, not
+// how relevant it is. A chunk ranked first by one leg of a hybrid search
+// scores about 0.5 however weak the match, and the 40th chunk of a leg
+// still scores about 0.6 of the 1st. ScoreThreshold therefore filters far
+// less than it does with OpenAI's hosted tool, whose scores come from a
+// reranker; keep it low (or zero) and rely on Limit.
+//
+// A store embeds with one embedder only ([StoreSpec].Embedder): queries
+// from another are refused with [ErrEmbedderMismatch]. Backends
+// implementing [SpecReader] (all of this module's) report a store's spec,
+// so callers can pick the query embedder without calling EnsureStore.
 //
 // # Filters
 //

@@ -34,7 +34,10 @@ type Memory struct {
 	closed bool
 }
 
-var _ Store = (*Memory)(nil)
+var (
+	_ Store      = (*Memory)(nil)
+	_ SpecReader = (*Memory)(nil)
+)
 
 // memStore is one store of a Memory.
 type memStore struct {
@@ -324,6 +327,20 @@ func (m *Memory) Files(ctx context.Context, storeID string) ([]File, error) {
 	}
 	slices.SortFunc(out, func(a, b File) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
+}
+
+// Spec implements [SpecReader]: the spec storeID was created with.
+func (m *Memory) Spec(ctx context.Context, storeID string) (StoreSpec, error) {
+	if err := ctx.Err(); err != nil {
+		return StoreSpec{}, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	s, err := m.store(storeID)
+	if err != nil {
+		return StoreSpec{}, err
+	}
+	return s.spec, nil
 }
 
 // Close implements [Store]: it saves a persistent store (see [Memory.Flush])

@@ -10,6 +10,7 @@ import (
 
 	"github.com/agentloop/agentloop/vectorstore"
 	"github.com/agentloop/agentloop/vectorstore/vectorstoretest"
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestMemoryConformance(t *testing.T) {
@@ -139,5 +140,48 @@ func TestSaveKeepsMode(t *testing.T) {
 	closeStore(t, s)
 	if info, _ := os.Stat(path); info.Mode().Perm() != 0o640 {
 		t.Errorf("replaced file mode %v, want 0640", info.Mode().Perm())
+	}
+}
+
+// TestMemorySpec reads specs back, also after reopening a persistent store.
+func TestMemorySpec(t *testing.T) {
+	ctx := t.Context()
+	st, err := vectorstore.Open(filepath.Join(t.TempDir(), "store.vs"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs := []vectorstore.StoreSpec{{ID: "d", Embedder: "hash:8", Dims: 8}, {ID: "l"}}
+	for _, spec := range specs {
+		if err := st.EnsureStore(ctx, spec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var s vectorstore.Store = st
+	for _, reopened := range []bool{false, true} {
+		if reopened {
+			s = reopen(t, s)
+		}
+		sr, ok := s.(vectorstore.SpecReader)
+		if !ok {
+			t.Fatalf("%T is not a SpecReader", s)
+		}
+		for _, want := range specs {
+			got, err := sr.Spec(ctx, want.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("reopened %v: Spec(%q) (-want +got):\n%s", reopened, want.ID, diff)
+			}
+		}
+		if _, err := sr.Spec(ctx, "missing"); !errors.Is(err, vectorstore.ErrNotFound) {
+			t.Errorf("Spec(missing) error = %v, want ErrNotFound", err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.(vectorstore.SpecReader).Spec(ctx, "d"); !errors.Is(err, vectorstore.ErrClosed) {
+		t.Errorf("Spec after Close: error = %v, want ErrClosed", err)
 	}
 }

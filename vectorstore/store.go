@@ -165,6 +165,16 @@ type Store interface {
 	Close() error
 }
 
+// SpecReader is implemented by backends that can report a store's spec:
+// [Memory] and vectorstore/qdrant's Store. Callers reach it with a type
+// assertion on a [Store], so a store can be inspected (to pick the query
+// embedder, say) without EnsureStore's side effects.
+type SpecReader interface {
+	// Spec returns the spec storeID was created with (by EnsureStore). A
+	// missing store is ErrNotFound; a closed one ErrClosed.
+	Spec(ctx context.Context, storeID string) (StoreSpec, error)
+}
+
 // ChunkID derives a chunk's ID from its store, file and ordinal: a UUID
 // (version 8, from SHA-256), so backends that need UUID keys, such as
 // Qdrant, can use it as is.

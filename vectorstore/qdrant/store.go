@@ -412,6 +412,24 @@ func (s *Store) EnsureStore(ctx context.Context, spec vectorstore.StoreSpec) err
 	return nil
 }
 
+var (
+	_ vectorstore.Store      = (*Store)(nil)
+	_ vectorstore.SpecReader = (*Store)(nil)
+)
+
+// Spec implements [vectorstore.SpecReader]: the spec storeID was created
+// with, from the registry (cached after the first read).
+func (s *Store) Spec(ctx context.Context, storeID string) (vectorstore.StoreSpec, error) {
+	if err := s.checkOpen(); err != nil {
+		return vectorstore.StoreSpec{}, err
+	}
+	found, err := s.need(ctx, storeID)
+	if err != nil {
+		return vectorstore.StoreSpec{}, err
+	}
+	return found[storeID].spec, nil
+}
+
 // DeleteStore implements [vectorstore.Store]: it deletes the store's points
 // by filter and its registry entry. The collection stays (other stores of
 // the embedder may use it).

@@ -319,3 +319,47 @@ func TestConcurrentEnsure(t *testing.T) {
 		t.Errorf("Files(d3) from another Store = %v, %v; want none and no error", files, err)
 	}
 }
+
+// TestSpec reads specs back, from the cache and, through a second Store on
+// the same server, from the registry.
+func TestSpec(t *testing.T) {
+	srv, s := newFakeStore(t, nil, nil)
+	ctx := t.Context()
+	specs := []vectorstore.StoreSpec{{ID: "d", Embedder: "hash:8", Dims: 8}, {ID: "l"}}
+	for _, spec := range specs {
+		if err := s.EnsureStore(ctx, spec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other, err := qdrant.New(srv.Addr(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeStore(t, other)
+	for _, st := range []*qdrant.Store{s, other} {
+		for _, want := range specs {
+			got, err := st.Spec(ctx, want.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("Spec(%q) (-want +got):\n%s", want.ID, diff)
+			}
+		}
+		if _, err := st.Spec(ctx, "missing"); !errors.Is(err, vectorstore.ErrNotFound) {
+			t.Errorf("Spec(missing) error = %v, want ErrNotFound", err)
+		}
+	}
+	if err := other.DeleteStore(ctx, "l"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Spec(ctx, "l"); !errors.Is(err, vectorstore.ErrNotFound) {
+		t.Errorf("Spec after DeleteStore: error = %v, want ErrNotFound", err)
+	}
+	if err := other.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Spec(ctx, "d"); !errors.Is(err, vectorstore.ErrClosed) {
+		t.Errorf("Spec after Close: error = %v, want ErrClosed", err)
+	}
+}
