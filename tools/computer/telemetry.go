@@ -138,3 +138,8 @@ func safetyCheckEvent(span trace.Span, check *responses.SafetyCheck, approved bo
 	}
 	span.AddEvent(eventSafetyCheck, trace.WithAttributes(attrs...))
 }
+
+// ToolType returns "extension", the gen_ai.tool.type of the computer call
+// spans (the runner's TypedTool): a tool the agent's side executes against a
+// real system. It is unrelated to Options.ToolType, the declared shape.
+func (t *Tool) ToolType() string { return genai.ToolTypeExtension }

@@ -245,3 +245,11 @@ func TestNoActionSpansOutsideARecordingSpan(t *testing.T) {
 		t.Errorf("%d spans, want none", n)
 	}
 }
+
+func TestToolType(t *testing.T) {
+	var tool any = computer.NewTool(newScreenComputer(t), nil)
+	typed, ok := tool.(interface{ ToolType() string }) // runner.TypedTool
+	if !ok || typed.ToolType() != "extension" {
+		t.Errorf("ToolType: %v", ok)
+	}
+}

@@ -44,8 +44,9 @@ const DefaultKeepScreenshots = 3
 
 // Tool is the computer use tool: it declares the computer tool and answers
 // computer_call items with screenshots of its [Computer]. It implements
-// [tools.Tool] and [tools.ItemCaller]. It is safe for concurrent use; calls
-// run one at a time, since they share one screen.
+// [tools.Tool], [tools.ItemCaller] and the runner's TypedTool
+// ([Tool.ToolType]). It is safe for concurrent use; calls run one at a time,
+// since they share one screen.
 type Tool struct {
 	c    Computer
 	opts Options
