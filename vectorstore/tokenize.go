@@ -22,6 +22,12 @@ var stopwords = func() map[string]struct{} {
 	return m
 }()
 
+// TermsVersion identifies what [Terms] returns. It changes whenever the
+// analyzer does (stopwords, stemming, splitting), so a backend that keeps
+// terms outside this process, such as vectorstore/qdrant's sparse vectors,
+// can record it with a store and refuse an index built by another version.
+const TermsVersion = 1
+
 // Terms returns the index terms of text, in order, exactly as the embedded
 // store's BM25 index sees them: maximal runs of letters, digits and
 // combining marks, lowercased, a small English stopword list dropped, each

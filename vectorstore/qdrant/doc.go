@@ -26,7 +26,8 @@
 //     (keyword), and each filtered attribute (keyword, float, bool or
 //     datetime, created on first use, best effort).
 //   - A registry collection, "<prefix>stores", with one point per store
-//     holding its spec, so a reopened Store finds its stores.
+//     holding its spec, average chunk length and terms version, so a
+//     reopened Store finds its stores.
 //
 // # Lexical leg
 //
@@ -41,8 +42,10 @@
 // stopwords, Porter stemming). Unlike the embedded store, the average length
 // is fixed when a store is first written and the IDF counts all the stores
 // of a collection; on Cranfield the lexical leg scores nDCG@10 0.3611, as the
-// embedded store. Stores indexed before terms were stemmed (before November
-// 2026) should be deleted and re-ingested.
+// embedded store. The registry records each store's
+// [vectorstore.TermsVersion]; a store indexed by another version (or before
+// versions were recorded) refuses lexical searches and upserts with
+// [vectorstore.ErrEmbedderMismatch] until it is deleted and ingested again.
 //
 // # Search
 //

@@ -12,15 +12,16 @@ import (
 
 // Payload keys of every point.
 const (
-	keyStoreID    = "vector_store_id"
-	keyFileID     = "file_id"
-	keyFilename   = "filename"
-	keyOrdinal    = "chunk_index"
-	keyText       = "text"
-	keyAttributes = "attributes"
-	keyFileHash   = "file_hash"
-	keyChunkID    = "chunk_id"
-	keyAvgTerms   = "avg_terms" // in the registry
+	keyStoreID      = "vector_store_id"
+	keyFileID       = "file_id"
+	keyFilename     = "filename"
+	keyOrdinal      = "chunk_index"
+	keyText         = "text"
+	keyAttributes   = "attributes"
+	keyFileHash     = "file_hash"
+	keyChunkID      = "chunk_id"
+	keyAvgTerms     = "avg_terms"     // in the registry
+	keyTermsVersion = "terms_version" // in the registry
 )
 
 // attrPath is the payload path of an attribute: "attributes.<key>", the key

@@ -74,6 +74,16 @@ func (s *Store) Search(ctx context.Context, req vectorstore.SearchRequest) ([]ve
 		}
 	}
 
+	wDense, wLex := req.Weights()
+	if wLex > 0 && slices.ContainsFunc(req.Queries, func(q vectorstore.Query) bool { return q.Text != "" }) {
+		// The lexical leg needs sparse vectors made by this build's Terms.
+		for _, id := range storeIDs {
+			if err := found[id].checkTerms(); err != nil {
+				return nil, err
+			}
+		}
+	}
+
 	var attr *qc.Condition
 	want := map[string]indexKind{}
 	if req.Filter != nil {
@@ -87,7 +97,6 @@ func (s *Store) Search(ctx context.Context, req vectorstore.SearchRequest) ([]ve
 		}
 	}
 
-	wDense, wLex := req.Weights()
 	limit := req.EffectiveLimit()
 	depth := uint64(vectorstore.CandidateDepth * limit)
 

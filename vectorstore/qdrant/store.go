@@ -57,6 +57,19 @@ type storeInfo struct {
 	spec       vectorstore.StoreSpec
 	collection string
 	avgTerms   float64 // BM25 average chunk length; 0 until known
+	terms      int     // vectorstore.TermsVersion of the sparse vectors
+}
+
+// checkTerms fails with ErrEmbedderMismatch when the store's sparse
+// vectors were built by another version of vectorstore.Terms than this
+// build's (or, with version 0, before versions were recorded): its lexical
+// index would no longer match the queries' terms.
+func (info storeInfo) checkTerms() error {
+	if info.terms != vectorstore.TermsVersion {
+		return fmt.Errorf("%w: store %q: its lexical index was built with terms version %d, this build's is %d; delete the store and ingest it again",
+			vectorstore.ErrEmbedderMismatch, info.spec.ID, info.terms, vectorstore.TermsVersion)
+	}
+	return nil
 }
 
 // New returns a Store talking to the Qdrant server at addr over gRPC. addr
@@ -333,6 +346,7 @@ func (s *Store) lookup(ctx context.Context, ids ...string) (map[string]storeInfo
 			},
 			collection: pl["collection"].GetStringValue(),
 			avgTerms:   pl[keyAvgTerms].GetDoubleValue(),
+			terms:      payloadInt(pl, keyTermsVersion),
 		}
 		if info.spec.ID == "" || info.collection == "" {
 			continue
@@ -381,7 +395,7 @@ func (s *Store) EnsureStore(ctx context.Context, spec vectorstore.StoreSpec) err
 		}
 		return nil
 	}
-	info := storeInfo{spec: spec, collection: s.CollectionName(spec)}
+	info := storeInfo{spec: spec, collection: s.CollectionName(spec), terms: vectorstore.TermsVersion}
 	if err := s.ensureCollection(ctx, info.collection, spec.Dims); err != nil {
 		return err
 	}
@@ -393,10 +407,11 @@ func (s *Store) EnsureStore(ctx context.Context, spec vectorstore.StoreSpec) err
 		Id:      registryID(spec.ID),
 		Vectors: qc.NewVectorsMap(map[string]*qc.Vector{"marker": qc.NewVectorSparse([]uint32{0}, []float32{1})}),
 		Payload: map[string]*qc.Value{
-			keyStoreID:   qc.NewValueString(spec.ID),
-			"embedder":   qc.NewValueString(spec.Embedder),
-			"dims":       qc.NewValueInt(int64(spec.Dims)),
-			"collection": qc.NewValueString(info.collection),
+			keyStoreID:      qc.NewValueString(spec.ID),
+			"embedder":      qc.NewValueString(spec.Embedder),
+			"dims":          qc.NewValueInt(int64(spec.Dims)),
+			"collection":    qc.NewValueString(info.collection),
+			keyTermsVersion: qc.NewValueInt(vectorstore.TermsVersion),
 		},
 	}
 	err = s.set.retry(ctx, "register store", func(ctx context.Context) error {
@@ -502,6 +517,11 @@ func (s *Store) Upsert(ctx context.Context, chunks []vectorstore.Chunk) error {
 	found, err := s.need(ctx, ids...)
 	if err != nil {
 		return err
+	}
+	for _, info := range found {
+		if err := info.checkTerms(); err != nil {
+			return err
+		}
 	}
 	for i := range chunks {
 		c := &chunks[i]

@@ -363,3 +363,67 @@ func TestSpec(t *testing.T) {
 		t.Errorf("Spec after Close: error = %v, want ErrClosed", err)
 	}
 }
+
+// TestTermsVersion: a store whose registry entry records no (or another)
+// terms version, as one indexed before the sparse vectors used
+// vectorstore.Terms, refuses lexical searches and upserts with
+// ErrEmbedderMismatch; dense-only searches still work.
+func TestTermsVersion(t *testing.T) {
+	srv, s := newFakeStore(t, nil, nil)
+	ctx := t.Context()
+	spec := vectorstore.StoreSpec{ID: "old", Embedder: "hash:4", Dims: 4}
+	if err := s.EnsureStore(ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	chunk := vectorstore.Chunk{StoreID: "old", FileID: "f", Text: "heated flows", Vector: []float32{1, 0, 0, 0}}
+	if err := s.Upsert(ctx, []vectorstore.Chunk{chunk}); err != nil {
+		t.Fatal(err)
+	}
+	// Rewrite the registry entry as an older build wrote it.
+	wait := true
+	_, err := s.Client().OverwritePayload(ctx, &qc.SetPayloadPoints{
+		CollectionName: s.CollectionPrefix() + "stores",
+		Wait:           &wait,
+		Payload: map[string]*qc.Value{
+			"vector_store_id": qc.NewValueString(spec.ID),
+			"embedder":        qc.NewValueString(spec.Embedder),
+			"dims":            qc.NewValueInt(int64(spec.Dims)),
+			"collection":      qc.NewValueString(s.CollectionName(spec)),
+		},
+		PointsSelector: qc.NewPointsSelectorFilter(&qc.Filter{Must: []*qc.Condition{qc.NewMatchKeyword("vector_store_id", spec.ID)}}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := qdrant.New(srv.Addr(), nil) // a fresh registry cache
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeStore(t, old)
+	_, err = old.Search(ctx, vectorstore.SearchRequest{StoreIDs: []string{"old"}, Queries: []vectorstore.Query{{Text: "heat"}}})
+	if !errors.Is(err, vectorstore.ErrEmbedderMismatch) {
+		t.Errorf("lexical Search error = %v, want ErrEmbedderMismatch", err)
+	}
+	if err := old.Upsert(ctx, []vectorstore.Chunk{chunk}); !errors.Is(err, vectorstore.ErrEmbedderMismatch) {
+		t.Errorf("Upsert error = %v, want ErrEmbedderMismatch", err)
+	}
+	hits, err := old.Search(ctx, vectorstore.SearchRequest{StoreIDs: []string{"old"}, Embedder: spec.Embedder,
+		Queries: []vectorstore.Query{{Text: "heat", Vector: []float32{1, 0, 0, 0}}}, EmbeddingWeight: 1})
+	if err != nil || len(hits) != 1 {
+		t.Errorf("dense Search = %v, %v; want 1 hit", hits, err)
+	}
+	// Deleting and recreating the store records this build's version.
+	if err := old.DeleteStore(ctx, "old"); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.EnsureStore(ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Upsert(ctx, []vectorstore.Chunk{chunk}); err != nil {
+		t.Fatal(err)
+	}
+	hits, err = old.Search(ctx, vectorstore.SearchRequest{StoreIDs: []string{"old"}, Queries: []vectorstore.Query{{Text: "heat"}}})
+	if err != nil || len(hits) != 1 {
+		t.Errorf("lexical Search after re-creating = %v, %v; want 1 hit", hits, err)
+	}
+}
