@@ -22,6 +22,7 @@ type FusionLeg[K comparable] struct {
 
 // Fused is one candidate as scored by [Fuse].
 type Fused[K comparable] struct {
+	// Key is the candidate, as given in the legs.
 	Key K
 	// Score is in [0, 1], as [Hit].Score.
 	Score float64

@@ -109,7 +109,9 @@ type SearchRequest struct {
 	Filter *Filter
 	// Limit is the number of hits wanted, 1..50; zero means 10.
 	Limit int
-	// ScoreThreshold drops hits scoring below it, in [0, 1].
+	// ScoreThreshold drops hits scoring below it, in [0, 1]. Scores are
+	// rank-based (see [Hit].Score), so it filters far less than the same
+	// threshold with OpenAI's reranked scores.
 	ScoreThreshold float64
 	// EmbeddingWeight and TextWeight weigh the dense and lexical legs in
 	// the fusion (OpenAI's hybrid_search). Both zero means 1 and 1; a zero
