@@ -32,7 +32,7 @@ type screenComputer struct {
 	actions int
 }
 
-func newScreenComputer(t *testing.T) *screenComputer {
+func newScreenComputer(t testing.TB) *screenComputer {
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, 32, 20))); err != nil {
 		t.Fatal(err)
