@@ -114,11 +114,9 @@ func (sf *storeFlags) check(ctx context.Context, st vectorstore.Store, emb vecto
 		}
 		return 0, fmt.Errorf("%s: %w", sf.where(), err)
 	}
-	if emb == nil {
-		// The store exists: EnsureStore with a lexical spec creates
-		// nothing and fails only if the store has an embedder.
-		if err := st.EnsureStore(ctx, vectorstore.StoreSpec{ID: sf.id}); errors.Is(err, vectorstore.ErrEmbedderMismatch) {
-			fmt.Fprintf(sf.env.Stderr, "note: the %s holds embeddings (%v); searching lexically only: pass --embed-model to use them\n", sf.where(), err)
+	if sr, ok := st.(vectorstore.SpecReader); ok && emb == nil {
+		if spec, err := sr.Spec(ctx, sf.id); err == nil && spec.Embedder != "" {
+			fmt.Fprintf(sf.env.Stderr, "note: the %s holds embeddings (%s, %d dimensions); searching lexically only: pass --embed-model to use them\n", sf.where(), spec.Embedder, spec.Dims)
 		}
 	}
 	return len(files), nil
