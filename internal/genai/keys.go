@@ -118,6 +118,29 @@ const (
 	KeyRetryStatus        = attribute.Key("agentloop.retry.http_status")
 	KeyBrowserAction      = attribute.Key("agentloop.browser.action")
 	KeyOutcome            = attribute.Key("agentloop.outcome")
+
+	// Retrieval spans of the file_search tool.
+	KeyRetrievalHitCount   = attribute.Key("agentloop.retrieval.hit_count")
+	KeyRetrievalQueryCount = attribute.Key("agentloop.retrieval.query_count")
+
+	// Action spans of the computer tool: they describe an action, never
+	// what it types or what the screen shows.
+	KeyBrowserActionIndex    = attribute.Key("agentloop.browser.action.index")
+	KeyBrowserX              = attribute.Key("agentloop.browser.x")
+	KeyBrowserY              = attribute.Key("agentloop.browser.y")
+	KeyBrowserButton         = attribute.Key("agentloop.browser.button")
+	KeyBrowserScrollX        = attribute.Key("agentloop.browser.scroll_x")
+	KeyBrowserScrollY        = attribute.Key("agentloop.browser.scroll_y")
+	KeyBrowserKeyCount       = attribute.Key("agentloop.browser.key_count")
+	KeyBrowserPathPoints     = attribute.Key("agentloop.browser.path.points")
+	KeyScreenshotBytes       = attribute.Key("agentloop.browser.screenshot.bytes")
+	KeyScreenshotMIME        = attribute.Key("agentloop.browser.screenshot.mime_type")
+	KeyScreenshotWidth       = attribute.Key("agentloop.browser.screenshot.width")
+	KeyScreenshotHeight      = attribute.Key("agentloop.browser.screenshot.height")
+	KeySafetyCheckID         = attribute.Key("agentloop.computer.safety_check.id")
+	KeySafetyCheckCode       = attribute.Key("agentloop.computer.safety_check.code")
+	KeySafetyCheckApproved   = attribute.Key("agentloop.computer.safety_check.approved")
+	EventComputerSafetyCheck = "computer.safety_check"
 )
 
 // Span event names.

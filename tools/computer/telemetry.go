@@ -15,30 +15,29 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// Own-namespace attribute keys of the action spans. (Candidates for
-// internal/genai/keys.go, the file of every key.) They describe an action,
-// never what it types or what the screen shows.
+// The keys of the action spans live with every other key in
+// internal/genai/keys.go; these are short local names for them.
 const (
-	keyIndex        = attribute.Key("agentloop.browser.action.index")
-	keyX            = attribute.Key("agentloop.browser.x")
-	keyY            = attribute.Key("agentloop.browser.y")
-	keyButton       = attribute.Key("agentloop.browser.button")
-	keyScrollX      = attribute.Key("agentloop.browser.scroll_x")
-	keyScrollY      = attribute.Key("agentloop.browser.scroll_y")
-	keyKeyCount     = attribute.Key("agentloop.browser.key_count")
-	keyPathPoints   = attribute.Key("agentloop.browser.path.points")
-	keyShotBytes    = attribute.Key("agentloop.browser.screenshot.bytes")
-	keyShotMIME     = attribute.Key("agentloop.browser.screenshot.mime_type")
-	keyShotWidth    = attribute.Key("agentloop.browser.screenshot.width")
-	keyShotHeight   = attribute.Key("agentloop.browser.screenshot.height")
-	keyCheckID      = attribute.Key("agentloop.computer.safety_check.id")
-	keyCheckCode    = attribute.Key("agentloop.computer.safety_check.code")
-	keyCheckOutcome = attribute.Key("agentloop.computer.safety_check.approved")
-)
+	keyIndex        = genai.KeyBrowserActionIndex
+	keyX            = genai.KeyBrowserX
+	keyY            = genai.KeyBrowserY
+	keyButton       = genai.KeyBrowserButton
+	keyScrollX      = genai.KeyBrowserScrollX
+	keyScrollY      = genai.KeyBrowserScrollY
+	keyKeyCount     = genai.KeyBrowserKeyCount
+	keyPathPoints   = genai.KeyBrowserPathPoints
+	keyShotBytes    = genai.KeyScreenshotBytes
+	keyShotMIME     = genai.KeyScreenshotMIME
+	keyShotWidth    = genai.KeyScreenshotWidth
+	keyShotHeight   = genai.KeyScreenshotHeight
+	keyCheckID      = genai.KeySafetyCheckID
+	keyCheckCode    = genai.KeySafetyCheckCode
+	keyCheckOutcome = genai.KeySafetyCheckApproved
 
-// eventSafetyCheck is the event put on the call's span per pending safety
-// check.
-const eventSafetyCheck = "computer.safety_check"
+	// eventSafetyCheck is the event put on the call's span per pending
+	// safety check.
+	eventSafetyCheck = genai.EventComputerSafetyCheck
+)
 
 // startAction starts the "browser.{type}" span of the action at index i.
 // Call it only when the span in ctx is recording.

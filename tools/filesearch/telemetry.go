@@ -12,11 +12,11 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// Own-namespace attribute keys of the retrieval span. (Candidates for
-// internal/genai/keys.go, the file of every key.)
+// Own-namespace keys of the retrieval span (in internal/genai/keys.go, the
+// file of every key).
 const (
-	keyHitCount   = attribute.Key("agentloop.retrieval.hit_count")
-	keyQueryCount = attribute.Key("agentloop.retrieval.query_count")
+	keyHitCount   = genai.KeyRetrievalHitCount
+	keyQueryCount = genai.KeyRetrievalQueryCount
 )
 
 // DBStore is implemented by stores that are clients of a database server,

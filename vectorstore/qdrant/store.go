@@ -826,3 +826,18 @@ func (s *Store) CollectionPrefix() string { return s.set.prefix }
 
 // Addr returns the host:port New connected to ("" for NewFromClient).
 func (s *Store) Addr() string { return s.addr }
+
+// DBSystemName returns "qdrant", the db.system.name of the retrieval spans
+// the file_search tool emits over this store.
+func (s *Store) DBSystemName() string { return "qdrant" }
+
+// ServerAddress returns the host and port New connected to ("" and 0 for
+// NewFromClient), for the server.* attributes of retrieval spans.
+func (s *Store) ServerAddress() (host string, port int) {
+	h, p, err := net.SplitHostPort(s.addr)
+	if err != nil {
+		return "", 0
+	}
+	port, _ = strconv.Atoi(p)
+	return h, port
+}

@@ -427,3 +427,14 @@ func TestTermsVersion(t *testing.T) {
 		t.Errorf("lexical Search after re-creating = %v, %v; want 1 hit", hits, err)
 	}
 }
+
+func TestServerAddress(t *testing.T) {
+	s, err := qdrant.New("http://qdrant.internal:6334", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if h, p := s.ServerAddress(); h != "qdrant.internal" || p != 6334 || s.DBSystemName() != "qdrant" {
+		t.Errorf("ServerAddress = %q, %d; DBSystemName = %q", h, p, s.DBSystemName())
+	}
+}
