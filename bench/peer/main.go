@@ -52,7 +52,8 @@ func run() error {
 	peer := flag.String("peer", "agentloop", "peer name in the RESULT line")
 	cpuprof := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	timeout := flag.Duration("timeout", 300*time.Second, "give up after this long")
-	traced := flag.Bool("trace", false, "trace with a real OpenTelemetry SDK (batch span processor, discarding exporter; metrics to a reader never collected)")
+	traced := flag.Bool("trace", false, "trace with a real OpenTelemetry SDK (batch span processor, discarding exporter)")
+	metered := flag.Bool("metrics", false, "record metrics with a real OpenTelemetry metrics SDK (a reader that is never collected)")
 	flag.Parse()
 
 	u, err := url.Parse(*baseURL)
@@ -90,14 +91,18 @@ func run() error {
 		MaxRetries: -1,
 	})
 	var tel *runner.Telemetry
+	if *traced || *metered {
+		tel = &runner.Telemetry{}
+	}
 	if *traced {
 		tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discardExporter{}))
+		defer func() { _ = tp.Shutdown(context.Background()) }()
+		tel.TracerProvider = tp
+	}
+	if *metered {
 		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
-		defer func() {
-			_ = tp.Shutdown(context.Background())
-			_ = mp.Shutdown(context.Background())
-		}()
-		tel = &runner.Telemetry{TracerProvider: tp, MeterProvider: mp}
+		defer func() { _ = mp.Shutdown(context.Background()) }()
+		tel.MeterProvider = mp
 	}
 	r := runner.New(client, &runner.Options{DisableStreaming: !*stream, MaxTurns: 10, Telemetry: tel})
 
