@@ -28,7 +28,7 @@ func loadCassettes(t testing.TB) []*responsestest.Cassette {
 			break
 		}
 		if filepath.Dir(dir) == dir {
-			t.Skip("no go.mod above the test directory")
+			t.Skip("module root not found: no go.mod above the test directory, so ../shared is missing")
 		}
 		dir = filepath.Dir(dir)
 	}

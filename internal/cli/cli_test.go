@@ -58,7 +58,7 @@ func TestDemoBrowser(t *testing.T) {
 		if !strings.Contains(r.stdout, "apt-get install -y chromium") {
 			t.Errorf("the skip does not say how to install Chromium:\n%s", r.stdout)
 		}
-		t.Skip("Chromium is not installed: the browser demo was skipped")
+		t.Skip("Chromium not found (apt-get install -y chromium): the browser demo was skipped")
 	}
 	for _, want := range []string{"✓ computer [click, type, keypress]", "hello?name=agentloop", "Done: the form was submitted"} {
 		if !strings.Contains(r.stdout, want) {

@@ -17,7 +17,7 @@ func loadCassettes(t *testing.T) []*Cassette {
 		t.Fatal(err)
 	}
 	if len(paths) == 0 {
-		t.Skip("no cassettes in the cassette folder")
+		t.Skip("cassettes missing: no *.json in the cassette folder")
 	}
 	var out []*Cassette
 	for _, p := range paths {

@@ -156,7 +156,7 @@ func cassetteDir(t testing.TB) string {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Skip("no go.mod above the test directory")
+			t.Skip("module root not found: no go.mod above the test directory, so ../shared is missing")
 		}
 		dir = parent
 	}
