@@ -505,18 +505,15 @@ func TestStreamCancelMidStream(t *testing.T) {
 }
 
 func TestNetworkError(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close() // nothing listens there now
+	// Nothing listens on port 1 (tcpmux); a port freed by closing a
+	// listener could be taken by another test process running in parallel.
+	addr := "127.0.0.1:1"
 	var retries []responses.RetryInfo
 	c := responses.NewClient(&responses.Options{
 		BaseURL: "http://" + addr + "/v1", APIKey: "sk-x", RetryBaseDelay: time.Millisecond,
 		OnRetry: func(ctx context.Context, info responses.RetryInfo) { retries = append(retries, info) },
 	})
-	_, err = c.Create(context.Background(), &responses.Request{Model: "m"})
+	_, err := c.Create(context.Background(), &responses.Request{Model: "m"})
 	var opErr *net.OpError
 	if !errors.As(err, &opErr) {
 		t.Fatalf("err = %v, want a *net.OpError inside", err)

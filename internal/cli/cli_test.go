@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"strings"
 	"testing"
 
@@ -98,12 +97,9 @@ func TestHelpAndVersion(t *testing.T) {
 
 // TestRunErrors checks that each common failure is one clear line.
 func TestRunErrors(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + ln.Addr().String() + "/v1"
-	ln.Close()
+	// Port 1 (tcpmux) has no listener: a port freed by closing a listener
+	// could be taken by another test process running in parallel.
+	closed := "http://127.0.0.1:1/v1"
 
 	unauthorized := responsestest.Start(t, responsestest.APIError(401, "invalid_api_key", "Incorrect API key provided: sk-abc***xyz").
 		Header("X-Oneapi-Request-Id", "2025112509123456"))
