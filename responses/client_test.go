@@ -278,7 +278,7 @@ func TestCreate(t *testing.T) {
 				if !errors.As(err, &apiErr) {
 					t.Fatalf("err = %v, want an *Error", err)
 				}
-				if diff := cmp.Diff(tt.wantErr, apiErr, cmpopts.IgnoreUnexported(responses.Error{}), cmpopts.IgnoreFields(responses.Error{}, "Body")); diff != "" {
+				if diff := cmp.Diff(tt.wantErr, apiErr, cmpopts.IgnoreUnexported(responses.Error{}), cmpopts.IgnoreFields(responses.Error{}, "Body", "Response")); diff != "" {
 					t.Errorf("error (-want +got):\n%s", diff)
 				}
 				if attempts != 1 {
@@ -411,7 +411,7 @@ func TestStreamErrors(t *testing.T) {
 			if !errors.As(err, &apiErr) {
 				t.Fatalf("err = %v, want an *Error", err)
 			}
-			if diff := cmp.Diff(tt.wantErr, apiErr, cmpopts.IgnoreUnexported(responses.Error{}), cmpopts.IgnoreFields(responses.Error{}, "Body")); diff != "" {
+			if diff := cmp.Diff(tt.wantErr, apiErr, cmpopts.IgnoreUnexported(responses.Error{}), cmpopts.IgnoreFields(responses.Error{}, "Body", "Response")); diff != "" {
 				t.Errorf("error (-want +got):\n%s", diff)
 			}
 			if want := map[bool]int{false: 1, true: 3}[tt.retried]; attempts != want {

@@ -38,6 +38,11 @@ type Error struct {
 	RequestID        string // the x-request-id response header
 	GatewayRequestID string // the X-Oneapi-Request-Id header set by New API / One API gateways
 
+	// Response is the failed response, for an error that came as one (a
+	// response.failed event, or a response whose status is "failed"): its
+	// id and usage, which a failed turn still bills. Nil otherwise.
+	Response *Response
+
 	// RetryAfter is the delay the server asked for: the retry-after-ms or
 	// retry-after header, or a "try again in 1.5s" hint in the message. Zero
 	// when there is none.
@@ -300,6 +305,7 @@ func newEventError(ev *Event, status int, h http.Header, apiKey string) *Error {
 	e.RetryAfter = 0
 	switch ev.Type {
 	case EventResponseFailed:
+		e.Response = ev.Response
 		if ev.Response != nil && ev.Response.Error != nil {
 			e.Code = ev.Response.Error.Code
 			e.Message = ev.Response.Error.Message
@@ -344,5 +350,6 @@ func newFailedError(r *Response, h http.Header, apiKey string) *Error {
 	e.redact(apiKey)
 	e.Body = truncateBody(r.Raw, apiKey)
 	e.RetryAfter = retryHintInMessage(e.Message)
+	e.Response = r
 	return e
 }

@@ -132,7 +132,7 @@ func TestNewHTTPError(t *testing.T) {
 			if got.Body != redactKey(tt.body, key) {
 				t.Errorf("Body = %q", got.Body)
 			}
-			if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreUnexported(Error{}), cmpopts.IgnoreFields(Error{}, "Body")); diff != "" {
+			if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreUnexported(Error{}), cmpopts.IgnoreFields(Error{}, "Body", "Response")); diff != "" {
 				t.Errorf("newHTTPError (-want +got):\n%s", diff)
 			}
 			msg := got.Error()
@@ -272,7 +272,7 @@ func TestEventErrorShapes(t *testing.T) {
 				t.Fatalf("event type %q is not terminal", ev.Type)
 			}
 			got := newEventError(&ev, 200, h, "")
-			if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreUnexported(Error{}), cmpopts.IgnoreFields(Error{}, "Body")); diff != "" {
+			if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreUnexported(Error{}), cmpopts.IgnoreFields(Error{}, "Body", "Response")); diff != "" {
 				t.Errorf("newEventError (-want +got):\n%s", diff)
 			}
 			if got.Body != tt.data {
@@ -321,5 +321,22 @@ func TestRetryHints(t *testing.T) {
 		if got := retryAfterHeader(tt.h, now); got != tt.want {
 			t.Errorf("retryAfterHeader(%v) = %v, want %v", tt.h, got, tt.want)
 		}
+	}
+}
+
+// TestFailedErrorKeepsResponse: a failed response still has an id and
+// usage (a failed turn is billed); the error carries it.
+func TestFailedErrorKeepsResponse(t *testing.T) {
+	var ev Event
+	err := ev.UnmarshalJSON([]byte(`{"type":"response.failed","sequence_number":3,"response":{"id":"resp_9","status":"failed","error":{"code":"server_error","message":"boom"},"usage":{"input_tokens":12,"output_tokens":0,"total_tokens":12}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEventError(&ev, 200, nil, "")
+	if e.Response == nil || e.Response.ID != "resp_9" || e.Response.Usage == nil || e.Response.Usage.InputTokens != 12 {
+		t.Errorf("Response = %+v", e.Response)
+	}
+	if e2 := newHTTPError(500, nil, []byte(`{"error":{"message":"x"}}`), ""); e2.Response != nil {
+		t.Error("an HTTP error has no response")
 	}
 }

@@ -250,6 +250,12 @@ func (st *run) loop(ctx context.Context, input Input) error {
 			}
 		}
 		if err != nil {
+			var apiErr *responses.Error
+			if errors.As(err, &apiErr) && apiErr.Response != nil {
+				// A failed response is billed too.
+				st.res.Turns = turn
+				st.res.Usage.Add(apiErr.Response.Usage)
+			}
 			return fmt.Errorf("runner: turn %d: %w", turn, err)
 		}
 		st.res.Turns = turn

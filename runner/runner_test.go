@@ -488,3 +488,18 @@ func TestInvalidEncryptedContent(t *testing.T) {
 		}
 	}
 }
+
+// TestFailedResponseUsage: a response.failed that retries cannot fix ends
+// the run with the API's error, and its usage still counts.
+func TestFailedResponseUsage(t *testing.T) {
+	srv := responsestest.Start(t, responsestest.Reply().Failed("invalid_prompt", "flagged").
+		Usage(responses.Usage{InputTokens: 7, TotalTokens: 7}))
+	res, err := newRunner(srv, nil).Run(context.Background(), &agent.Agent{Model: "m"}, runner.Text("go"))
+	var apiErr *responses.Error
+	if !errors.As(err, &apiErr) || apiErr.Code != "invalid_prompt" {
+		t.Fatalf("err = %v", err)
+	}
+	if res == nil || res.Usage.InputTokens != 7 || res.Turns != 1 {
+		t.Errorf("result = %+v", res)
+	}
+}
