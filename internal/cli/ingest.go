@@ -38,7 +38,7 @@ func addStoreFlags(fs *flag.FlagSet, env *Env) *storeFlags {
 	if def == "" {
 		def = DefaultStorePath
 	}
-	fs.StringVar(&sf.path, "store", def, "file of the embedded file-search store (default $AGENTLOOP_STORE, else "+DefaultStorePath+")")
+	fs.StringVar(&sf.path, "store", def, "file of the embedded file-search store; $AGENTLOOP_STORE sets the default")
 	fs.StringVar(&sf.id, "store-id", DefaultStoreID, "store ID within the store file or Qdrant server")
 	fs.StringVar(&sf.qdrant, "qdrant", "", "use the Qdrant server at this URL (such as http://localhost:6334; key in $QDRANT_API_KEY) instead of the embedded store")
 	fs.StringVar(&sf.embedModel, "embed-model", "", "embed chunks and queries with this model of $OPENAI_BASE_URL/embeddings (such as text-embedding-3-small) for hybrid search; default: lexical only, offline")
