@@ -282,6 +282,15 @@ func (r *runner) ensureStore(t *testing.T) {
 	if len(files) != 0 {
 		t.Errorf("new store has files %v", files)
 	}
+	if sr, ok := s.(vectorstore.SpecReader); ok {
+		got, err := sr.Spec(ctx, "a")
+		must(t, err)
+		if got != spec {
+			t.Errorf("Spec(a) = %+v, want %+v", got, spec)
+		}
+		_, err = sr.Spec(ctx, "missing")
+		wantErr(t, "Spec of a missing store", err, vectorstore.ErrNotFound)
+	}
 }
 
 func (r *runner) errors(t *testing.T) {
