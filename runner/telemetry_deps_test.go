@@ -11,11 +11,11 @@ import (
 // nor chromedp or the Qdrant client.
 func TestCoreDependencies(t *testing.T) {
 	if testing.Short() {
-		t.Skip("go list -deps is slow-ish; skipped with -short")
+		t.Skip("skipped with -short: requires go list -deps, which is slow-ish")
 	}
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("the go command is not on PATH")
+		t.Skip("go command not found on PATH")
 	}
 	core := []string{
 		"github.com/agentloop/agentloop/runner",

@@ -281,7 +281,7 @@ func TestDemoDocsQA(t *testing.T) {
 func TestQdrantStore(t *testing.T) {
 	addr := os.Getenv("QDRANT_URL")
 	if addr == "" {
-		t.Skip("QDRANT_URL is not set: no Qdrant server to test --qdrant against")
+		t.Skip("needs QDRANT_URL, which is not set: no Qdrant server to test --qdrant against")
 	}
 	id := "cli-test-" + strings.ReplaceAll(t.Name(), "/", "-") + "-" + filepath.Base(t.TempDir())
 	t.Cleanup(func() {

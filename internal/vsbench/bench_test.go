@@ -143,7 +143,7 @@ func exact(q []float32) []string {
 // TestSameResults checks recall@10 = 1 for both engines on 20 queries.
 func TestSameResults(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds two 100k-vector indexes")
+		t.Skip("skipped with -short: needs two 100k-vector indexes")
 	}
 	m := ours(t)
 	defer func() { _ = m.Close() }()
