@@ -15,7 +15,7 @@ import (
 func TestCranfieldLexical(t *testing.T) {
 	dir, err := eval.DefaultDir()
 	if err != nil {
-		t.Skip(err)
+		t.Skip("Cranfield collection missing:", err)
 	}
 	c, err := eval.Load(dir)
 	if err != nil {

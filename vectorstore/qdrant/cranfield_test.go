@@ -22,11 +22,11 @@ func TestCranfieldLexicalFake(t *testing.T) {
 		// 1.5 s of CPU normally, 20 times that under the race detector,
 		// spent in the fake's linear scans; the race detector adds
 		// nothing to a quality measurement.
-		t.Skip("skipped under -race and -short: run go test -run TestCranfieldLexicalFake ./vectorstore/qdrant")
+		t.Skip("skipped under -race and -short (it needs about 20 s there): run go test -run TestCranfieldLexicalFake ./vectorstore/qdrant")
 	}
 	dir, err := eval.DefaultDir()
 	if err != nil {
-		t.Skip(err)
+		t.Skip("Cranfield collection missing:", err)
 	}
 	c, err := eval.Load(dir)
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 func TestCoreHasNoQdrantDependency(t *testing.T) {
 	gobin, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("the go command is not in PATH: cannot list dependencies")
+		t.Skip("go command not found on PATH: cannot list dependencies")
 	}
 	core := []string{"responses", "agent", "tools", "tools/filesearch", "runner", "vectorstore", "vectorstore/vectorstoretest"}
 	args := []string{"list", "-e", "-deps", "-f", "{{.ImportPath}}"}

@@ -65,7 +65,7 @@ func TestConformanceFake(t *testing.T) {
 func TestConformanceServer(t *testing.T) {
 	addr := os.Getenv("QDRANT_URL")
 	if addr == "" {
-		t.Skip("QDRANT_URL is not set: no real Qdrant server to test against (e.g. QDRANT_URL=http://localhost:6334)")
+		t.Skip("needs QDRANT_URL, which is not set: no real Qdrant server to test against (e.g. QDRANT_URL=http://localhost:6334)")
 	}
 	opts := func(prefix string) *qdrant.Options {
 		return &qdrant.Options{APIKey: os.Getenv("QDRANT_API_KEY"), CollectionPrefix: prefix}

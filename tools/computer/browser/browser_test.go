@@ -19,22 +19,22 @@ const helperEnv = "AGENTLOOP_BROWSER_TEST_HELPER"
 
 // The tests share one browser and one fixture, started by TestMain.
 var (
-	shared     *Browser
-	fix        *fixture
-	skipReason string
+	shared         *Browser
+	fix            *fixture
+	missingBrowser string
 )
 
 func TestMain(m *testing.M) {
 	fix = newFixture()
 	if os.Getenv(helperEnv) != "" {
-		skipReason = "a helper process"
+		missingBrowser = "a helper process: the shared browser is unavailable"
 	} else if _, err := FindChromium(); err != nil {
-		skipReason = "Chromium is not installed (apt-get install chromium): " + err.Error()
+		missingBrowser = "Chromium not found (apt-get install -y chromium): " + err.Error()
 	} else {
 		shared = New(&Options{Wait: 50 * time.Millisecond})
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		if err := shared.Start(ctx); err != nil {
-			skipReason = "Chromium does not start: " + err.Error()
+			missingBrowser = "Chromium does not start: " + err.Error()
 		}
 		cancel()
 	}
@@ -52,8 +52,8 @@ func TestMain(m *testing.M) {
 // page returns the shared browser showing a fresh fixture page.
 func fixturePageOpen(t testing.TB) (*Browser, context.Context) {
 	t.Helper()
-	if skipReason != "" {
-		t.Skip(skipReason)
+	if missingBrowser != "" {
+		t.Skip(missingBrowser)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)

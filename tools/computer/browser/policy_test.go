@@ -53,8 +53,8 @@ func TestPolicyCheck(t *testing.T) {
 // TestDomainPolicy runs a browser of its own that may load only from
 // 127.0.0.1: the fixture's localhost iframe and links are blocked.
 func TestDomainPolicy(t *testing.T) {
-	if skipReason != "" {
-		t.Skip(skipReason)
+	if missingBrowser != "" {
+		t.Skip(missingBrowser)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

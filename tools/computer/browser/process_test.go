@@ -22,7 +22,7 @@ func processesUsing(t *testing.T, dir string) int {
 	t.Helper()
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
-		t.Skip("no /proc")
+		t.Skip("/proc missing: cannot count the processes using the profile")
 	}
 	want := []byte("--user-data-dir=" + dir)
 	n := 0
@@ -58,8 +58,8 @@ func waitNoProcesses(t *testing.T, dir string, within time.Duration) int {
 }
 
 func TestCloseLeavesNoProcess(t *testing.T) {
-	if skipReason != "" {
-		t.Skip(skipReason)
+	if missingBrowser != "" {
+		t.Skip(missingBrowser)
 	}
 	baseline := runtime.NumGoroutine()
 	b := New(nil)
@@ -125,8 +125,8 @@ func TestCloseLeavesNoProcess(t *testing.T) {
 // TestKilledParentLeavesNoProcess kills -9 a process that started a browser
 // and checks that Chromium dies with it.
 func TestKilledParentLeavesNoProcess(t *testing.T) {
-	if skipReason != "" {
-		t.Skip(skipReason)
+	if missingBrowser != "" {
+		t.Skip(missingBrowser)
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperStartBrowser$")
 	cmd.Env = append(os.Environ(), helperEnv+"="+fix.main.URL)
@@ -169,7 +169,7 @@ func TestKilledParentLeavesNoProcess(t *testing.T) {
 func TestHelperStartBrowser(t *testing.T) {
 	url := os.Getenv(helperEnv)
 	if url == "" {
-		t.Skip("a helper for TestKilledParentLeavesNoProcess")
+		t.Skip("runs only as the helper process TestKilledParentLeavesNoProcess needs")
 	}
 	b := New(nil)
 	if err := b.Navigate(context.Background(), url+"/"); err != nil {

@@ -132,8 +132,8 @@ func BenchmarkBatchCall(b *testing.B) {
 
 // BenchmarkStart starts a browser (until it can take input) and closes it.
 func BenchmarkStart(b *testing.B) {
-	if skipReason != "" {
-		b.Skip(skipReason)
+	if missingBrowser != "" {
+		b.Skip(missingBrowser)
 	}
 	var starts, closes []time.Duration
 	for range b.N {

@@ -41,7 +41,7 @@ func TestRecords(t *testing.T) {
 func TestLoadCranfield(t *testing.T) {
 	dir, err := DefaultDir()
 	if err != nil {
-		t.Skip(err)
+		t.Skip("Cranfield collection missing:", err)
 	}
 	c, err := Load(dir)
 	if err != nil {
