@@ -2,6 +2,7 @@ package tools
 
 import (
 	"bytes"
+	"github.com/agentloop/agentloop/internal/jsonscan"
 	"math"
 	"strconv"
 	"time"
@@ -454,87 +455,10 @@ func (s *scan) skip() bool {
 		return false
 	}
 	s.ws()
-	if s.pos >= len(s.data) {
+	end, err := jsonscan.Value(s.data, s.pos, s.depth)
+	if err != nil {
 		return false
 	}
-	switch c := s.data[s.pos]; {
-	case c == '{':
-		s.pos++
-		s.ws()
-		if s.pos < len(s.data) && s.data[s.pos] == '}' {
-			s.pos++
-			return true
-		}
-		for {
-			s.ws()
-			if _, ok := s.rawString(); !ok {
-				return false
-			}
-			s.ws()
-			if s.pos >= len(s.data) || s.data[s.pos] != ':' {
-				return false
-			}
-			s.pos++
-			s.depth++
-			ok := s.skip()
-			s.depth--
-			if !ok {
-				return false
-			}
-			s.ws()
-			if s.pos >= len(s.data) {
-				return false
-			}
-			switch s.data[s.pos] {
-			case ',':
-				s.pos++
-			case '}':
-				s.pos++
-				return true
-			default:
-				return false
-			}
-		}
-	case c == '[':
-		s.pos++
-		s.ws()
-		if s.pos < len(s.data) && s.data[s.pos] == ']' {
-			s.pos++
-			return true
-		}
-		for {
-			s.depth++
-			ok := s.skip()
-			s.depth--
-			if !ok {
-				return false
-			}
-			s.ws()
-			if s.pos >= len(s.data) {
-				return false
-			}
-			switch s.data[s.pos] {
-			case ',':
-				s.pos++
-			case ']':
-				s.pos++
-				return true
-			default:
-				return false
-			}
-		}
-	case c == '"':
-		_, ok := s.rawString()
-		return ok
-	case c == 't':
-		return s.lit("true")
-	case c == 'f':
-		return s.lit("false")
-	case c == 'n':
-		return s.lit("null")
-	case c == '-' || '0' <= c && c <= '9':
-		_, ok := s.scanNumber()
-		return ok
-	}
-	return false
+	s.pos = end
+	return true
 }
