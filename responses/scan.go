@@ -2,10 +2,11 @@ package responses
 
 import (
 	"encoding/json"
-	"github.com/agentloop/agentloop/internal/jsonscan"
 	"reflect"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/agentloop/agentloop/internal/jsonscan"
 )
 
 // A small validating JSON scanner for the hot paths (events, items and

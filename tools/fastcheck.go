@@ -2,11 +2,12 @@ package tools
 
 import (
 	"bytes"
-	"github.com/agentloop/agentloop/internal/jsonscan"
 	"math"
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/agentloop/agentloop/internal/jsonscan"
 )
 
 // fastValid reports whether doc is a JSON document that matches the schema,

@@ -85,9 +85,12 @@ func (s *session) do(ctx context.Context, a responses.ComputerAction) error {
 	default:
 		return fmt.Errorf("browser: %w %q", computer.ErrUnsupportedAction, a.Type)
 	}
-	if err != nil {
+	if err != nil && (ctx.Err() != nil || !s.waitGone(ctx, tb, 500*time.Millisecond)) {
 		return err
 	}
+	// Either the action went through, or its own effect closed the tab
+	// (a button calling window.close()) while its last input event was
+	// being delivered: that is success too, and the previous tab is current.
 	return s.settle(ctx, flush)
 }
 

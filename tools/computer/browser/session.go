@@ -84,6 +84,29 @@ func (s *session) isGone(tb *tab) bool {
 	}
 }
 
+// waitGone waits up to d for tb to close and reports whether it did: a call
+// on a tab that is closing fails before the browser reports the close.
+func (s *session) waitGone(ctx context.Context, tb *tab, d time.Duration) bool {
+	wait := time.NewTimer(d)
+	defer wait.Stop()
+	for {
+		s.ev.Lock()
+		gone, changed := s.isGone(tb), s.ev.changed
+		s.ev.Unlock()
+		if gone {
+			return true
+		}
+		select {
+		case <-changed:
+		case <-tb.detached:
+		case <-wait.C:
+			return false
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
 // onTab runs f on the current tab. When f fails because the tab is closing
 // (a page that called window.close()), it waits for the close and runs f
 // again on the tab that is current then.
@@ -96,23 +119,8 @@ func (s *session) onTab(ctx context.Context, f func(tb *tab) error) error {
 	if err == nil || ctx.Err() != nil {
 		return err
 	}
-	wait := time.NewTimer(500 * time.Millisecond)
-	defer wait.Stop()
-	for {
-		s.ev.Lock()
-		gone, changed := s.isGone(tb), s.ev.changed
-		s.ev.Unlock()
-		if gone {
-			break
-		}
-		select {
-		case <-changed:
-		case <-tb.detached:
-		case <-wait.C:
-			return err
-		case <-ctx.Done():
-			return err
-		}
+	if !s.waitGone(ctx, tb, 500*time.Millisecond) {
+		return err
 	}
 	if tb, err = s.current(ctx); err != nil {
 		return err
