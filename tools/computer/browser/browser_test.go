@@ -57,12 +57,33 @@ func fixturePageOpen(t testing.TB) (*Browser, context.Context) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
-	if err := shared.Navigate(ctx, fix.main.URL+"/"); err != nil {
-		t.Fatal(err)
+	// Open the page and wait for both iframes to load. Under a loaded
+	// machine a frame has been seen never to report ready: the setup then
+	// loads the page once more (logged) before it gives up.
+	const ready = `new Promise(r => { const tick = () => window.__ready >= 2 ? r(true) : setTimeout(tick, 5); tick(); })`
+	for attempt := 1; ; attempt++ {
+		if err := shared.Navigate(ctx, fix.main.URL+"/"); err != nil {
+			t.Fatal(err)
+		}
+		_, err := evalErr[bool](shared, ready, 8*time.Second)
+		if err == nil {
+			return shared, ctx
+		}
+		if attempt == 2 {
+			t.Fatalf("fixture page never became ready: %v", err)
+		}
+		t.Logf("fixture page not ready after 8 s (%v); loading it again", err)
 	}
-	// Wait for both iframes to load.
-	eval[bool](t, shared, `new Promise(r => { const tick = () => window.__ready >= 2 ? r(true) : setTimeout(tick, 5); tick(); })`)
-	return shared, ctx
+}
+
+// evalErr evaluates expr in the last tab, as eval does, within timeout.
+func evalErr[T any](b *Browser, expr string, timeout time.Duration) (T, error) {
+	b.mu.Lock()
+	tb := b.s.tabs[len(b.s.tabs)-1]
+	b.mu.Unlock()
+	ctx, cancel := context.WithTimeout(tb.ctx, timeout)
+	defer cancel()
+	return chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 }
 
 // eval evaluates expr in the current tab (awaiting a promise) and decodes its value.
