@@ -46,6 +46,11 @@ type Agent struct {
 	// its schema) and is used to decode the final answer; nil means plain
 	// text.
 	Output *OutputType
+	// Approval, when set, decides which calls of this agent's tools need a
+	// person's approval before they run, beside each tool's own policy and
+	// the runner's: a call needs approval when any of them says so. Nil
+	// adds no requirement.
+	Approval tools.ApprovalPolicy
 }
 
 // ModelSettings are the request settings of an agent. A nil pointer, an

@@ -62,121 +62,466 @@ func newToolset(a *agent.Agent) (*toolset, error) {
 	return ts, nil
 }
 
+// lookup returns the tool that answers a call, or nil.
+func (ts *toolset) lookup(c *responses.Item) tools.Tool {
+	if c.Type == responses.ItemComputerCall {
+		return ts.computerTool
+	}
+	return ts.byName[c.Name]
+}
+
 // callResult is the outcome of one call.
 type callResult struct {
 	out   responses.Item
 	extra []responses.Item
 	err   error // shown to the model
 	abort error // ends the run
+	note  string
 	dur   time.Duration
+	// unknown: the run was cancelled while the call ran, so whether it had
+	// its effect is unknown; the call stays recorded as started.
+	unknown bool
 }
 
-// toolEvent is sent by call goroutines to the run's goroutine, which alone
-// yields.
-type toolEvent struct {
-	idx     int
-	started bool
-	res     callResult
+// Errors told to the model and reported in EventToolFinished.
+var (
+	// ErrOutcomeUnknown: the run stopped (a crash, a kill, a cancellation)
+	// while the call ran, so whether it had its effect is unknown. The call
+	// is not run again (unless its tool is idempotent); the model is told.
+	ErrOutcomeUnknown = errors.New("runner: the run stopped while this call ran, so its outcome is unknown; check before calling again")
+	// ErrToolAbandoned: the tool did not return after its context ended
+	// (its timeout, or the run's cancellation) and the grace period
+	// ([Options].ToolGracePeriod). The run went on without it; the
+	// goroutine running it is left behind until the tool returns.
+	ErrToolAbandoned = errors.New("runner: the tool did not stop when asked, and was abandoned; its outcome is unknown")
+)
+
+// doneEvent is sent by a call's goroutine to the run's goroutine, which
+// alone yields and checkpoints.
+type doneEvent struct {
+	idx int // into State.Calls
+	res callResult
 }
 
-// runCalls executes the calls of one turn and returns their outputs in call
-// order. Function and custom calls run concurrently (bounded); computer calls
-// run one after the other, in order, in their own goroutine. Every goroutine
-// is joined before runCalls returns, also when the consumer stops.
-func (st *run) runCalls(ctx context.Context, calls []*responses.Item, turn int) ([]responses.Item, error) {
+// openTurn records the calls of a response in the state, deciding which
+// need approval. base is the position of the response's first item in the
+// history.
+func (st *run) openTurn(ctx context.Context, resp *responses.Response, base int) {
+	s := st.s
+	var seen map[string]int
+	for i := range resp.Output {
+		c := &resp.Output[i]
+		if !c.IsCall() {
+			continue
+		}
+		if j, dup := seen[c.CallID]; dup {
+			// Two calls with one call_id cannot both be answered: the first
+			// runs, and the model is told about the others.
+			rec := &s.Calls[j]
+			rec.Note = joinNote(rec.Note, fmt.Sprintf("The response held more than one call with call_id %s; only the first (%s) was run and answered.", c.CallID, rec.Tool))
+			continue
+		}
+		if seen == nil {
+			seen = make(map[string]int, 4)
+		}
+		seen[c.CallID] = len(s.Calls)
+		rec := CallRecord{CallID: c.CallID, Type: c.Type, Tool: callName(c), Index: base + i,
+			Fingerprint: callFingerprint(c), Status: CallApproved}
+		need, err := st.needsApproval(ctx, c)
+		switch {
+		case err != nil && c.Type != responses.ItemComputerCall:
+			// Fail closed: the call does not run, and the model can fix it.
+			err = fmt.Errorf("deciding whether the call needs approval: %w", err)
+			rec.Status, rec.Error = CallDone, err.Error()
+			out := errorOutput(c, err)
+			rec.Output = &out
+		case err != nil || need:
+			rec.NeedsApproval = true
+			if err != nil {
+				rec.Note = joinNote(rec.Note, fmt.Sprintf("Computer call %s needed approval: %v.", c.CallID, err))
+			}
+			if sd := s.standing(&rec); sd != nil {
+				decide(&rec, Decision{Approve: sd.Approve, Message: sd.Message})
+			} else {
+				rec.Status = CallAwaiting
+			}
+		}
+		s.Calls = append(s.Calls, rec)
+	}
+}
+
+func joinNote(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + " " + b
+}
+
+// needsApproval asks the policies that apply to a call: the tool's own, the
+// agent's and the runner's.
+func (st *run) needsApproval(ctx context.Context, c *responses.Item) (bool, error) {
+	var own tools.ApprovalPolicy
+	if p, ok := st.ts.lookup(c).(tools.ApprovalPolicy); ok {
+		own = p
+	}
+	for _, p := range [...]tools.ApprovalPolicy{own, st.a.Approval, st.r.approval} {
+		if p == nil {
+			continue
+		}
+		need, err := p.NeedsApproval(ctx, c)
+		if err != nil || need {
+			return true, err
+		}
+	}
+	return false, nil
+}
+
+// recover settles, at resume, the calls recorded as started that have no
+// output: the run stopped while they ran.
+func (st *run) recover(ctx context.Context) error {
+	s := st.s
+	changed := false
+	for i := range s.Calls {
+		rec := &s.Calls[i]
+		if rec.Status != CallStarted {
+			continue
+		}
+		c := s.Call(rec)
+		if id, ok := st.ts.lookup(c).(tools.Idempotent); ok && id.Idempotent() {
+			rec.Status = CallApproved // runs again, with the same call id
+			continue
+		}
+		if !st.settleUnknown(rec, c) {
+			return nil
+		}
+		changed = true
+	}
+	if changed {
+		return st.save(ctx)
+	}
+	return nil
+}
+
+// settleUnknown records that a started call's outcome is unknown.
+func (st *run) settleUnknown(rec *CallRecord, c *responses.Item) bool {
+	out := unknownOutput(c)
+	rec.Status, rec.Output, rec.Error = CallDone, &out, ErrOutcomeUnknown.Error()
+	if c.Type == responses.ItemComputerCall {
+		rec.Note = joinNote(rec.Note, fmt.Sprintf("Computer call %s: %v.", c.CallID, ErrOutcomeUnknown))
+	}
+	return st.yield(Event{Type: EventToolFinished, Turn: st.s.Turn, Item: c, Tool: rec.Tool, Output: &out, Err: ErrOutcomeUnknown}, nil)
+}
+
+// unknownOutput answers a call whose outcome is unknown.
+func unknownOutput(c *responses.Item) responses.Item {
+	if c.Type == responses.ItemComputerCall {
+		// No screenshot can be taken for it now; the note beside it says why.
+		return responses.Item{Type: responses.ItemComputerCallOutput, CallID: c.CallID,
+			Screenshot: &responses.ComputerScreenshot{Type: responses.ContentComputerScreenshot, ImageURL: placeholderPNG}}
+	}
+	return errorOutput(c, ErrOutcomeUnknown)
+}
+
+// placeholderPNG is a 1×1 grey PNG, for a computer call that must be
+// answered when no screenshot can be taken.
+const placeholderPNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNoAAAAggCBd81ytgAAAABJRU5ErkJggg=="
+
+// runCalls runs the calls of the open turn that may run: it answers the
+// rejected ones, runs the approved ones (function and custom calls
+// concurrently, bounded; computer calls one after the other, in order),
+// and reports whether calls still await approval. Each call is recorded as
+// started, and checkpointed, before it starts, and its output is recorded
+// when it ends. Every goroutine is joined before runCalls returns, also
+// when the consumer stops, except those of tools that ignore their context
+// (see ErrToolAbandoned).
+func (st *run) runCalls(ctx context.Context) (paused bool, err error) {
+	s := st.s
+	turn := s.Turn
+	var fns, comps []int
+	rejected := false
+	for i := range s.Calls {
+		rec := &s.Calls[i]
+		switch rec.Status {
+		case CallRejected:
+			if err := st.reject(ctx, rec); err != nil {
+				return false, err
+			}
+			if st.stopped {
+				return false, nil
+			}
+			rejected = true
+		case CallApproved:
+			if rec.Type == responses.ItemComputerCall {
+				comps = append(comps, i)
+			} else {
+				fns = append(fns, i)
+			}
+		case CallAwaiting:
+			paused = true
+		}
+	}
+	if rejected {
+		if err := st.save(ctx); err != nil {
+			return false, err
+		}
+	}
+	if len(fns)+len(comps) == 0 {
+		return paused, nil
+	}
+
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	events := make(chan toolEvent, 2*len(calls))
-	sem := make(chan struct{}, st.r.concurrency)
+	events := make(chan doneEvent, len(fns)+len(comps))
 	var wg sync.WaitGroup
-	var computerIdx []int
-	for i, c := range calls {
-		if c.Type == responses.ItemComputerCall {
-			computerIdx = append(computerIdx, i)
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				events <- toolEvent{idx: i, res: st.cancelled(ctx, c)}
-				return
-			}
-			defer func() { <-sem }()
-			events <- toolEvent{idx: i, started: true}
-			events <- toolEvent{idx: i, res: st.execute(ctx, c)}
-		}()
-	}
-	if len(computerIdx) > 0 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for _, i := range computerIdx {
-				if ctx.Err() != nil {
-					events <- toolEvent{idx: i, res: st.cancelled(ctx, calls[i])}
-					continue
-				}
-				events <- toolEvent{idx: i, started: true}
-				events <- toolEvent{idx: i, res: st.execute(ctx, calls[i])}
-			}
-		}()
-	}
 	defer wg.Wait()
-
-	results := make([]callResult, len(calls))
+	inflight, fnRunning, compRunning := 0, 0, false
 	var abort error
-	for done := 0; done < len(calls); {
-		ev := <-events
-		c := calls[ev.idx]
-		if ev.started {
-			if !st.yield(Event{Type: EventToolStarted, Turn: turn, Item: c, Tool: callName(c)}, nil) {
-				cancel()
+	for {
+		if abort == nil && ctx.Err() == nil {
+			var batch []int
+			for len(fns) > 0 && fnRunning < st.r.concurrency {
+				batch = append(batch, fns[0])
+				fns, fnRunning = fns[1:], fnRunning+1
 			}
-			continue
+			if !compRunning && len(comps) > 0 {
+				batch = append(batch, comps[0])
+				comps, compRunning = comps[1:], true
+			}
+			if len(batch) > 0 {
+				if err := st.start(ctx, batch); err != nil {
+					abort = err
+					cancel()
+				} else {
+					for _, i := range batch {
+						rec := &s.Calls[i]
+						c := s.Call(rec)
+						inflight++
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							res := st.execute(ctx, rec, c)
+							if res.err != nil && res.abort == nil && ctx.Err() != nil {
+								res.unknown = true
+							}
+							events <- doneEvent{idx: i, res: res}
+						}()
+					}
+					for _, i := range batch {
+						rec := &s.Calls[i]
+						if !st.yield(Event{Type: EventToolStarted, Turn: turn, Item: s.Call(rec), Tool: rec.Tool}, nil) {
+							cancel()
+						}
+					}
+				}
+			}
 		}
-		done++
-		results[ev.idx] = ev.res
+		if inflight == 0 {
+			break
+		}
+		ev := <-events
+		inflight--
+		rec := &s.Calls[ev.idx]
+		c := s.Call(rec)
+		if rec.Type == responses.ItemComputerCall {
+			compRunning = false
+		} else {
+			fnRunning--
+		}
 		if ev.res.abort != nil && abort == nil {
 			abort = ev.res.abort
 			cancel()
 		}
-		out := ev.res.out
-		if !st.yield(Event{Type: EventToolFinished, Turn: turn, Item: c, Tool: callName(c), Output: &out,
+		if ev.res.unknown {
+			// Cut short by the run's end: it stays recorded as started.
+			if !st.yield(Event{Type: EventToolFinished, Turn: turn, Item: c, Tool: rec.Tool, Duration: ev.res.dur,
+				Err: fmt.Errorf("%w: %w", ErrOutcomeUnknown, ev.res.err)}, nil) {
+				cancel()
+			}
+			continue
+		}
+		st.settle(rec, c, ev.res)
+		if !st.yield(Event{Type: EventToolFinished, Turn: turn, Item: c, Tool: rec.Tool, Output: rec.Output,
 			Duration: ev.res.dur, Err: ev.res.err}, nil) {
+			cancel()
+		}
+		if err := st.save(ctx); err != nil && abort == nil {
+			abort = err
 			cancel()
 		}
 	}
 	if abort != nil {
-		return nil, abort
+		return false, abort
 	}
-	if err := ctx.Err(); err != nil && !st.stopped {
+	if st.stopped {
+		return false, nil
+	}
+	if err := ctx.Err(); err != nil {
 		// The caller's context ended while calls ran.
-		return nil, err
+		return false, err
 	}
-	outs := make([]responses.Item, 0, len(calls))
-	var notes []string
-	for i, r := range results {
-		outs = append(outs, r.out)
-		if calls[i].Type == responses.ItemComputerCall && r.err != nil {
+	return paused, nil
+}
+
+// start records the calls of batch as started, in one checkpoint, before
+// any of them starts. If the checkpoint fails, none starts.
+func (st *run) start(ctx context.Context, batch []int) error {
+	for _, i := range batch {
+		rec := &st.s.Calls[i]
+		rec.Status = CallStarted
+		rec.Attempt++
+	}
+	if err := st.save(ctx); err != nil {
+		for _, i := range batch {
+			rec := &st.s.Calls[i]
+			rec.Status = CallApproved
+			rec.Attempt--
+		}
+		return err
+	}
+	return nil
+}
+
+// settle records a call's result.
+func (st *run) settle(rec *CallRecord, c *responses.Item, res callResult) {
+	out := res.out
+	rec.Status, rec.Output, rec.Extra = CallDone, &out, res.extra
+	if res.err != nil {
+		rec.Error = res.err.Error()
+		if c.Type == responses.ItemComputerCall {
 			// A computer_call_output holds a screenshot and nothing else:
 			// the failure goes to the model as text beside it.
-			notes = append(notes, fmt.Sprintf("Computer call %s: %v. The screenshot shows the screen as it is now.", calls[i].CallID, r.err))
+			rec.Note = joinNote(rec.Note, fmt.Sprintf("Computer call %s: %v. The screenshot shows the screen as it is now.", c.CallID, res.err))
 		}
-		for i := range r.extra {
-			st.extra = append(st.extra, r.extra[i])
-			st.res.NewItems = append(st.res.NewItems, r.extra[i])
-			if !st.yield(Event{Type: EventItem, Turn: turn, Item: &r.extra[i]}, nil) {
-				return nil, nil
+	}
+	if rec.Decision != nil && rec.Decision.Approve && rec.Decision.Message != "" {
+		rec.Note = joinNote(rec.Note, fmt.Sprintf("About call %s, the user said: %s", c.CallID, rec.Decision.Message))
+	}
+	rec.Note = joinNote(rec.Note, res.note)
+}
+
+// reject answers a rejected call without running it.
+func (st *run) reject(ctx context.Context, rec *CallRecord) error {
+	c := st.s.Call(rec)
+	why := "the user rejected this call, so it was not run"
+	if rec.Decision != nil && rec.Decision.Message != "" {
+		why += ": " + rec.Decision.Message
+	}
+	var out responses.Item
+	switch c.Type {
+	case responses.ItemComputerCall:
+		rj, ok := st.ts.lookup(c).(tools.Rejecter)
+		if !ok {
+			return fmt.Errorf("runner: computer call %s was rejected, but the computer tool cannot answer it without running it (it does not implement tools.Rejecter)", c.CallID)
+		}
+		var err error
+		out, err = rj.Reject(tools.WithCallInfo(ctx, st.callInfo(rec)), c)
+		if err != nil {
+			return fmt.Errorf("runner: answering rejected computer call %s: %w", c.CallID, err)
+		}
+		rec.Note = joinNote(rec.Note, fmt.Sprintf("Computer call %s: %s.", c.CallID, why))
+	case responses.ItemCustomToolCall:
+		out = responses.Item{Type: responses.ItemCustomToolCallOutput, CallID: c.CallID, Output: &responses.ToolOutput{Text: "Rejected: " + why + "."}}
+	default:
+		out = responses.Item{Type: responses.ItemFunctionCallOutput, CallID: c.CallID, Output: &responses.ToolOutput{Text: "Rejected: " + why + "."}}
+	}
+	rec.Status, rec.Output, rec.Error = CallDone, &out, "rejected"
+	return nil
+}
+
+// closeTurn moves the outputs of the open turn, in call order, into the
+// history, followed by a message holding the notes for the model, if any.
+// It reports false when the consumer stopped.
+func (st *run) closeTurn() bool {
+	s := st.s
+	outs := make([]responses.Item, 0, len(s.Calls)+1)
+	var notes []string
+	for i := range s.Calls {
+		rec := &s.Calls[i]
+		outs = append(outs, *rec.Output)
+		if rec.Note != "" {
+			notes = append(notes, rec.Note)
+		}
+		for j := range rec.Extra {
+			s.Extra = append(s.Extra, rec.Extra[j])
+			st.res.NewItems = append(st.res.NewItems, rec.Extra[j])
+			if !st.yield(Event{Type: EventItem, Turn: s.Turn, Item: &rec.Extra[j]}, nil) {
+				return false
 			}
 		}
 	}
 	if len(notes) > 0 {
-		outs = append(outs, responses.Item{Type: responses.ItemMessage, Role: responses.RoleUser,
-			Content: []responses.ContentPart{{Type: responses.ContentInputText, Text: strings.Join(notes, "\n")}}})
+		outs = append(outs, noteMessage(notes))
 	}
-	return outs, nil
+	s.History = append(s.History, outs...)
+	st.res.NewItems = append(st.res.NewItems, outs...)
+	s.Calls = nil
+	total := s.Usage
+	var usage *responses.Usage
+	if st.last != nil {
+		usage = st.last.Usage
+	}
+	return st.yield(Event{Type: EventTurnEnded, Turn: s.Turn, Response: st.last, Usage: usage, TotalUsage: &total}, nil)
+}
+
+func noteMessage(notes []string) responses.Item {
+	return responses.Item{Type: responses.ItemMessage, Role: responses.RoleUser,
+		Content: []responses.ContentPart{{Type: responses.ContentInputText, Text: strings.Join(notes, "\n")}}}
+}
+
+// interrupted completes the result of a run that failed or was cancelled
+// during a turn: its History answers every call of the open turn (the
+// State keeps the records as they are, to resume from), and the state is
+// saved a last time.
+func (st *run) interrupted(ctx context.Context) {
+	s := st.s
+	if s.Status == StatusRunning {
+		_ = st.save(context.WithoutCancel(ctx))
+	}
+	if len(s.Calls) == 0 {
+		return
+	}
+	hist := make([]responses.Item, 0, len(s.History)+len(s.Calls)+1)
+	hist = append(hist, s.History...)
+	var notes []string
+	for i := range s.Calls {
+		rec := &s.Calls[i]
+		c := s.Call(rec)
+		var out responses.Item
+		note := rec.Note
+		switch rec.Status {
+		case CallDone:
+			out = *rec.Output
+		case CallStarted:
+			out = unknownOutput(c)
+			if c.Type == responses.ItemComputerCall {
+				note = joinNote(note, fmt.Sprintf("Computer call %s: %v.", c.CallID, ErrOutcomeUnknown))
+			}
+		default:
+			why := "the run stopped before this call ran"
+			if rec.Status == CallAwaiting {
+				why = "the run stopped while this call awaited approval; it was not run"
+			}
+			out = errorOutput(c, errors.New(why))
+			if c.Type == responses.ItemComputerCall {
+				out = unknownOutput(c)
+				note = joinNote(note, fmt.Sprintf("Computer call %s: %s.", c.CallID, why))
+			}
+		}
+		hist = append(hist, out)
+		if note != "" {
+			notes = append(notes, note)
+		}
+	}
+	if len(notes) > 0 {
+		hist = append(hist, noteMessage(notes))
+	}
+	st.res.History = hist
+}
+
+// callInfo is what a call's tool reads from its context.
+func (st *run) callInfo(rec *CallRecord) tools.CallInfo {
+	return tools.CallInfo{RunID: st.s.RunID, CallID: rec.CallID, Attempt: rec.Attempt,
+		Approved: rec.Decision != nil && rec.Decision.Approve}
 }
 
 func callName(c *responses.Item) string {
@@ -186,15 +531,9 @@ func callName(c *responses.Item) string {
 	return c.Name
 }
 
-// cancelled is the result of a call that never started.
-func (st *run) cancelled(ctx context.Context, c *responses.Item) callResult {
-	err := fmt.Errorf("call not run: %w", context.Cause(ctx))
-	return callResult{out: errorOutput(c, err), err: err}
-}
-
 // execute runs one call and never panics: failures become the output the
 // model reads.
-func (st *run) execute(ctx context.Context, c *responses.Item) (res callResult) {
+func (st *run) execute(ctx context.Context, rec *CallRecord, c *responses.Item) (res callResult) {
 	start := time.Now()
 	ctx, span := st.r.tel.startTool(ctx, c, st.ts)
 	defer func() {
@@ -205,7 +544,7 @@ func (st *run) execute(ctx context.Context, c *responses.Item) (res callResult) 
 	switch c.Type {
 	case responses.ItemComputerCall:
 		if st.ts.computer == nil {
-			return callResult{abort: fmt.Errorf("%w (call %s)", ErrNoComputer, c.CallID)}
+			return callResult{abort: fmt.Errorf("%w (call %s)", ErrNoComputer, c.CallID), unknown: true}
 		}
 		tool = st.ts.computerTool
 	default:
@@ -225,17 +564,19 @@ func (st *run) execute(ctx context.Context, c *responses.Item) (res callResult) 
 		cctx, cancel = context.WithTimeoutCause(ctx, timeout, fmt.Errorf("tool timed out after %v", timeout))
 		defer cancel()
 	}
-	res = st.invoke(cctx, tool, c)
+	cctx = tools.WithCallInfo(cctx, st.callInfo(rec))
+	res = st.bounded(cctx, tool, c)
 	if res.err != nil && c.Type == responses.ItemComputerCall && res.out.Screenshot == nil {
 		// Without a screenshot there is nothing valid to send back.
-		return callResult{abort: fmt.Errorf("runner: computer call %s: %w", c.CallID, res.err)}
+		return callResult{abort: fmt.Errorf("runner: computer call %s: %w", c.CallID, res.err), unknown: true}
 	}
 	if res.err != nil && c.Type == responses.ItemComputerCall {
 		return res
 	}
 	if res.err != nil {
 		if errors.Is(res.err, tools.ErrAbort) {
-			return callResult{abort: fmt.Errorf("tool %s: %w", callName(c), res.err)}
+			err := fmt.Errorf("tool %s: %w", callName(c), res.err)
+			return callResult{out: errorOutput(c, err), err: err, abort: err}
 		}
 		if cctx.Err() != nil && ctx.Err() == nil {
 			res.err = fmt.Errorf("%w: %w", context.Cause(cctx), res.err)
@@ -243,6 +584,30 @@ func (st *run) execute(ctx context.Context, c *responses.Item) (res callResult) 
 		res.out = errorOutput(c, res.err)
 	}
 	return res
+}
+
+// bounded calls the tool and waits for it until its context ends, then for
+// the grace period; a tool still running after that is abandoned: its
+// goroutine is left to finish on its own and counted.
+func (st *run) bounded(ctx context.Context, tool tools.Tool, c *responses.Item) callResult {
+	done := make(chan callResult, 1)
+	go func() { done <- st.invoke(ctx, tool, c) }()
+	select {
+	case res := <-done:
+		return res
+	case <-ctx.Done():
+	}
+	grace := time.NewTimer(st.r.grace)
+	defer grace.Stop()
+	select {
+	case res := <-done:
+		return res
+	case <-grace.C:
+	}
+	st.r.tel.abandoned(ctx, callName(c))
+	st.r.log.WarnContext(ctx, "runner: tool abandoned: it did not return after its context ended",
+		"tool", callName(c), "call_id", c.CallID, "cause", context.Cause(ctx), "grace", st.r.grace)
+	return callResult{err: fmt.Errorf("%w (%w)", ErrToolAbandoned, context.Cause(ctx))}
 }
 
 // invoke calls the tool, recovering a panic into an error.

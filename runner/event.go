@@ -42,6 +42,13 @@ const (
 	EventTurnEnded EventType = "turn.ended"
 	// EventFinalOutput: the run is over. Result holds everything.
 	EventFinalOutput EventType = "final.output"
+	// EventApprovalRequired: a call awaits a person's approval. Item is the
+	// call, Tool its name. The run pauses once the turn's other calls are
+	// done.
+	EventApprovalRequired EventType = "approval.required"
+	// EventPaused: the run paused for approvals; it is the last event.
+	// Result holds the interruptions and the State to resume from.
+	EventPaused EventType = "paused"
 )
 
 // Event is one thing that happened during a run. Type says which fields are
@@ -63,5 +70,8 @@ type Event struct {
 	Response   *responses.Response // EventTurnEnded
 	Usage      *responses.Usage    // EventTurnEnded: this turn's usage
 	TotalUsage *responses.Usage    // EventTurnEnded: the run's usage so far
-	Result     *Result             // EventFinalOutput
+	// Result is set on EventFinalOutput and EventPaused, and on the last
+	// event of a failed run (the one with the error), where it holds what
+	// the run produced.
+	Result *Result
 }

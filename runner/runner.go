@@ -11,6 +11,7 @@ import (
 
 	"github.com/agentloop/agentloop/agent"
 	"github.com/agentloop/agentloop/responses"
+	"github.com/agentloop/agentloop/tools"
 )
 
 // Errors a run ends with. Each is wrapped with details; test with errors.Is.
@@ -34,6 +35,7 @@ const (
 	DefaultMaxTurns           = 10
 	DefaultMaxConcurrentTools = 8
 	DefaultToolTimeout        = 5 * time.Minute
+	DefaultToolGracePeriod    = time.Second
 )
 
 // Options configure a [Runner]. A nil *Options and zero fields mean the
@@ -52,6 +54,19 @@ type Options struct {
 	// tool implementing interface{ Timeout() time.Duration } with a positive
 	// value overrides it.
 	ToolTimeout time.Duration
+	// ToolGracePeriod is how long a call may take to return once its
+	// context has ended (its timeout passed, or the run was cancelled)
+	// before the run stops waiting for it (default 1s; negative: no
+	// grace). A tool that ignores its context is then abandoned: the run
+	// goes on, or returns, on time, the call is reported with
+	// [ErrToolAbandoned], and the goroutine running it stays behind until
+	// the tool returns (counted by the agentloop.tool.abandoned metric).
+	ToolGracePeriod time.Duration
+	// Approval, when set, decides which calls need a person's approval
+	// before they run, for every agent this runner runs, beside the agent's
+	// and each tool's own policy: a call needs approval when any of them
+	// says so. See [State.Decide] and [Runner.Resume].
+	Approval tools.ApprovalPolicy
 	// ChainResponses carries state with previous_response_id and store:true
 	// instead of resending the whole history (the stateless default, with
 	// store:false and encrypted reasoning, which works through gateways).
@@ -71,6 +86,8 @@ type Runner struct {
 	stream      bool
 	concurrency int
 	toolTimeout time.Duration
+	grace       time.Duration
+	approval    tools.ApprovalPolicy
 	chain       bool
 	log         *slog.Logger
 	tel         *telemetry
@@ -88,6 +105,8 @@ func New(client *responses.Client, opts *Options) *Runner {
 		stream:      !o.DisableStreaming,
 		concurrency: o.MaxConcurrentTools,
 		toolTimeout: o.ToolTimeout,
+		grace:       o.ToolGracePeriod,
+		approval:    o.Approval,
 		chain:       o.ChainResponses,
 		log:         o.Logger,
 	}
@@ -99,6 +118,12 @@ func New(client *responses.Client, opts *Options) *Runner {
 	}
 	if r.toolTimeout == 0 {
 		r.toolTimeout = DefaultToolTimeout
+	}
+	switch {
+	case r.grace == 0:
+		r.grace = DefaultToolGracePeriod
+	case r.grace < 0:
+		r.grace = 0
 	}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
@@ -128,64 +153,151 @@ type Result struct {
 	// Final is the final assistant message as reported (citations added by
 	// tools included).
 	Final *responses.Item
-	// NewItems are the items this run produced, in order: the model's output
-	// items, the outputs of the calls, and synthetic items tools reported
-	// (never sent upstream).
+	// NewItems are the items this call of Run, Stream or Resume produced, in
+	// order: the model's output items, the outputs of the calls, and
+	// synthetic items tools reported (never sent upstream).
 	NewItems []responses.Item
 	// History is the conversation to continue from: the input plus every
-	// item sent to or received from the model, byte for byte.
+	// item sent to or received from the model, byte for byte. When a run
+	// fails or is cancelled during a turn, History also answers every call
+	// of that turn: with its output when it produced one, else with an
+	// output saying it did not run or that its outcome is unknown, so a new
+	// run can continue from it. When a run pauses, the calls of the open
+	// turn are answered in State, not History: resume the run instead.
 	History []responses.Item
-	// Response is the last response.
+	// Response is the last response received by this call.
 	Response *responses.Response
-	// Usage sums the usage of every turn.
+	// Usage sums the usage of every turn of the run.
 	Usage responses.Usage
-	// Turns is the number of model calls made.
+	// Turns is the number of model calls the run made.
 	Turns int
+	// Interruptions lists the calls awaiting approval when the run paused,
+	// in call order; empty when it did not pause.
+	Interruptions []Interruption
+	// State is the run's state: decide the interruptions on it and pass it
+	// to [Runner.Resume] to go on, here or in another process (it encodes
+	// to JSON). Set when the run paused, failed or was cancelled, and when
+	// it ended.
+	State *State
+}
+
+// Paused reports whether the run paused for approvals.
+func (r *Result) Paused() bool { return r != nil && len(r.Interruptions) > 0 }
+
+// Interruption is a call awaiting a person's approval.
+type Interruption struct {
+	// CallID is the call's call_id, which [State.Decide] takes.
+	CallID string
+	// Tool is the tool's name ("computer" for a computer call).
+	Tool string
+	// Call is the call item: its arguments, input, or actions.
+	Call *responses.Item
+}
+
+// RunOption configures one run: a call of Run, Stream, Resume or
+// ResumeStream.
+type RunOption func(*runConfig)
+
+type runConfig struct {
+	cp Checkpointer
+}
+
+// WithCheckpointer saves the run's state with cp whenever it changes durably
+// (see [Checkpointer]).
+func WithCheckpointer(cp Checkpointer) RunOption {
+	return func(c *runConfig) { c.cp = cp }
 }
 
 // Run runs a to completion and returns its result. It is [Runner.Stream],
-// collected. On error the result holds what the run produced so far.
-func (r *Runner) Run(ctx context.Context, a *agent.Agent, input Input) (*Result, error) {
+// collected. On error the result holds what the run produced so far. A run
+// that pauses for approvals returns its result with Interruptions and State
+// set, and a nil error.
+func (r *Runner) Run(ctx context.Context, a *agent.Agent, input Input, opts ...RunOption) (*Result, error) {
+	return r.collect(r.stream1(ctx, a, input, nil, opts))
+}
+
+// Stream runs a and yields what happens as it happens. The last event of a
+// successful run is EventFinalOutput; a run that pauses for approvals yields
+// an EventApprovalRequired per pending call, then EventPaused, and ends
+// without error; a failed run ends with a non-nil error. Breaking out of the
+// loop cancels the calls in flight and waits for them before the iterator
+// returns.
+func (r *Runner) Stream(ctx context.Context, a *agent.Agent, input Input, opts ...RunOption) iter.Seq2[Event, error] {
+	return r.stream1(ctx, a, input, nil, opts)
+}
+
+// Resume continues the run st describes (a paused run whose interruptions
+// were decided, or one that stopped while it ran) with the same agent
+// definition, and returns its result like [Runner.Run]. st is updated in
+// place; the result's State is st.
+//
+// The agent must be the one the run started with: a different name, or
+// tool definitions that changed, are refused with [ErrStateMismatch]. Calls
+// still awaiting a decision pause the run again. A call recorded as started
+// without an output (the process stopped while it ran) is not run again:
+// the model is told its outcome is unknown. A tool that implements
+// tools.Idempotent reporting true is run again instead, with the same call
+// id.
+func (r *Runner) Resume(ctx context.Context, a *agent.Agent, st *State, opts ...RunOption) (*Result, error) {
+	if st == nil {
+		return nil, errors.New("runner: resume: nil state")
+	}
+	return r.collect(r.stream1(ctx, a, nil, st, opts))
+}
+
+// ResumeStream is [Runner.Resume] as a stream of events, like
+// [Runner.Stream]. The items and calls of the turns before the resume are
+// not reported again.
+func (r *Runner) ResumeStream(ctx context.Context, a *agent.Agent, st *State, opts ...RunOption) iter.Seq2[Event, error] {
+	if st == nil {
+		return func(yield func(Event, error) bool) { yield(Event{}, errors.New("runner: resume: nil state")) }
+	}
+	return r.stream1(ctx, a, nil, st, opts)
+}
+
+func (r *Runner) collect(events iter.Seq2[Event, error]) (*Result, error) {
 	var res *Result
-	for ev, err := range r.stream1(ctx, a, input, &res) {
+	for ev, err := range events {
+		if ev.Result != nil {
+			res = ev.Result
+		}
 		if err != nil {
 			return res, err
-		}
-		if ev.Type == EventFinalOutput {
-			res = ev.Result
 		}
 	}
 	return res, nil
 }
 
-// Stream runs a and yields what happens as it happens. The last event of a
-// successful run is EventFinalOutput; a failed run ends with a non-nil error.
-// Breaking out of the loop cancels the calls in flight and waits for them
-// before the iterator returns.
-func (r *Runner) Stream(ctx context.Context, a *agent.Agent, input Input) iter.Seq2[Event, error] {
-	return r.stream1(ctx, a, input, nil)
-}
-
-// run holds the state of one run.
+// run holds the state of one call of Run, Stream or Resume.
 type run struct {
 	r       *Runner
 	a       *agent.Agent
 	ts      *toolset
+	s       *State
 	res     *Result
-	sent    int // history items already known to the server (chained mode)
-	extra   []responses.Item
+	cp      Checkpointer
+	resume  bool
+	last    *responses.Response // the last response of this call
 	yield   func(Event, error) bool
 	stopped bool
+	// strippedReasoning: encrypted reasoning was refused once and dropped.
+	strippedReasoning bool
 }
 
-func (r *Runner) stream1(ctx context.Context, a *agent.Agent, input Input, out **Result) iter.Seq2[Event, error] {
+func (r *Runner) stream1(ctx context.Context, a *agent.Agent, input Input, resume *State, opts []RunOption) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
+		var cfg runConfig
+		for _, o := range opts {
+			o(&cfg)
+		}
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		st := &run{r: r, a: a, res: &Result{}}
-		if out != nil {
-			*out = st.res
+		st := &run{r: r, a: a, res: &Result{}, cp: cfg.cp, resume: resume != nil, s: resume}
+		if st.s == nil {
+			st.s = &State{Version: StateVersion, RunID: newRunID(), Status: StatusRunning,
+				History: append(make([]responses.Item, 0, len(input)+16), input...)}
 		}
+		st.res.State = st.s
 		st.yield = func(ev Event, err error) bool {
 			if st.stopped {
 				return false
@@ -197,16 +309,21 @@ func (r *Runner) stream1(ctx context.Context, a *agent.Agent, input Input, out *
 			return !st.stopped
 		}
 		ctx, span := r.tel.startRun(ctx, a, input)
-		err := st.loop(ctx, input)
+		err := st.loop(ctx)
+		st.res.History = st.s.History
+		if err != nil {
+			st.interrupted(ctx)
+		}
+		st.res.Turns, st.res.Usage = st.s.Turn, st.s.Usage
 		r.tel.endRun(ctx, span, st.res, err)
 		if err != nil && !st.stopped {
-			st.yield(Event{}, err)
+			st.yield(Event{Result: st.res}, err)
 		}
 	}
 }
 
-func (st *run) loop(ctx context.Context, input Input) error {
-	a := st.a
+func (st *run) loop(ctx context.Context) error {
+	a, s := st.a, st.s
 	if a == nil {
 		return errors.New("runner: nil agent")
 	}
@@ -218,17 +335,41 @@ func (st *run) loop(ctx context.Context, input Input) error {
 		return err
 	}
 	st.ts = ts
-	st.res.History = append(make([]responses.Item, 0, len(input)+16), input...)
-	var prevID string
-	strippedReasoning := false
-	for turn := 1; ; turn++ {
+	prints := toolFingerprints(ts.definitions)
+	if st.resume {
+		if err := st.checkResume(prints); err != nil {
+			return err
+		}
+		if err := st.recover(ctx); err != nil {
+			return err
+		}
+	} else {
+		s.Agent, s.Tools = a.Name, prints
+	}
+	for {
+		if len(s.Calls) > 0 {
+			paused, err := st.runCalls(ctx)
+			if st.stopped {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("runner: turn %d: %w", s.Turn, err)
+			}
+			if paused {
+				return st.pause(ctx)
+			}
+			if !st.closeTurn() {
+				return nil
+			}
+		}
+		turn := s.Turn + 1
 		if turn > st.r.maxTurns {
 			return fmt.Errorf("%w: %d turns ran and the model was still calling tools", ErrMaxTurns, st.r.maxTurns)
 		}
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("runner: turn %d: %w", turn, err)
 		}
-		req := st.request(prevID)
+		req := st.request()
 		if !st.yield(Event{Type: EventTurnStarted, Turn: turn}, nil) {
 			return nil
 		}
@@ -236,14 +377,14 @@ func (st *run) loop(ctx context.Context, input Input) error {
 		if st.stopped {
 			return nil
 		}
-		if err != nil && !st.r.chain && !strippedReasoning && invalidEncryptedContent(err) {
+		if err != nil && !st.r.chain && !st.strippedReasoning && invalidEncryptedContent(err) {
 			// Encrypted reasoning is tied to one organization: a gateway
 			// that balanced this conversation over another channel cannot
 			// read it. Retry once without reasoning items.
 			st.r.log.WarnContext(ctx, "encrypted reasoning rejected; retrying without reasoning items", "turn", turn, "error", err)
-			strippedReasoning = true
-			st.res.History = stripReasoning(st.res.History)
-			req = st.request(prevID)
+			st.strippedReasoning = true
+			s.History = stripReasoning(s.History)
+			req = st.request()
 			resp, err = st.callModel(ctx, req, turn)
 			if st.stopped {
 				return nil
@@ -253,18 +394,12 @@ func (st *run) loop(ctx context.Context, input Input) error {
 			var apiErr *responses.Error
 			if errors.As(err, &apiErr) && apiErr.Response != nil {
 				// A failed response is billed too.
-				st.res.Turns = turn
-				st.res.Usage.Add(apiErr.Response.Usage)
+				s.Turn = turn
+				s.Usage.Add(apiErr.Response.Usage)
 			}
 			return fmt.Errorf("runner: turn %d: %w", turn, err)
 		}
-		st.res.Turns = turn
-		st.res.Response = resp
-		st.res.Usage.Add(resp.Usage)
-		st.sent = len(st.res.History)
-		st.res.History = append(st.res.History, resp.Output...)
-		st.res.NewItems = append(st.res.NewItems, resp.Output...)
-		prevID = resp.ID
+		st.record(resp)
 		for i := range resp.Output {
 			if !st.yield(Event{Type: EventItem, Turn: turn, Item: &resp.Output[i]}, nil) {
 				return nil
@@ -277,42 +412,99 @@ func (st *run) loop(ctx context.Context, input Input) error {
 			}
 			return fmt.Errorf("%w at turn %d (%s): its output was cut off, so no call in it was run; raise max_output_tokens", ErrIncomplete, turn, reason)
 		}
-		var calls []*responses.Item
-		for i := range resp.Output {
-			if resp.Output[i].IsCall() {
-				calls = append(calls, &resp.Output[i])
+		st.openTurn(ctx, resp, len(s.History)-len(resp.Output))
+		if len(s.Calls) == 0 {
+			s.Status = StatusDone
+			if err := st.save(ctx); err != nil {
+				return err
 			}
-		}
-		if len(calls) > 0 {
-			outs, err := st.runCalls(ctx, calls, turn)
-			if st.stopped {
+			total := s.Usage
+			if !st.yield(Event{Type: EventTurnEnded, Turn: turn, Response: resp, Usage: resp.Usage, TotalUsage: &total}, nil) {
 				return nil
 			}
-			if err != nil {
-				return fmt.Errorf("runner: turn %d: %w", turn, err)
-			}
-			st.res.History = append(st.res.History, outs...)
-			st.res.NewItems = append(st.res.NewItems, outs...)
-		}
-		turnUsage := resp.Usage
-		total := st.res.Usage
-		if !st.yield(Event{Type: EventTurnEnded, Turn: turn, Response: resp, Usage: turnUsage, TotalUsage: &total}, nil) {
-			return nil
-		}
-		if len(calls) == 0 {
 			return st.finish(resp, turn)
 		}
+		if err := st.save(ctx); err != nil {
+			return err
+		}
 	}
+}
+
+// record adds a response to the state.
+func (st *run) record(resp *responses.Response) {
+	s := st.s
+	s.Turn++
+	s.Usage.Add(resp.Usage)
+	s.History = append(s.History, resp.Output...)
+	s.PreviousResponseID = resp.ID
+	s.ServerItems = len(s.History)
+	st.last = resp
+	st.res.Response = resp
+	st.res.NewItems = append(st.res.NewItems, resp.Output...)
+}
+
+// checkResume refuses a state that is not this agent's, or is over.
+func (st *run) checkResume(prints []ToolFingerprint) error {
+	s := st.s
+	if s.Agent != st.a.Name {
+		return fmt.Errorf("%w: the state is of agent %q, not %q", ErrStateMismatch, s.Agent, st.a.Name)
+	}
+	if err := checkTools(s.Tools, prints); err != nil {
+		return err
+	}
+	if s.Status == StatusDone {
+		return fmt.Errorf("%w: run %s ended after %d turns", ErrRunFinished, s.RunID, s.Turn)
+	}
+	s.Status = StatusRunning
+	return nil
+}
+
+// save checkpoints the state, when the run has a checkpointer.
+func (st *run) save(ctx context.Context) error {
+	if st.cp == nil {
+		return nil
+	}
+	if err := st.cp.Save(ctx, st.s); err != nil {
+		return fmt.Errorf("runner: checkpoint: %w", err)
+	}
+	return nil
+}
+
+// pause ends the call with the run paused.
+func (st *run) pause(ctx context.Context) error {
+	s := st.s
+	s.Status = StatusPaused
+	if err := st.save(ctx); err != nil {
+		return err
+	}
+	res := st.res
+	res.History = s.History
+	res.Turns, res.Usage = s.Turn, s.Usage
+	for i := range s.Calls {
+		rec := &s.Calls[i]
+		if rec.Status != CallAwaiting {
+			continue
+		}
+		in := Interruption{CallID: rec.CallID, Tool: rec.Tool, Call: s.Call(rec)}
+		res.Interruptions = append(res.Interruptions, in)
+		if !st.yield(Event{Type: EventApprovalRequired, Turn: s.Turn, Item: in.Call, Tool: in.Tool}, nil) {
+			return nil
+		}
+	}
+	st.yield(Event{Type: EventPaused, Turn: s.Turn, Result: res}, nil)
+	return nil
 }
 
 // finish builds the result from the last response, which made no call.
 func (st *run) finish(resp *responses.Response, turn int) error {
 	res := st.res
+	res.History = st.s.History
+	res.Turns, res.Usage = st.s.Turn, st.s.Usage
 	for i := len(resp.Output) - 1; i >= 0; i-- {
 		if resp.Output[i].IsMessage() && resp.Output[i].Role == responses.RoleAssistant {
 			msg := resp.Output[i]
 			for _, fe := range st.ts.finalEditors {
-				msg = fe.EditFinal(msg, st.extra)
+				msg = fe.EditFinal(msg, st.s.Extra)
 			}
 			res.Final = &msg
 			res.Output = msg.Text()
@@ -337,7 +529,7 @@ func (st *run) finish(resp *responses.Response, turn int) error {
 }
 
 // request builds the next request from the agent and the history.
-func (st *run) request(prevID string) *responses.Request {
+func (st *run) request() *responses.Request {
 	a := st.a
 	s := a.Settings
 	req := &responses.Request{
@@ -363,16 +555,16 @@ func (st *run) request(prevID string) *responses.Request {
 			req.Text.Format = a.Output.Format()
 		}
 	}
-	history := st.res.History
+	history := st.s.History
 	if st.r.chain {
 		if req.Store == nil {
 			req.Store = responses.Ptr(true)
 		}
-		if prevID != "" {
-			req.PreviousResponseID = prevID
-			history = history[st.sent:]
-			// Skip the previous response's own output: the server has it.
-			history = history[len(st.res.Response.Output):]
+		if st.s.PreviousResponseID != "" {
+			// The server holds the history up to the previous response's
+			// output.
+			req.PreviousResponseID = st.s.PreviousResponseID
+			history = history[st.s.ServerItems:]
 		}
 	} else {
 		if req.Store == nil {

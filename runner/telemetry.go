@@ -615,6 +615,13 @@ func (t *telemetry) endTool(ctx context.Context, s *toolSpan, c *responses.Item,
 	}
 }
 
+// abandoned counts a call whose tool did not return after its context ended.
+func (t *telemetry) abandoned(ctx context.Context, tool string) {
+	t.m.ToolAbandoned.Add(ctx, 1, t.sets.get(setKey{metricToolAbandoned, tool, "", "", ""}, func() attribute.Set {
+		return attribute.NewSet(genai.KeyToolName.String(tool))
+	}).opt)
+}
+
 // toolErrorType classifies a tool's error.
 func toolErrorType(err error, known bool) string {
 	var argErr *tools.ArgumentError
@@ -692,6 +699,7 @@ const (
 	metricTokens
 	metricToolCalls
 	metricToolErrors
+	metricToolAbandoned
 )
 
 // setKey identifies the attribute set of one metric point.

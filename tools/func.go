@@ -25,8 +25,10 @@ type Timeouter interface {
 type FuncOption func(*funcConfig)
 
 type funcConfig struct {
-	strict  bool
-	timeout time.Duration
+	strict     bool
+	timeout    time.Duration
+	approval   ApprovalPolicy
+	idempotent bool
 }
 
 // WithStrict sets whether the tool's schema is sent in strict mode (the
@@ -139,10 +141,12 @@ func NewFunc[In, Out any](name, description string, fn func(context.Context, In)
 	return &funcTool[In, Out]{
 		def: responses.Tool{Type: responses.ToolFunction, Name: name, Description: description,
 			Parameters: schema, Strict: &cfg.strict},
-		args:    v,
-		timeout: cfg.timeout,
-		closed:  v.v.root.closed(map[*vnode]bool{}),
-		fn:      fn,
+		args:       v,
+		timeout:    cfg.timeout,
+		approval:   cfg.approval,
+		idempotent: cfg.idempotent,
+		closed:     v.v.root.closed(map[*vnode]bool{}),
+		fn:         fn,
 	}, nil
 }
 
@@ -281,16 +285,30 @@ func (a *args) check(arguments string) ([]byte, error) {
 }
 
 type funcTool[In, Out any] struct {
-	def     responses.Tool
-	args    *args
-	timeout time.Duration
-	closed  bool // every object in the schema rejects unknown properties
-	fn      func(context.Context, In) (Out, error)
+	def        responses.Tool
+	args       *args
+	timeout    time.Duration
+	approval   ApprovalPolicy
+	idempotent bool
+	closed     bool // every object in the schema rejects unknown properties
+	fn         func(context.Context, In) (Out, error)
 }
 
 func (f *funcTool[In, Out]) Definition() responses.Tool { return f.def }
 
 func (f *funcTool[In, Out]) Timeout() time.Duration { return f.timeout }
+
+// NeedsApproval applies the policy given with WithApproval; without one no
+// call needs approval on the tool's account.
+func (f *funcTool[In, Out]) NeedsApproval(ctx context.Context, call *responses.Item) (bool, error) {
+	if f.approval == nil {
+		return false, nil
+	}
+	return f.approval.NeedsApproval(ctx, call)
+}
+
+// Idempotent reports whether WithIdempotent was given.
+func (f *funcTool[In, Out]) Idempotent() bool { return f.idempotent }
 
 func (f *funcTool[In, Out]) Call(ctx context.Context, arguments string) (responses.ToolOutput, error) {
 	doc, err := f.args.check(arguments)

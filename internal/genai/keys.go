@@ -156,6 +156,9 @@ const (
 	MetricTurns      = "agentloop.turns"
 	MetricToolCalls  = "agentloop.tool.calls"
 	MetricToolErrors = "agentloop.tool.errors"
+	// MetricToolAbandoned counts calls whose tool did not return after its
+	// context ended: their goroutines were left behind.
+	MetricToolAbandoned = "agentloop.tool.abandoned"
 )
 
 // Values of the genaiconv instruments' required attributes.
@@ -175,6 +178,7 @@ type Instruments struct {
 	Turns             metric.Int64Counter               // agentloop.turns
 	ToolCalls         metric.Int64Counter               // agentloop.tool.calls
 	ToolErrors        metric.Int64Counter               // agentloop.tool.errors
+	ToolAbandoned     metric.Int64Counter               // agentloop.tool.abandoned
 }
 
 // NewInstruments creates the instruments on m, the two histograms with the
@@ -182,13 +186,14 @@ type Instruments struct {
 // is a no-op (telemetry never fails a run); the first error is returned.
 func NewInstruments(m metric.Meter) (*Instruments, error) {
 	var in Instruments
-	var errs [6]error
+	var errs [7]error
 	in.OperationDuration, errs[0] = genaiconv.NewClientOperationDuration(m, metric.WithExplicitBucketBoundaries(DurationBuckets()...))
 	in.TokenUsage, errs[1] = genaiconv.NewClientTokenUsage(m, metric.WithExplicitBucketBoundaries(TokenBuckets()...))
 	in.Runs, errs[2] = counter(m, MetricRuns, "{run}", "Agent runs, by agent and outcome.")
 	in.Turns, errs[3] = counter(m, MetricTurns, "{turn}", "Model calls made by agent runs.")
 	in.ToolCalls, errs[4] = counter(m, MetricToolCalls, "{call}", "Tool calls executed, by tool.")
 	in.ToolErrors, errs[5] = counter(m, MetricToolErrors, "{call}", "Tool calls that failed (the error went to the model or ended the run).")
+	in.ToolAbandoned, errs[6] = counter(m, MetricToolAbandoned, "{call}", "Tool calls abandoned because the tool did not return after its context ended; each left a goroutine behind.")
 	for _, err := range errs {
 		if err != nil {
 			return &in, err
