@@ -36,6 +36,93 @@ type Response struct {
 type ResponseError struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	Type    string `json:"type,omitempty"`  // "invalid_request_error", …; often absent
+	Param   string `json:"param,omitempty"` // the request parameter at fault, if any
+
+	// Misalignment is the reason of a misalignment_policy_violation; nil
+	// otherwise.
+	Misalignment *Misalignment `json:"misalignment,omitempty"`
+}
+
+// UnmarshalJSON reads the error leniently: a code sent as a number, or
+// null, decodes.
+func (e *ResponseError) UnmarshalJSON(b []byte) error {
+	var w ResponseError
+	err := scanObject(b, func(key []byte, val []byte) error {
+		switch string(key) {
+		case "code":
+			w.Code = looseString(val)
+		case "message":
+			w.Message = looseText(val)
+		case "type":
+			w.Type = looseString(val)
+		case "param":
+			w.Param = looseString(val)
+		case "misalignment":
+			w.Misalignment = decodeMisalignment(val)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	*e = w
+	return nil
+}
+
+// Misalignment is the structured reason of a misalignment_policy_violation
+// error (error.misalignment): what the API's misalignment monitoring saw
+// when it stopped the request. Every field may be empty.
+type Misalignment struct {
+	// ErrorType classifies the finding, such as
+	// "potentially_unintended_data_access".
+	ErrorType string `json:"error_type,omitempty"`
+	// DetailedExplanation says what was seen, for a person to review.
+	DetailedExplanation string `json:"detailed_explanation,omitempty"`
+	// ReviewTarget is what the review was about, as sent (its shape is not
+	// documented); nil when absent.
+	ReviewTarget json.RawMessage `json:"review_target,omitempty"`
+	// Steer is the guidance offered for going on (steer.message), if any.
+	Steer string `json:"steer,omitempty"`
+}
+
+// decodeMisalignment reads an error's misalignment object leniently; nil
+// for null, an absent member or a value that is not an object.
+func decodeMisalignment(b []byte) *Misalignment {
+	if isNull(b) {
+		return nil
+	}
+	var m Misalignment
+	err := scanObject(b, func(key []byte, val []byte) error {
+		switch string(key) {
+		case "error_type":
+			m.ErrorType = looseString(val)
+		case "detailed_explanation":
+			m.DetailedExplanation = looseText(val)
+		case "review_target":
+			if !isNull(val) {
+				m.ReviewTarget = cloneBytes(val)
+			}
+		case "steer":
+			switch {
+			case isNull(val):
+			case val[0] == '{':
+				var s struct {
+					Message json.RawMessage `json:"message"`
+				}
+				if json.Unmarshal(val, &s) == nil {
+					m.Steer = looseText(s.Message)
+				}
+			default:
+				m.Steer = looseText(val)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil
+	}
+	return &m
 }
 
 // IncompleteDetails says why a response is incomplete: max_output_tokens or
@@ -139,9 +226,13 @@ func (r *Response) decode(b []byte) error {
 		case "status":
 			w.Status, err = str(val)
 		case "error":
-			if !isNull(val) {
+			switch {
+			case isNull(val):
+			case val[0] == '"': // a gateway's {"error":"text"}
+				w.Error = &ResponseError{Message: looseString(val)}
+			default:
 				w.Error = new(ResponseError)
-				err = json.Unmarshal(val, w.Error)
+				err = w.Error.UnmarshalJSON(val)
 			}
 		case "incomplete_details":
 			if !isNull(val) {
