@@ -23,6 +23,7 @@ type reply struct {
 	reason       string
 	errCode      string
 	errMessage   string
+	errType      string
 	usage        responses.Usage
 	items        []responses.Item // with ids assigned
 	itemBytes    [][]byte         // each item's encoding, as sent
@@ -45,9 +46,13 @@ func (r *reply) appendResponse(b []byte, final bool) []byte {
 	b = append(b, `,"error":`...)
 	if final && r.status == responses.StatusFailed {
 		b = append(b, `{"code":`...)
-		b = appendString(b, r.errCode)
+		b = appendStringOrNull(b, r.errCode)
 		b = append(b, `,"message":`...)
 		b = appendString(b, r.errMessage)
+		if r.errType != "" {
+			b = append(b, `,"type":`...)
+			b = appendString(b, r.errType)
+		}
 		b = append(b, '}')
 	} else {
 		b = append(b, "null"...)
@@ -177,7 +182,7 @@ func (r *reply) appendEvents(w *events, errorEvent bool) {
 		r.appendItemEvents(w, i)
 	}
 	if errorEvent {
-		appendErrorEvent(w, r.errCode, r.errMessage)
+		appendErrorEvent(w, r.errType, r.errCode, r.errMessage)
 		return
 	}
 	typ := responses.EventResponseCompleted
@@ -192,8 +197,20 @@ func (r *reply) appendEvents(w *events, errorEvent bool) {
 	w.end()
 }
 
-func appendErrorEvent(w *events, code, message string) {
+func appendErrorEvent(w *events, typ, code, message string) {
 	w.begin(responses.EventError)
+	if typ != "" {
+		w.key("error")
+		w.b = append(w.b, `{"type":`...)
+		w.b = appendString(w.b, typ)
+		w.b = append(w.b, `,"code":`...)
+		w.b = appendStringOrNull(w.b, code)
+		w.b = append(w.b, `,"message":`...)
+		w.b = appendString(w.b, message)
+		w.b = append(w.b, `,"param":null}`...)
+		w.end()
+		return
+	}
 	w.key("code")
 	w.b = appendStringOrNull(w.b, code)
 	w.str("message", message)
