@@ -125,10 +125,46 @@ func decodeMisalignment(b []byte) *Misalignment {
 	return &m
 }
 
-// IncompleteDetails says why a response is incomplete: max_output_tokens or
-// content_filter.
+// IncompleteDetails says why a response is incomplete: one of the
+// Incomplete* reasons.
 type IncompleteDetails struct {
 	Reason string `json:"reason"`
+}
+
+// Reasons a response is incomplete, the values of [IncompleteDetails.Reason].
+// The first two cut the model's output off; the last two stop the response
+// between output items (see [IncompleteDetails.AtBoundary]).
+const (
+	// IncompleteMaxOutputTokens: the output reached max_output_tokens; its
+	// last item may be cut mid-way (a call's arguments invalid JSON).
+	IncompleteMaxOutputTokens = "max_output_tokens"
+	// IncompleteContentFilter: a content filter stopped the output.
+	IncompleteContentFilter = "content_filter"
+	// IncompleteMaxMessages: the response reached its limit of messages
+	// and stopped after a whole item.
+	IncompleteMaxMessages = "max_messages"
+	// IncompleteSteered: the response stopped at a safe boundary after the
+	// client steered it (a WebSocket response.steer).
+	IncompleteSteered = "steered"
+)
+
+// AtBoundary reports whether the response stopped between output items, with
+// every item whole: the reasons max_messages and steered. Such a response is
+// not a model error; the calls in it are complete and can be run, and the
+// conversation can go on. Any other reason (max_output_tokens,
+// content_filter, one this package does not know, none) is not a boundary.
+// A nil d is not either.
+func (d *IncompleteDetails) AtBoundary() bool {
+	return d != nil && (d.Reason == IncompleteMaxMessages || d.Reason == IncompleteSteered)
+}
+
+// Truncated reports whether the model's output was cut off: the status is
+// "incomplete" and the response did not stop at a boundary (see
+// [IncompleteDetails.AtBoundary]); an unknown or missing reason counts as
+// cut. The last item of a truncated response may be partial: a call in it
+// must not be run.
+func (r *Response) Truncated() bool {
+	return r.Status == StatusIncomplete && !r.IncompleteDetails.AtBoundary()
 }
 
 // Usage counts the tokens of a response.

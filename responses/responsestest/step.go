@@ -129,10 +129,10 @@ func (s Step) Usage(u responses.Usage) Step {
 }
 
 // Incomplete makes the response end with status "incomplete" and this
-// incomplete_details.reason (max_output_tokens or content_filter); when
-// streaming, the terminal event is response.incomplete. The items are sent
-// as given, so a function_call whose Arguments are cut short stands for the
-// truncated call the API sends.
+// incomplete_details.reason (max_output_tokens, content_filter,
+// max_messages, steered); when streaming, the terminal event is
+// response.incomplete. The items are sent as given, so a function_call whose
+// Arguments are cut short stands for the truncated call the API sends.
 func (s Step) Incomplete(reason string) Step {
 	s.status = responses.StatusIncomplete
 	s.reason = reason
