@@ -29,7 +29,76 @@ type Response struct {
 	Usage              *Usage             `json:"usage,omitempty"`
 	PreviousResponseID string             `json:"previous_response_id,omitempty"`
 	ServiceTier        string             `json:"service_tier,omitempty"`
-	Raw                json.RawMessage    `json:"-"`
+
+	// InputTransformations lists the input items the API withheld from the
+	// model, in input order: reasoning items it could not use here (another
+	// organization, end user or model, a changed prefix). Nil when none.
+	InputTransformations []InputTransformation `json:"input_transformations,omitempty"`
+
+	Raw json.RawMessage `json:"-"`
+}
+
+// InputTransformation is a change the API made to a request's input before
+// the model saw it: so far, a reasoning item withheld ("removed"). A client
+// that replays its history can drop the item (by ID) from later requests:
+// it is not used, yet is still sent and billed as input, and removing it
+// keeps the request prefix stable for caching.
+type InputTransformation struct {
+	ID     string `json:"id"`     // the input item's id, such as "rs_…"
+	Type   string `json:"type"`   // the input item's type: "reasoning"
+	Action string `json:"action"` // what was done to it: TransformRemoved
+	Reason string `json:"reason"` // why: one of the Transform* reasons
+}
+
+// Values of [InputTransformation].Action and Reason.
+const (
+	// TransformRemoved: the item was withheld from the model.
+	TransformRemoved = "removed"
+
+	// TransformOrganizationMismatch: the item was made under another
+	// organization, as when a gateway moves a conversation to another
+	// upstream account.
+	TransformOrganizationMismatch = "organization_mismatch"
+	// TransformEndUserMismatch: the item was made for another end user
+	// (safety_identifier).
+	TransformEndUserMismatch = "end_user_mismatch"
+	// TransformModelMismatch: the item was made by another model.
+	TransformModelMismatch = "model_mismatch"
+	// TransformPrefixMismatch: the input before the item changed since it
+	// was made.
+	TransformPrefixMismatch = "prefix_mismatch"
+	// TransformTurnBoundary: the item belongs to an earlier turn, which the
+	// model does not see reasoning from.
+	TransformTurnBoundary = "turn_boundary"
+)
+
+// decodeInputTransformations reads input_transformations leniently: members
+// it does not know and elements that are not objects are skipped.
+func decodeInputTransformations(val []byte) ([]InputTransformation, error) {
+	if isNull(val) {
+		return nil, nil
+	}
+	out := make([]InputTransformation, 0, 2)
+	err := scanArray(val, func(elem []byte) error {
+		var t InputTransformation
+		if scanObject(elem, func(key []byte, v []byte) error {
+			switch string(key) {
+			case "id":
+				t.ID = looseString(v)
+			case "type":
+				t.Type = looseString(v)
+			case "action":
+				t.Action = looseString(v)
+			case "reason":
+				t.Reason = looseString(v)
+			}
+			return nil
+		}) == nil {
+			out = append(out, t)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // ResponseError is the error of a failed response.
@@ -295,6 +364,8 @@ func (r *Response) decode(b []byte) error {
 			w.PreviousResponseID, err = str(val)
 		case "service_tier":
 			w.ServiceTier, err = str(val)
+		case "input_transformations":
+			w.InputTransformations, err = decodeInputTransformations(val)
 		}
 		if err != nil {
 			return fmt.Errorf("response field %q: %w", key, err)

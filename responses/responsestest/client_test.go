@@ -10,6 +10,7 @@ import (
 
 	"github.com/agentloop/agentloop/responses"
 	"github.com/agentloop/agentloop/responses/responsestest"
+	"github.com/google/go-cmp/cmp"
 )
 
 func newClient(srv *responsestest.Server, retries int) *responses.Client {
@@ -201,5 +202,29 @@ func TestGatewayFailuresRetried(t *testing.T) {
 				t.Errorf("%d requests, want 2", n)
 			}
 		})
+	}
+}
+
+// TestInputTransformationsReported: the final response of Create and of a
+// stream carries the input_transformations the server reports.
+func TestInputTransformationsReported(t *testing.T) {
+	want := []responses.InputTransformation{{ID: "rs_1", Type: "reasoning",
+		Action: responses.TransformRemoved, Reason: responses.TransformOrganizationMismatch}}
+	step := responsestest.Reply(responsestest.Message("Hi.")).InputTransformations(want...)
+	srv := responsestest.Start(t, step, step)
+	c := newClient(srv, -1)
+	req := &responses.Request{Model: "m", Input: responses.InputText("hi")}
+	r1, err := c.Create(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := responses.Collect(c.Stream(context.Background(), req))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*responses.Response{r1, r2} {
+		if diff := cmp.Diff(want, r.InputTransformations); diff != "" || r.OutputText() != "Hi." {
+			t.Errorf("InputTransformations (-want +got):\n%s", diff)
+		}
 	}
 }

@@ -24,6 +24,7 @@ type reply struct {
 	errCode      string
 	errMessage   string
 	errType      string
+	transforms   []responses.InputTransformation
 	usage        responses.Usage
 	items        []responses.Item // with ids assigned
 	itemBytes    [][]byte         // each item's encoding, as sent
@@ -98,6 +99,24 @@ func (r *reply) appendResponse(b []byte, final bool) []byte {
 		b = appendUsage(b, &r.usage)
 	} else {
 		b = append(b, "null"...)
+	}
+	if final && len(r.transforms) > 0 {
+		b = append(b, `,"input_transformations":[`...)
+		for i, t := range r.transforms {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"id":`...)
+			b = appendString(b, t.ID)
+			b = append(b, `,"action":`...)
+			b = appendString(b, t.Action)
+			b = append(b, `,"reason":`...)
+			b = appendString(b, t.Reason)
+			b = append(b, `,"type":`...)
+			b = appendString(b, t.Type)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
 	}
 	return append(b, '}')
 }

@@ -488,7 +488,8 @@ func (s *Server) prepare(n int, req *responses.Request, parent *conv, step Step)
 		instructions: req.Instructions, prevID: req.PreviousResponseID,
 		parallel: req.ParallelToolCalls == nil || *req.ParallelToolCalls, tools: req.Tools,
 		status: step.status, reason: step.reason, errCode: step.errCode, errMessage: step.errMessage, errType: step.errType,
-		chunks: s.opts.Chunks}
+		transforms: step.transforms,
+		chunks:     s.opts.Chunks}
 	if rp.model == "" {
 		rp.model = req.Model
 	}

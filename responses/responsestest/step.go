@@ -33,6 +33,7 @@ type Step struct {
 	done       bool // "data: [DONE]" after the events sent
 	usage      *responses.Usage
 	model      string
+	transforms []responses.InputTransformation
 	stream     int8 // 0: as the request asks, 1: SSE, -1: JSON
 	cutAfter   int  // -1: not cut
 	stallAfter int  // -1: no stall
@@ -182,6 +183,17 @@ func (s Step) ErrorType(typ string) Step {
 // reply is unchanged.
 func (s Step) Done() Step {
 	s.done = true
+	return s
+}
+
+// InputTransformations makes the final response report these
+// input_transformations: input items the API withheld from the model, such
+// as a reasoning item made under another organization:
+//
+//	responsestest.Reply(responsestest.Message("Hi.")).InputTransformations(responses.InputTransformation{
+//		ID: "rs_1", Type: "reasoning", Action: responses.TransformRemoved, Reason: responses.TransformOrganizationMismatch})
+func (s Step) InputTransformations(ts ...responses.InputTransformation) Step {
+	s.transforms = ts
 	return s
 }
 
