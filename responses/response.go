@@ -236,23 +236,60 @@ func (r *Response) Truncated() bool {
 	return r.Status == StatusIncomplete && !r.IncompleteDetails.AtBoundary()
 }
 
-// Usage counts the tokens of a response.
+// Usage counts the tokens of a response, and what its hosted tools used.
 type Usage struct {
 	InputTokens         int64               `json:"input_tokens"`
 	InputTokensDetails  InputTokensDetails  `json:"input_tokens_details"`
 	OutputTokens        int64               `json:"output_tokens"`
 	OutputTokensDetails OutputTokensDetails `json:"output_tokens_details"`
 	TotalTokens         int64               `json:"total_tokens"`
+
+	// ToolUsage counts what hosted tools used and are billed for apart
+	// from the tokens above (tool_usage). Zero when not reported.
+	ToolUsage ToolUsage `json:"tool_usage,omitzero"`
 }
 
 // InputTokensDetails breaks input tokens down.
 type InputTokensDetails struct {
+	// CachedTokens is how many input tokens were read from the prompt
+	// cache.
 	CachedTokens int64 `json:"cached_tokens"`
+	// CacheWriteTokens is how many input tokens were written to the prompt
+	// cache.
+	CacheWriteTokens int64 `json:"cache_write_tokens,omitzero"`
+	// CacheWriteTokensDetails breaks CacheWriteTokens down by how long the
+	// cache keeps them.
+	CacheWriteTokensDetails CacheWriteTokensDetails `json:"cache_write_tokens_details,omitzero"`
+}
+
+// CacheWriteTokensDetails breaks the tokens written to the prompt cache down
+// by their lifetime.
+type CacheWriteTokensDetails struct {
+	TTL30mTokens int64 `json:"ttl_30m_tokens,omitzero"` // kept for 30 minutes
+	TTL12hTokens int64 `json:"ttl_12h_tokens,omitzero"` // kept for 12 hours
 }
 
 // OutputTokensDetails breaks output tokens down.
 type OutputTokensDetails struct {
 	ReasoningTokens int64 `json:"reasoning_tokens"`
+}
+
+// ToolUsage counts what hosted tools used in a response.
+type ToolUsage struct {
+	ImageGen  ImageGenUsage  `json:"image_gen,omitzero"`  // the image_generation tool
+	WebSearch WebSearchUsage `json:"web_search,omitzero"` // the web_search tool
+}
+
+// ImageGenUsage counts the tokens of the image_generation tool.
+type ImageGenUsage struct {
+	InputTokens  int64 `json:"input_tokens"`
+	OutputTokens int64 `json:"output_tokens"`
+	TotalTokens  int64 `json:"total_tokens"`
+}
+
+// WebSearchUsage counts the web_search tool's billable searches.
+type WebSearchUsage struct {
+	NumRequests int64 `json:"num_requests"`
 }
 
 // Add adds u2's counts to u.
@@ -263,8 +300,17 @@ func (u *Usage) Add(u2 *Usage) {
 	u.InputTokens += u2.InputTokens
 	u.OutputTokens += u2.OutputTokens
 	u.TotalTokens += u2.TotalTokens
-	u.InputTokensDetails.CachedTokens += u2.InputTokensDetails.CachedTokens
+	in, in2 := &u.InputTokensDetails, &u2.InputTokensDetails
+	in.CachedTokens += in2.CachedTokens
+	in.CacheWriteTokens += in2.CacheWriteTokens
+	in.CacheWriteTokensDetails.TTL30mTokens += in2.CacheWriteTokensDetails.TTL30mTokens
+	in.CacheWriteTokensDetails.TTL12hTokens += in2.CacheWriteTokensDetails.TTL12hTokens
 	u.OutputTokensDetails.ReasoningTokens += u2.OutputTokensDetails.ReasoningTokens
+	img, img2 := &u.ToolUsage.ImageGen, &u2.ToolUsage.ImageGen
+	img.InputTokens += img2.InputTokens
+	img.OutputTokens += img2.OutputTokens
+	img.TotalTokens += img2.TotalTokens
+	u.ToolUsage.WebSearch.NumRequests += u2.ToolUsage.WebSearch.NumRequests
 }
 
 // UnmarshalJSON reads usage leniently: counts sent as strings or floats (as
@@ -281,9 +327,59 @@ func (u *Usage) UnmarshalJSON(b []byte) error {
 		case "total_tokens":
 			w.TotalTokens, err = intValue(val)
 		case "input_tokens_details":
-			err = scanDetails(val, "cached_tokens", &w.InputTokensDetails.CachedTokens)
+			err = scanCounts(val, func(k []byte, v []byte) (err error) {
+				d := &w.InputTokensDetails
+				switch string(k) {
+				case "cached_tokens":
+					d.CachedTokens, err = intValue(v)
+				case "cache_write_tokens":
+					d.CacheWriteTokens, err = intValue(v)
+				case "cache_write_tokens_details":
+					err = scanCounts(v, func(k []byte, v []byte) (err error) {
+						switch string(k) {
+						case "ttl_30m_tokens":
+							d.CacheWriteTokensDetails.TTL30mTokens, err = intValue(v)
+						case "ttl_12h_tokens":
+							d.CacheWriteTokensDetails.TTL12hTokens, err = intValue(v)
+						}
+						return err
+					})
+				}
+				return err
+			})
 		case "output_tokens_details":
-			err = scanDetails(val, "reasoning_tokens", &w.OutputTokensDetails.ReasoningTokens)
+			err = scanCounts(val, func(k []byte, v []byte) (err error) {
+				if string(k) == "reasoning_tokens" {
+					w.OutputTokensDetails.ReasoningTokens, err = intValue(v)
+				}
+				return err
+			})
+		case "tool_usage":
+			err = scanCounts(val, func(k []byte, v []byte) error {
+				switch string(k) {
+				case "image_gen":
+					img := &w.ToolUsage.ImageGen
+					return scanCounts(v, func(k []byte, v []byte) (err error) {
+						switch string(k) {
+						case "input_tokens":
+							img.InputTokens, err = intValue(v)
+						case "output_tokens":
+							img.OutputTokens, err = intValue(v)
+						case "total_tokens":
+							img.TotalTokens, err = intValue(v)
+						}
+						return err
+					})
+				case "web_search":
+					return scanCounts(v, func(k []byte, v []byte) (err error) {
+						if string(k) == "num_requests" {
+							w.ToolUsage.WebSearch.NumRequests, err = intValue(v)
+						}
+						return err
+					})
+				}
+				return nil
+			})
 		}
 		if err != nil {
 			return fmt.Errorf("usage field %q: %w", key, err)
@@ -297,19 +393,13 @@ func (u *Usage) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// scanDetails reads one count out of a usage details object (null is fine).
-func scanDetails(val []byte, name string, dst *int64) error {
+// scanCounts calls fn with each member of a usage details object; null is
+// an empty object.
+func scanCounts(val []byte, fn func(key []byte, val []byte) error) error {
 	if isNull(val) {
 		return nil
 	}
-	return scanObject(val, func(key []byte, v []byte) error {
-		if string(key) != name {
-			return nil
-		}
-		n, err := intValue(v)
-		*dst = n
-		return err
-	})
+	return scanObject(val, fn)
 }
 
 // UnmarshalJSON decodes a response and keeps its bytes in Raw.

@@ -114,3 +114,73 @@ func TestAccumulatorInputTransformations(t *testing.T) {
 		})
 	}
 }
+
+func TestUsageDetails(t *testing.T) {
+	body := `{"input_tokens":"120","input_tokens_details":{"cached_tokens":40,"cache_write_tokens":"64",` +
+		`"cache_write_tokens_details":{"ttl_30m_tokens":48,"ttl_12h_tokens":16.0,"ttl_new":1}},` +
+		`"output_tokens":30,"output_tokens_details":{"reasoning_tokens":10},"total_tokens":150,` +
+		`"tool_usage":{"image_gen":{"input_tokens":"50","output_tokens":4160,"total_tokens":4210,"input_tokens_details":{"image_tokens":40}},` +
+		`"web_search":{"num_requests":"2"},"file_search":{"num_requests":1}}}`
+	var u responses.Usage
+	if err := json.Unmarshal([]byte(body), &u); err != nil {
+		t.Fatal(err)
+	}
+	want := responses.Usage{InputTokens: 120, OutputTokens: 30, TotalTokens: 150,
+		InputTokensDetails: responses.InputTokensDetails{CachedTokens: 40, CacheWriteTokens: 64,
+			CacheWriteTokensDetails: responses.CacheWriteTokensDetails{TTL30mTokens: 48, TTL12hTokens: 16}},
+		OutputTokensDetails: responses.OutputTokensDetails{ReasoningTokens: 10},
+		ToolUsage: responses.ToolUsage{ImageGen: responses.ImageGenUsage{InputTokens: 50, OutputTokens: 4160, TotalTokens: 4210},
+			WebSearch: responses.WebSearchUsage{NumRequests: 2}}}
+	if diff := cmp.Diff(want, u); diff != "" {
+		t.Errorf("usage (-want +got):\n%s", diff)
+	}
+
+	var sum responses.Usage
+	sum.Add(&u)
+	sum.Add(&u)
+	double := responses.Usage{InputTokens: 240, OutputTokens: 60, TotalTokens: 300,
+		InputTokensDetails: responses.InputTokensDetails{CachedTokens: 80, CacheWriteTokens: 128,
+			CacheWriteTokensDetails: responses.CacheWriteTokensDetails{TTL30mTokens: 96, TTL12hTokens: 32}},
+		OutputTokensDetails: responses.OutputTokensDetails{ReasoningTokens: 20},
+		ToolUsage: responses.ToolUsage{ImageGen: responses.ImageGenUsage{InputTokens: 100, OutputTokens: 8320, TotalTokens: 8420},
+			WebSearch: responses.WebSearchUsage{NumRequests: 4}}}
+	if diff := cmp.Diff(double, sum); diff != "" {
+		t.Errorf("Add (-want +got):\n%s", diff)
+	}
+
+	// Null and missing details decode; bad counts do not.
+	for _, b := range []string{
+		`{"input_tokens_details":{"cache_write_tokens_details":null},"tool_usage":null}`,
+		`{"tool_usage":{"image_gen":null,"web_search":null}}`,
+	} {
+		var u responses.Usage
+		if err := json.Unmarshal([]byte(b), &u); err != nil || u != (responses.Usage{}) {
+			t.Errorf("%s: %+v, %v", b, u, err)
+		}
+	}
+	for _, b := range []string{
+		`{"tool_usage":{"web_search":{"num_requests":"many"}}}`,
+		`{"input_tokens_details":{"cache_write_tokens_details":[]}}`,
+	} {
+		var u responses.Usage
+		if err := json.Unmarshal([]byte(b), &u); err == nil {
+			t.Errorf("%s decoded: %+v", b, u)
+		}
+	}
+
+	// The new fields are left out of an encoding when zero, so that usage
+	// encodes as before.
+	enc, err := json.Marshal(responses.Usage{InputTokens: 1, TotalTokens: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const wantEnc = `{"input_tokens":1,"input_tokens_details":{"cached_tokens":0},"output_tokens":0,"output_tokens_details":{"reasoning_tokens":0},"total_tokens":1}`
+	if string(enc) != wantEnc {
+		t.Errorf("Marshal = %s\nwant %s", enc, wantEnc)
+	}
+	enc, _ = json.Marshal(want)
+	var back responses.Usage
+	if err := json.Unmarshal(enc, &back); err != nil || back != want {
+		t.Errorf("round trip of %s: %+v, %v", enc, back, err)
+	}
+}

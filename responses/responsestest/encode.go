@@ -126,12 +126,34 @@ func appendUsage(b []byte, u *responses.Usage) []byte {
 	b = strconv.AppendInt(b, u.InputTokens, 10)
 	b = append(b, `,"input_tokens_details":{"cached_tokens":`...)
 	b = strconv.AppendInt(b, u.InputTokensDetails.CachedTokens, 10)
+	// The newer counts are sent when set, so that other bodies stay as
+	// they were.
+	if d := &u.InputTokensDetails; d.CacheWriteTokens != 0 || d.CacheWriteTokensDetails != (responses.CacheWriteTokensDetails{}) {
+		b = append(b, `,"cache_write_tokens":`...)
+		b = strconv.AppendInt(b, d.CacheWriteTokens, 10)
+		b = append(b, `,"cache_write_tokens_details":{"ttl_30m_tokens":`...)
+		b = strconv.AppendInt(b, d.CacheWriteTokensDetails.TTL30mTokens, 10)
+		b = append(b, `,"ttl_12h_tokens":`...)
+		b = strconv.AppendInt(b, d.CacheWriteTokensDetails.TTL12hTokens, 10)
+		b = append(b, '}')
+	}
 	b = append(b, `},"output_tokens":`...)
 	b = strconv.AppendInt(b, u.OutputTokens, 10)
 	b = append(b, `,"output_tokens_details":{"reasoning_tokens":`...)
 	b = strconv.AppendInt(b, u.OutputTokensDetails.ReasoningTokens, 10)
 	b = append(b, `},"total_tokens":`...)
 	b = strconv.AppendInt(b, u.TotalTokens, 10)
+	if tu := &u.ToolUsage; *tu != (responses.ToolUsage{}) {
+		b = append(b, `,"tool_usage":{"image_gen":{"input_tokens":`...)
+		b = strconv.AppendInt(b, tu.ImageGen.InputTokens, 10)
+		b = append(b, `,"output_tokens":`...)
+		b = strconv.AppendInt(b, tu.ImageGen.OutputTokens, 10)
+		b = append(b, `,"total_tokens":`...)
+		b = strconv.AppendInt(b, tu.ImageGen.TotalTokens, 10)
+		b = append(b, `},"web_search":{"num_requests":`...)
+		b = strconv.AppendInt(b, tu.WebSearch.NumRequests, 10)
+		b = append(b, "}}"...)
+	}
 	return append(b, '}')
 }
 

@@ -47,6 +47,21 @@ func TestReplyJSON(t *testing.T) {
 	}
 }
 
+// TestReplyUsage: the newer usage counts are sent when set, and decode
+// back to what was scripted.
+func TestReplyUsage(t *testing.T) {
+	u := responses.Usage{InputTokens: 100, OutputTokens: 20, TotalTokens: 120,
+		InputTokensDetails: responses.InputTokensDetails{CachedTokens: 30, CacheWriteTokens: 50,
+			CacheWriteTokensDetails: responses.CacheWriteTokensDetails{TTL30mTokens: 40, TTL12hTokens: 10}},
+		ToolUsage: responses.ToolUsage{ImageGen: responses.ImageGenUsage{InputTokens: 7, OutputTokens: 1000, TotalTokens: 1007},
+			WebSearch: responses.WebSearchUsage{NumRequests: 3}}}
+	srv := Start(t, Reply(Message("hi")).Usage(u))
+	_, _, body := post(t, srv, `{"model":"m","input":"hi"}`)
+	if diff := cmp.Diff(&u, decodeResponse(t, body).Usage); diff != "" {
+		t.Errorf("usage (-want +got):\n%s", diff)
+	}
+}
+
 func TestReplyStream(t *testing.T) {
 	srv := Start(t, Reply(
 		Reasoning("Thinking about the weather in Paris.", "gAAAA-secret"),
