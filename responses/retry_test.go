@@ -298,13 +298,15 @@ type streamScript struct {
 	mu       sync.Mutex
 	attempts [][]string
 	n        int
+	bodies   []string
 }
 
 func (s *streamScript) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	_, _ = io.ReadAll(r.Body)
+	body, _ := io.ReadAll(r.Body)
 	s.mu.Lock()
 	events := s.attempts[min(s.n, len(s.attempts)-1)]
 	s.n++
+	s.bodies = append(s.bodies, string(body))
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("X-Request-Id", "req_stream")
