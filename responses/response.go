@@ -479,3 +479,23 @@ func (r *Response) OutputText() string {
 	}
 	return ""
 }
+
+// Reasoned reports whether the response shows that its model reasoned: a
+// reasoning item in its output, or reasoning tokens in its usage. It is
+// evidence one way only: a reasoning model may answer without reasoning
+// (effort "none", a trivial input, a gateway that drops reasoning items and
+// the token count), so false does not prove that the model cannot reason.
+// A caller that guessed from the model's name that it does not reason can
+// correct the guess when this is true (and ask for encrypted reasoning from
+// then on).
+func (r *Response) Reasoned() bool {
+	if r.Usage != nil && r.Usage.OutputTokensDetails.ReasoningTokens > 0 {
+		return true
+	}
+	for i := range r.Output {
+		if r.Output[i].Type == ItemReasoning {
+			return true
+		}
+	}
+	return false
+}

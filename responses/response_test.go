@@ -184,3 +184,24 @@ func TestUsageDetails(t *testing.T) {
 		t.Errorf("round trip of %s: %+v, %v", enc, back, err)
 	}
 }
+
+func TestReasoned(t *testing.T) {
+	tests := []struct {
+		body string
+		want bool
+	}{
+		{`{"output":[{"type":"message","role":"assistant","content":[]}],"usage":{"output_tokens_details":{"reasoning_tokens":0}}}`, false},
+		{`{"output":[]}`, false},
+		{`{"output":[{"type":"reasoning","id":"rs_1","summary":[]},{"type":"message","role":"assistant","content":[]}]}`, true},
+		{`{"output":[],"usage":{"output_tokens":9,"output_tokens_details":{"reasoning_tokens":"7"}}}`, true},
+	}
+	for _, tt := range tests {
+		var r responses.Response
+		if err := json.Unmarshal([]byte(tt.body), &r); err != nil {
+			t.Fatal(err)
+		}
+		if got := r.Reasoned(); got != tt.want {
+			t.Errorf("%s: Reasoned() = %v, want %v", tt.body, got, tt.want)
+		}
+	}
+}
