@@ -139,8 +139,8 @@ const CodeMisalignmentPolicyViolation = "misalignment_policy_violation"
 // An x-should-retry header decides when present, except that a
 // misalignment_policy_violation is never retried. Quota errors
 // (insufficient_quota, insufficient_user_quota), context_length_exceeded,
-// invalid_prompt, any other invalid_request_error and the other 4xx
-// statuses are not retried.
+// invalid_prompt, the other 4xx statuses and the other failures over HTTP
+// 200 (an invalid_request_error about a parameter, say) are not retried.
 func (e *Error) Retryable() bool {
 	if e.final() {
 		return false
