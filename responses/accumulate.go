@@ -24,6 +24,9 @@ type Accumulator struct {
 	resp     *Response
 	terminal bool
 	items    []accItem
+	// transforms is the latest input_transformations a snapshot carried,
+	// for a terminal event that leaves them out.
+	transforms []InputTransformation
 }
 
 // accItem is one output item being built.
@@ -49,11 +52,17 @@ func (a *Accumulator) Add(ev *Event) error {
 	case EventResponseCreated, EventResponseInProgress, EventResponseQueued:
 		if ev.Response != nil && !a.terminal {
 			a.resp = ev.Response
+			if ev.Response.InputTransformations != nil {
+				a.transforms = ev.Response.InputTransformations
+			}
 		}
 		return nil
 	case EventResponseCompleted, EventResponseIncomplete, EventResponseFailed:
 		if ev.Response != nil {
 			a.resp = ev.Response
+			if ev.Response.InputTransformations != nil {
+				a.transforms = ev.Response.InputTransformations
+			}
 		}
 		a.terminal = true
 		return nil
@@ -300,17 +309,25 @@ func (a *Accumulator) Items() []Item {
 
 // Response returns the response as accumulated so far: the latest response
 // snapshot (an empty one before any), whose output is the terminal event's
-// when it has items, else the accumulated items. Response.Raw stays the
-// bytes of the snapshot as received. It returns a new *Response on every
-// call except when the terminal response's own output is used.
+// when it has items, else the accumulated items, and whose
+// InputTransformations are the latest a snapshot carried (a gateway may
+// leave them out of the terminal event). Response.Raw stays the bytes of
+// the snapshot as received. It returns a new *Response on every call except
+// when the terminal response is complete as it came.
 func (a *Accumulator) Response() *Response {
-	if a.terminal && a.resp != nil && len(a.resp.Output) > 0 {
+	own := a.terminal && a.resp != nil && len(a.resp.Output) > 0
+	if own && (a.resp.InputTransformations != nil || a.transforms == nil) {
 		return a.resp
 	}
 	var r Response
 	if a.resp != nil {
 		r = *a.resp
 	}
-	r.Output = a.Items()
+	if !own {
+		r.Output = a.Items()
+	}
+	if r.InputTransformations == nil {
+		r.InputTransformations = a.transforms
+	}
 	return &r
 }

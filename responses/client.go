@@ -84,8 +84,50 @@ type Options struct {
 	Logger *slog.Logger
 
 	// OnRetry, when set, is called before every retry, streaming or not,
-	// from the goroutine that made the call.
+	// fallbacks included, from the goroutine that made the call.
 	OnRetry func(ctx context.Context, info RetryInfo)
+
+	// RetryPolicy, when set, decides whether a failed attempt is sent again
+	// and after what delay, in place of the default rule. It is called
+	// from the goroutine that made the call, after every failed attempt
+	// while MaxRetries allows a retry, whatever the error, with info
+	// holding the default decision: info.Retryable (the client's verdict
+	// on info.Err, see [Error.Retryable]) and info.Delay (the backoff, or
+	// the delay the server asked for). It returns whether to retry and the
+	// delay to wait (negative means none, and no cap applies). The default
+	// rule is
+	//
+	//	func(ctx context.Context, info RetryInfo) (bool, time.Duration) {
+	//		return info.Retryable, info.Delay
+	//	}
+	//
+	// MaxRetries still caps the retries with one model: raise it for a
+	// policy that wants more. The policy is also asked before a fallback
+	// (info.FallbackModel set, Retryable true, Delay 0) and may veto it. It
+	// is never asked when the context is done, when the consumer of a
+	// stream stopped, or about a misalignment_policy_violation, which is
+	// final.
+	//
+	// A retry never repeats what a caller acted on: Create retries only
+	// before it returns, and Stream only before its terminal event, after
+	// an [EventRetry] that tells the consumer to discard what it built from
+	// the failed attempt's events. Calls are run from a final response, so
+	// a retry never runs one twice.
+	RetryPolicy func(ctx context.Context, info RetryInfo) (retry bool, delay time.Duration)
+
+	// FallbackModels are the models a request is sent to when its own
+	// model cannot serve it ([Error.ModelUnavailable]: at capacity,
+	// overloaded, model_not_found) and the retries with that model are
+	// used up (or the error is not retried, as model_not_found is not). Each
+	// is tried once, in order, with the same request except for "model",
+	// while the failure says the model is unavailable; models equal to the
+	// request's are skipped. The switch is reported like a retry, with
+	// RetryInfo.FallbackModel set (to OnRetry, the retry observer, and as an
+	// EventRetry in a stream that had yielded events); the response's Model
+	// tells which model answered. Fallbacks apply even when MaxRetries
+	// disables retries. [WithFallbackModels] overrides this list per call.
+	// Default: none.
+	FallbackModels []string
 }
 
 // Client sends requests to the Responses API. It is safe for concurrent
@@ -103,6 +145,8 @@ type Client struct {
 	maxEventSize      int
 	logger            *slog.Logger
 	onRetry           func(context.Context, RetryInfo)
+	retryPolicy       func(context.Context, RetryInfo) (bool, time.Duration)
+	fallbackModels    []string
 }
 
 // NewClient returns a client configured by opts, which may be nil. It
@@ -123,6 +167,8 @@ func NewClient(opts *Options) *Client {
 		maxEventSize:      o.MaxEventSize,
 		logger:            o.Logger,
 		onRetry:           o.OnRetry,
+		retryPolicy:       o.RetryPolicy,
+		fallbackModels:    append([]string(nil), o.FallbackModels...),
 	}
 	base := o.BaseURL
 	if base == "" {
@@ -194,19 +240,26 @@ func userAgent() string {
 	return "agentloop/" + v
 }
 
-// encode builds the request body once, with the stream flag forced.
-func encode(req *Request, stream bool) ([]byte, error) {
+// encode builds the request body once, with the stream flag forced, and
+// the model replaced when model is not empty (a fallback).
+func encode(req *Request, stream bool, model string) ([]byte, error) {
 	if req == nil {
 		return nil, errors.New("responses: nil request")
 	}
 	r := *req
 	r.Stream = stream
+	if model != "" {
+		r.Model = model
+	}
 	if !stream || r.Extra != nil {
 		extra := make(map[string]json.RawMessage, len(r.Extra)+1)
 		for k, v := range r.Extra {
 			if k != "stream" {
 				extra[k] = v
 			}
+		}
+		if _, ok := extra["model"]; ok && model != "" {
+			extra["model"] = appendString(nil, model) // where the request had it
 		}
 		if !stream {
 			extra["stream"] = json.RawMessage("false")
@@ -283,26 +336,32 @@ func mediaType(resp *http.Response) string {
 // describes.
 //
 // A response whose status is "failed" is returned together with an *[Error]
-// built from its error (retried first when its code is retryable, such as
-// server_error). Other errors wrap an *Error (the API said no), the network
+// built from its error (retried first when it is retryable, such as
+// server_error or a model at capacity). Other errors wrap an *Error (the API said no), the network
 // error, or the context's error. A body sent as text/event-stream by a
 // gateway that streams anyway is read as a stream and collected.
 func (c *Client) Create(ctx context.Context, req *Request) (*Response, error) {
-	body, err := encode(req, false)
+	body, err := encode(req, false, "")
 	if err != nil {
 		return nil, err
 	}
-	for retries := 0; ; retries++ {
+	rt := c.newRetrier(ctx, req)
+	for {
 		resp, err := c.createOnce(ctx, body)
 		if err == nil {
 			return resp, nil
 		}
-		info, ok := c.planRetry(ctx, retries, err)
+		info, ok := rt.next(ctx, err)
 		if !ok {
 			if cerr := ctxErr(ctx); cerr != nil {
 				return nil, cerr
 			}
 			return resp, err
+		}
+		if info.FallbackModel != "" {
+			if body, err = encode(req, false, info.FallbackModel); err != nil {
+				return nil, err
+			}
 		}
 		if err := sleep(ctx, info.Delay); err != nil {
 			return nil, err

@@ -38,6 +38,12 @@ type Error struct {
 	RequestID        string // the x-request-id response header
 	GatewayRequestID string // the X-Oneapi-Request-Id header set by New API / One API gateways
 
+	// Misalignment is the structured reason of a
+	// misalignment_policy_violation error (the error object's
+	// "misalignment"); nil for every other error. Such an error is final:
+	// it is never retried, whatever the headers or Options.RetryPolicy say.
+	Misalignment *Misalignment
+
 	// Response is the failed response, for an error that came as one (a
 	// response.failed event, or a response whose status is "failed"): its
 	// id and usage, which a failed turn still bills. Nil otherwise.
@@ -84,6 +90,9 @@ func (e *Error) Error() string {
 		b.WriteString(oneLine(msg))
 	}
 	var extra []string
+	if e.Misalignment != nil && e.Misalignment.ErrorType != "" {
+		extra = append(extra, "misalignment "+oneLine(e.Misalignment.ErrorType))
+	}
 	if e.Param != "" {
 		extra = append(extra, "param "+oneLine(e.Param))
 	}
@@ -107,24 +116,48 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
+// CodeMisalignmentPolicyViolation is the error code of a request the API's
+// misalignment monitoring stopped (HTTP 403 invalid_request_error, or an
+// error event or failed response mid-stream). Match this code, not the
+// message. The error is final: [Error.Retryable] is false, no fallback
+// model is tried, and the conversation may not be resumable. Its reason is
+// in [Error.Misalignment].
+const CodeMisalignmentPolicyViolation = "misalignment_policy_violation"
+
 // Retryable reports whether sending the same request again may succeed:
-// 408, 409, 429 and 5xx statuses, and the stream failure codes
-// server_error, rate_limit_exceeded, server_is_overloaded and slow_down. An
-// x-should-retry header decides when present. Quota errors
+//   - 408, 409, 429 and 5xx statuses;
+//   - the stream failure codes server_error, rate_limit_exceeded,
+//     server_is_overloaded and slow_down;
+//   - a model at capacity or servers overloaded, which OpenAI reports in a
+//     response.failed or error event over HTTP 200 with type
+//     invalid_request_error and no code: these are recognised by their
+//     messages ("Selected model is at capacity", "servers are currently
+//     overloaded");
+//   - a stream a relay cut and reported in-band: the code request_timeout,
+//     or the message "stream disconnected before completion".
+//
+// An x-should-retry header decides when present, except that a
+// misalignment_policy_violation is never retried. Quota errors
 // (insufficient_quota, insufficient_user_quota), context_length_exceeded,
-// invalid_prompt and the other 4xx statuses are never retried.
+// invalid_prompt, the other 4xx statuses and the other failures over HTTP
+// 200 (an invalid_request_error about a parameter, say) are not retried.
 func (e *Error) Retryable() bool {
+	if e.final() {
+		return false
+	}
 	if e.shouldRetry != 0 {
 		return e.shouldRetry > 0
 	}
-	switch e.Code {
-	case "insufficient_quota", "insufficient_user_quota", "context_length_exceeded", "invalid_prompt":
+	if e.hopeless() {
 		return false
+	}
+	if e.Code == "request_timeout" || e.overloaded() || containsFold(e.Message, cutPhrases[:]) {
+		return true
 	}
 	if e.StatusCode == http.StatusOK || e.StatusCode == 0 {
 		for _, c := range [...]string{e.Code, e.Type} {
 			switch c {
-			case "server_error", "rate_limit_exceeded", "server_is_overloaded", "slow_down":
+			case "server_error", "rate_limit_exceeded", "slow_down":
 				return true
 			}
 		}
@@ -135,6 +168,65 @@ func (e *Error) Retryable() bool {
 		return true
 	}
 	return e.StatusCode >= 500
+}
+
+// ModelUnavailable reports whether the error says that the requested model
+// cannot serve the request, so that another model might: the model is at
+// capacity or the servers are overloaded (server_is_overloaded, or the
+// messages [Error.Retryable] lists), or the model does not exist or the key
+// has no access to it (model_not_found). [Options].FallbackModels are tried
+// after such an error.
+func (e *Error) ModelUnavailable() bool {
+	return !e.final() && !e.hopeless() && (e.Code == "model_not_found" || e.overloaded())
+}
+
+// hopeless reports whether the error's code says that sending the request
+// again cannot help: a quota used up, an input too long, a prompt refused.
+func (e *Error) hopeless() bool {
+	switch e.Code {
+	case "insufficient_quota", "insufficient_user_quota", "context_length_exceeded", "invalid_prompt":
+		return true
+	}
+	return false
+}
+
+// final reports whether the error must never be retried.
+func (e *Error) final() bool {
+	return e.Code == CodeMisalignmentPolicyViolation || e.Misalignment != nil
+}
+
+// overloaded reports whether the error says the model is at capacity or
+// the servers are overloaded.
+func (e *Error) overloaded() bool {
+	return e.Code == "server_is_overloaded" || e.Type == "server_is_overloaded" ||
+		containsFold(e.Message, capacityPhrases[:])
+}
+
+// capacityPhrases are the messages of capacity and overload failures, which
+// OpenAI sends as invalid_request_error with no code ("Selected model is at
+// capacity. Please try a different model.", "Our servers are currently
+// overloaded. Please try again later.", "The engine is currently
+// overloaded"). Lower case.
+var capacityPhrases = [...]string{"model is at capacity", "currently overloaded"}
+
+// cutPhrases are the messages of a stream a relay cut and reported in-band
+// ({"type":"error","error":{"code":"request_timeout","type":
+// "invalid_request_error","message":"stream disconnected before
+// completion…"}}). Lower case.
+var cutPhrases = [...]string{"stream disconnected before completion"}
+
+// containsFold reports whether s holds one of phrases, ignoring ASCII case.
+func containsFold(s string, phrases []string) bool {
+	if s == "" {
+		return false
+	}
+	s = strings.ToLower(s)
+	for _, p := range phrases {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // newHTTPError builds the error for a non-2xx response (or a 2xx one whose
@@ -184,16 +276,18 @@ func decodeErrorBody(e *Error, body []byte) {
 			switch {
 			case !isNull(w.Error) && w.Error[0] == '{':
 				var inner struct {
-					Message json.RawMessage `json:"message"`
-					Type    json.RawMessage `json:"type"`
-					Code    json.RawMessage `json:"code"`
-					Param   json.RawMessage `json:"param"`
+					Message      json.RawMessage `json:"message"`
+					Type         json.RawMessage `json:"type"`
+					Code         json.RawMessage `json:"code"`
+					Param        json.RawMessage `json:"param"`
+					Misalignment json.RawMessage `json:"misalignment"`
 				}
 				if json.Unmarshal(w.Error, &inner) == nil {
 					e.Message = looseText(inner.Message)
 					e.Type = looseString(inner.Type)
 					e.Code = looseString(inner.Code)
 					e.Param = looseString(inner.Param)
+					e.Misalignment = decodeMisalignment(inner.Misalignment)
 					return
 				}
 			case !isNull(w.Error) && w.Error[0] == '"':
@@ -294,6 +388,12 @@ func (e *Error) redact(apiKey string) {
 	e.Param = redactKey(e.Param, apiKey)
 	e.Type = redactKey(e.Type, apiKey)
 	e.Code = redactKey(e.Code, apiKey)
+	if m := e.Misalignment; m != nil {
+		c := *m // m may belong to e.Response
+		c.DetailedExplanation = redactKey(c.DetailedExplanation, apiKey)
+		c.Steer = redactKey(c.Steer, apiKey)
+		e.Misalignment = &c
+	}
 }
 
 // newEventError builds the error for an "error" or response.failed event of
@@ -306,9 +406,8 @@ func newEventError(ev *Event, status int, h http.Header, apiKey string) *Error {
 	switch ev.Type {
 	case EventResponseFailed:
 		e.Response = ev.Response
-		if ev.Response != nil && ev.Response.Error != nil {
-			e.Code = ev.Response.Error.Code
-			e.Message = ev.Response.Error.Message
+		if ev.Response != nil {
+			e.fromResponseError(ev.Response.Error)
 		}
 		if e.Message == "" && e.Code == "" {
 			e.Message = "the response failed without an error"
@@ -316,15 +415,22 @@ func newEventError(ev *Event, status int, h http.Header, apiKey string) *Error {
 	default:
 		e.Code, e.Message, e.Param = ev.Code, ev.Message, ev.Param
 		var w struct {
-			Type  string `json:"type"`
-			Error *struct {
-				Type json.RawMessage `json:"type"`
+			Misalignment json.RawMessage `json:"misalignment"`
+			Error        *struct {
+				Type         json.RawMessage `json:"type"`
+				Misalignment json.RawMessage `json:"misalignment"`
 			} `json:"error"`
 		}
-		if json.Unmarshal(ev.Raw, &w) == nil && w.Error != nil {
-			e.Type = looseString(w.Error.Type)
-			if e.Type == e.Code {
-				e.Type = ""
+		if json.Unmarshal(ev.Raw, &w) == nil {
+			e.Misalignment = decodeMisalignment(w.Misalignment)
+			if w.Error != nil {
+				e.Type = looseString(w.Error.Type)
+				if e.Type == e.Code {
+					e.Type = ""
+				}
+				if m := decodeMisalignment(w.Error.Misalignment); m != nil {
+					e.Misalignment = m
+				}
 			}
 		}
 	}
@@ -341,9 +447,7 @@ func newFailedError(r *Response, h http.Header, apiKey string) *Error {
 	e.fromHeader(h)
 	e.shouldRetry = 0
 	e.RetryAfter = 0
-	if r.Error != nil {
-		e.Code, e.Message = r.Error.Code, r.Error.Message
-	}
+	e.fromResponseError(r.Error)
 	if e.Message == "" && e.Code == "" {
 		e.Message = "the response failed without an error"
 	}
@@ -352,4 +456,13 @@ func newFailedError(r *Response, h http.Header, apiKey string) *Error {
 	e.RetryAfter = retryHintInMessage(e.Message)
 	e.Response = r
 	return e
+}
+
+// fromResponseError copies the error of a failed response.
+func (e *Error) fromResponseError(re *ResponseError) {
+	if re == nil {
+		return
+	}
+	e.Code, e.Type, e.Param, e.Message = re.Code, re.Type, re.Param, re.Message
+	e.Misalignment = re.Misalignment
 }

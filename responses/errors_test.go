@@ -340,3 +340,161 @@ func TestFailedErrorKeepsResponse(t *testing.T) {
 		t.Error("an HTTP error has no response")
 	}
 }
+
+// TestFailureShapes classifies the failures servers and gateways send, in
+// all three forms: an HTTP error body, a stream event over HTTP 200, and a
+// non-streaming response whose status is "failed".
+func TestFailureShapes(t *testing.T) {
+	const (
+		capacity   = "Selected model is at capacity. Please try a different model."
+		overloaded = "Our servers are currently overloaded. Please try again later."
+		badParam   = `Invalid value: 'xhigh'. Supported values are: 'low', 'medium', and 'high'.`
+	)
+	misalignment := `"misalignment":{"error_type":"potentially_unintended_data_access","detailed_explanation":"The agent read credentials outside the task.","review_target":{"type":"response","id":"resp_1"},"steer":{"message":"Ask before reading secrets."}}`
+	tests := []struct {
+		name   string
+		form   string // "http", "event" or "failed"
+		status int    // for "http"
+		header http.Header
+		body   string
+		// what Error holds and how it is classified
+		code, typ   string
+		retryable   bool
+		unavailable bool
+		misaligned  bool
+	}{
+		// Capacity and overload, sent as invalid_request_error with no code.
+		{name: "failed event, model at capacity", form: "event",
+			body: `{"type":"response.failed","sequence_number":2,"response":{"id":"resp_1","status":"failed","error":{"type":"invalid_request_error","code":null,"message":"` + capacity + `"}}}`,
+			typ:  "invalid_request_error", retryable: true, unavailable: true},
+		{name: "error event, model at capacity", form: "event",
+			body: `{"type":"error","sequence_number":4,"error":{"type":"invalid_request_error","code":null,"message":"` + capacity + `","param":null}}`,
+			code: "invalid_request_error", retryable: true, unavailable: true},
+		{name: "flat error event, servers overloaded", form: "event",
+			body:      `{"type":"error","code":null,"message":"` + overloaded + `","param":null}`,
+			retryable: true, unavailable: true},
+		{name: "failed event, server_is_overloaded", form: "event",
+			body: `{"type":"response.failed","response":{"status":"failed","error":{"code":"server_is_overloaded","message":"busy"}}}`,
+			code: "server_is_overloaded", retryable: true, unavailable: true},
+		{name: "failed response, servers overloaded", form: "failed",
+			body: `{"id":"resp_2","status":"failed","error":{"type":"invalid_request_error","code":null,"message":"` + overloaded + `"},"output":[]}`,
+			typ:  "invalid_request_error", retryable: true, unavailable: true},
+		{name: "failed response, numeric code", form: "failed",
+			body: `{"id":"resp_2","status":"failed","error":{"code":500,"message":"upstream"}}`,
+			code: "500"},
+		{name: "HTTP 400, model at capacity", form: "http", status: 400,
+			body: `{"error":{"message":"` + capacity + `","type":"invalid_request_error","param":null,"code":null}}`,
+			typ:  "invalid_request_error", retryable: true, unavailable: true},
+		{name: "HTTP 503, engine overloaded", form: "http", status: 503,
+			body: `{"error":{"message":"The engine is currently overloaded, please try again later","type":"server_error"}}`,
+			typ:  "server_error", retryable: true, unavailable: true},
+		{name: "HTTP 404, model_not_found", form: "http", status: 404,
+			body: `{"error":{"message":"The model 'gpt-9' does not exist or you do not have access to it.","type":"invalid_request_error","param":null,"code":"model_not_found"}}`,
+			code: "model_not_found", typ: "invalid_request_error", unavailable: true},
+
+		// A relay's in-band report of a cut stream.
+		{name: "relay request_timeout", form: "event",
+			body: `{"type":"error","error":{"code":"request_timeout","type":"invalid_request_error","message":"stream disconnected before completion: idle timeout waiting for SSE"}}`,
+			code: "request_timeout", typ: "invalid_request_error", retryable: true},
+		{name: "relay cut without a code", form: "event",
+			body: `{"type":"error","error":{"type":"invalid_request_error","message":"stream disconnected before completion"}}`,
+			code: "invalid_request_error", retryable: true},
+
+		// Ordinary client errors stay final.
+		{name: "error event, bad parameter", form: "event",
+			body: `{"type":"error","error":{"type":"invalid_request_error","code":null,"message":"` + badParam + `","param":"reasoning.effort"}}`,
+			code: "invalid_request_error"},
+		{name: "failed event, invalid_value", form: "event",
+			body: `{"type":"response.failed","response":{"status":"failed","error":{"type":"invalid_request_error","code":"invalid_value","message":"` + badParam + `","param":"reasoning.effort"}}}`,
+			code: "invalid_value", typ: "invalid_request_error"},
+		{name: "failed response, bad parameter", form: "failed",
+			body: `{"id":"resp_3","status":"failed","error":{"type":"invalid_request_error","code":null,"message":"` + badParam + `"}}`,
+			typ:  "invalid_request_error"},
+		{name: "HTTP 400, bad parameter", form: "http", status: 400,
+			body: `{"error":{"message":"` + badParam + `","type":"invalid_request_error","param":"reasoning.effort","code":null}}`,
+			typ:  "invalid_request_error"},
+		{name: "HTTP 400, another resource at capacity", form: "http", status: 400,
+			body: `{"error":{"message":"Vector store vs_1 is at capacity: file limit reached.","type":"invalid_request_error"}}`,
+			typ:  "invalid_request_error"},
+		{name: "quota with an overload message", form: "http", status: 429,
+			body: `{"error":{"message":"Servers are currently overloaded for free accounts; add credits.","code":"insufficient_quota"}}`,
+			code: "insufficient_quota"},
+
+		// Misalignment is final, whatever the headers say.
+		{name: "HTTP 403, misalignment", form: "http", status: 403,
+			header: http.Header{"X-Should-Retry": {"true"}},
+			body:   `{"error":{"message":"This request was blocked by our safety systems.","type":"invalid_request_error","param":null,"code":"misalignment_policy_violation",` + misalignment + `}}`,
+			code:   "misalignment_policy_violation", typ: "invalid_request_error", misaligned: true},
+		{name: "error event, misalignment", form: "event",
+			body: `{"type":"error","error":{"type":"invalid_request_error","code":"misalignment_policy_violation","message":"Stopped for review.",` + misalignment + `}}`,
+			code: "misalignment_policy_violation", typ: "invalid_request_error", misaligned: true},
+		{name: "failed event, misalignment", form: "event",
+			body: `{"type":"response.failed","response":{"id":"resp_4","status":"failed","error":{"type":"invalid_request_error","code":"misalignment_policy_violation","message":"Stopped for review.",` + misalignment + `}}}`,
+			code: "misalignment_policy_violation", typ: "invalid_request_error", misaligned: true},
+		{name: "failed response, misalignment", form: "failed",
+			body: `{"id":"resp_5","status":"failed","error":{"code":"misalignment_policy_violation","message":"Stopped for review.",` + misalignment + `}}`,
+			code: "misalignment_policy_violation", misaligned: true},
+	}
+	wantMisalignment := &Misalignment{ErrorType: "potentially_unintended_data_access",
+		DetailedExplanation: "The agent read credentials outside the task.",
+		ReviewTarget:        []byte(`{"type":"response","id":"resp_1"}`), Steer: "Ask before reading secrets."}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var e *Error
+			switch tt.form {
+			case "http":
+				e = newHTTPError(tt.status, tt.header, []byte(tt.body), "")
+			case "event":
+				var ev Event
+				if err := ev.UnmarshalJSON([]byte(tt.body)); err != nil {
+					t.Fatal(err)
+				}
+				e = newEventError(&ev, 200, http.Header{"X-Should-Retry": {"false"}}, "")
+			case "failed":
+				var r Response
+				if err := r.UnmarshalJSON([]byte(tt.body)); err != nil {
+					t.Fatal(err)
+				}
+				e = newFailedError(&r, nil, "")
+			}
+			type class struct {
+				Code, Type             string
+				Retryable, Unavailable bool
+			}
+			want := class{tt.code, tt.typ, tt.retryable, tt.unavailable}
+			got := class{e.Code, e.Type, e.Retryable(), e.ModelUnavailable()}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s: (-want +got):\n%s", e, diff)
+			}
+			var wantM *Misalignment
+			if tt.misaligned {
+				wantM = wantMisalignment
+			}
+			if diff := cmp.Diff(wantM, e.Misalignment); diff != "" {
+				t.Errorf("Misalignment (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestMisalignmentLenient(t *testing.T) {
+	tests := []struct {
+		in   string
+		want *Misalignment
+	}{
+		{`null`, nil},
+		{`"text"`, nil},
+		{`{}`, &Misalignment{}},
+		{`{"error_type":null,"steer":"Ask first.","review_target":null}`, &Misalignment{Steer: "Ask first."}},
+		{`{"steer":{"message":null},"detailed_explanation":["a","b"]}`, &Misalignment{DetailedExplanation: `["a","b"]`}},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, decodeMisalignment([]byte(tt.in))); diff != "" {
+			t.Errorf("decodeMisalignment(%s) (-want +got):\n%s", tt.in, diff)
+		}
+	}
+	e := newHTTPError(403, nil, []byte(`{"error":{"message":"Stopped.","code":"misalignment_policy_violation","misalignment":{"error_type":"potentially_unintended_data_transfer"}}}`), "")
+	if got, want := e.Error(), "responses: HTTP 403 misalignment_policy_violation: Stopped. [misalignment potentially_unintended_data_transfer]"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+}

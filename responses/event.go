@@ -82,7 +82,8 @@ const (
 
 	// EventRetry is not sent by the server: the client yields it when a
 	// stream was cut or failed in a retryable way after some events had been
-	// yielded, just before it sends the request again. Consumers that built
+	// yielded, just before it sends the request again (Event.Retry says
+	// why, and whether it goes to a fallback model). Consumers that built
 	// state from earlier events (text shown so far) should discard it.
 	EventRetry = "agentloop.retry"
 )
@@ -128,12 +129,24 @@ type Event struct {
 	Raw json.RawMessage `json:"-"`
 }
 
-// RetryInfo describes a retry the client is about to make.
+// RetryInfo describes a retry the client is about to make, or, given to
+// [Options].RetryPolicy, one it may make.
 type RetryInfo struct {
-	Attempt    int           // 1 for the first retry
+	Attempt    int           // 1 for the first retry; fallbacks count
 	Err        error         // why the previous attempt failed
 	Delay      time.Duration // how long the client waits before sending again
 	StatusCode int           // the HTTP status of an *Error; 0 for a network error or a cut stream
+
+	// Retryable is the client's default decision: Err is of a kind it
+	// retries (see [Error.Retryable]; a cut stream and a network error are
+	// too), or the retry is a fallback. A RetryPolicy may decide
+	// otherwise, so a retry it chose can carry false.
+	Retryable bool
+
+	// FallbackModel is set when the request is sent to this model instead
+	// of its own ([Options].FallbackModels), because Err said the model
+	// could not serve it; empty for a retry with the same model.
+	FallbackModel string
 }
 
 // IsTerminal reports whether the event ends a stream.

@@ -18,6 +18,19 @@ func WithRetryObserver(ctx context.Context, f func(ctx context.Context, info Ret
 	return context.WithValue(ctx, retryObserverKey{}, f)
 }
 
+// fallbackKey is the context key of WithFallbackModels.
+type fallbackKey struct{}
+
+// WithFallbackModels returns a context that makes the calls made with it
+// ([Client.Create], [Client.Stream]) use these fallback models instead of
+// [Options].FallbackModels; none disables the fallback for those calls. It
+// is the per-call counterpart of FallbackModels, for code that sends
+// requests for several models through one client (the runner, one agent
+// after another). Fallbacks already in ctx are replaced.
+func WithFallbackModels(ctx context.Context, models ...string) context.Context {
+	return context.WithValue(ctx, fallbackKey{}, append([]string{}, models...))
+}
+
 // observeRetry calls the retry observer of ctx, if any.
 func observeRetry(ctx context.Context, info RetryInfo) {
 	if f, ok := ctx.Value(retryObserverKey{}).(func(context.Context, RetryInfo)); ok && f != nil {

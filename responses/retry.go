@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -120,29 +121,98 @@ func (c *Client) backoff(attempt int, err error) time.Duration {
 	return d - time.Duration(rand.Int64N(int64(d)/4+1))
 }
 
-// planRetry decides whether to retry after attempt (0-based count of
-// retries done so far) failed with err. When it does, it reports the retry
-// to the logger, OnRetry and the context's observer (WithRetryObserver) and
-// returns its description.
-func (c *Client) planRetry(ctx context.Context, retries int, err error) (RetryInfo, bool) {
-	if retries >= c.maxRetries || ctx.Err() != nil || !isRetryable(err) {
+// retrier plans the retries of one call: retries with the request's model,
+// then, for a model that cannot serve the request, one attempt with each
+// fallback model.
+type retrier struct {
+	c         *Client
+	attempts  int      // retries made, fallbacks included
+	retries   int      // retries made with the current model
+	fallbacks []string // fallback models not tried yet
+	fellBack  bool     // the current model is a fallback
+}
+
+func (c *Client) newRetrier(ctx context.Context, req *Request) retrier {
+	models := c.fallbackModels
+	if m, ok := ctx.Value(fallbackKey{}).([]string); ok {
+		models = m
+	}
+	var fb []string
+	for _, m := range models {
+		if m != "" && m != req.Model && !slices.Contains(fb, m) {
+			fb = append(fb, m)
+		}
+	}
+	return retrier{c: c, fallbacks: fb}
+}
+
+// next decides whether to send the request again after an attempt failed
+// with err. When it does, it reports the retry to the logger, OnRetry and
+// the context's observer (WithRetryObserver) and returns its description;
+// its FallbackModel says when the request is to be sent to another model.
+func (r *retrier) next(ctx context.Context, err error) (RetryInfo, bool) {
+	if ctx.Err() != nil || isFinal(err) {
 		return RetryInfo{}, false
 	}
-	info := RetryInfo{Attempt: retries + 1, Err: err, Delay: c.backoff(retries+1, err)}
+	info := RetryInfo{Attempt: r.attempts + 1, Err: err}
 	var apiErr *Error
 	if errors.As(err, &apiErr) {
 		info.StatusCode = apiErr.StatusCode
 	}
+	if !r.fellBack && r.retries < r.c.maxRetries {
+		info.Retryable = isRetryable(err)
+		info.Delay = r.c.backoff(r.retries+1, err)
+		if r.decide(ctx, &info) {
+			r.retries++
+			r.attempts++
+			r.c.reportRetry(ctx, info)
+			return info, true
+		}
+	}
+	if len(r.fallbacks) > 0 && apiErr != nil && apiErr.ModelUnavailable() {
+		info.Retryable, info.Delay, info.FallbackModel = true, 0, r.fallbacks[0]
+		r.fallbacks = r.fallbacks[1:]
+		if r.decide(ctx, &info) {
+			r.fellBack = true
+			r.attempts++
+			r.c.reportRetry(ctx, info)
+			return info, true
+		}
+	}
+	return RetryInfo{}, false
+}
+
+// decide applies the retry policy to info, whose Retryable and Delay hold
+// the default decision, and sets info.Delay to the policy's.
+func (r *retrier) decide(ctx context.Context, info *RetryInfo) bool {
+	if r.c.retryPolicy == nil {
+		return info.Retryable
+	}
+	retry, d := r.c.retryPolicy(ctx, *info)
+	info.Delay = max(d, 0)
+	return retry
+}
+
+// isFinal reports whether err must never be retried, whatever the policy:
+// a misalignment_policy_violation.
+func isFinal(err error) bool {
+	var apiErr *Error
+	return errors.As(err, &apiErr) && apiErr.final()
+}
+
+func (c *Client) reportRetry(ctx context.Context, info RetryInfo) {
 	if c.logger != nil {
-		c.logger.LogAttrs(ctx, slog.LevelInfo, "responses: retrying",
-			slog.Int("attempt", info.Attempt), slog.Duration("delay", info.Delay),
-			slog.Int("status", info.StatusCode), slog.String("error", err.Error()))
+		attrs := []slog.Attr{slog.Int("attempt", info.Attempt), slog.Duration("delay", info.Delay),
+			slog.Int("status", info.StatusCode), slog.String("error", info.Err.Error())}
+		if info.FallbackModel != "" {
+			attrs = append(attrs, slog.String("fallback_model", info.FallbackModel))
+		}
+		c.logger.LogAttrs(ctx, slog.LevelInfo, "responses: retrying", attrs...)
 	}
 	if c.onRetry != nil {
 		c.onRetry(ctx, info)
 	}
 	observeRetry(ctx, info)
-	return info, true
 }
 
 // sleep waits for d or until ctx is done, whichever comes first.

@@ -168,6 +168,27 @@ func TestCreateRetries(t *testing.T) {
 			},
 			delays: []delay{jittered(500 * time.Millisecond)},
 		},
+		{
+			name: "failed response at capacity",
+			replies: func() []reply {
+				return []reply{{200, nil, `{"id":"r","status":"failed","error":{"type":"invalid_request_error","code":null,"message":"Selected model is at capacity. Please try a different model."}}`}, {200, nil, okBody}}
+			},
+			delays: []delay{jittered(500 * time.Millisecond)},
+		},
+		{
+			name: "failed response with a bad parameter",
+			replies: func() []reply {
+				return []reply{{200, nil, `{"id":"r","status":"failed","error":{"type":"invalid_request_error","code":null,"message":"Invalid value for 'text.format'."}}`}}
+			},
+			wantErr: 200,
+		},
+		{
+			name: "misalignment never retried",
+			replies: func() []reply {
+				return []reply{{403, map[string]string{"X-Should-Retry": "true"}, `{"error":{"message":"Stopped for review.","type":"invalid_request_error","code":"misalignment_policy_violation","misalignment":{"error_type":"potentially_unintended_data_access"}}}`}}
+			},
+			wantErr: 403,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -277,13 +298,15 @@ type streamScript struct {
 	mu       sync.Mutex
 	attempts [][]string
 	n        int
+	bodies   []string
 }
 
 func (s *streamScript) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	_, _ = io.ReadAll(r.Body)
+	body, _ := io.ReadAll(r.Body)
 	s.mu.Lock()
 	events := s.attempts[min(s.n, len(s.attempts)-1)]
 	s.n++
+	s.bodies = append(s.bodies, string(body))
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("X-Request-Id", "req_stream")
@@ -315,6 +338,8 @@ func (s *streamScript) count() int {
 }
 
 func TestStreamRetries(t *testing.T) {
+	failedCapacity := `{"type":"response.failed","sequence_number":1,"response":{"id":"resp_x","status":"failed","error":{"type":"invalid_request_error","code":null,"message":"Selected model is at capacity. Please try a different model."}}}`
+	relayTimeout := `{"type":"error","error":{"code":"request_timeout","type":"invalid_request_error","message":"stream disconnected before completion: idle timeout waiting for SSE"}}`
 	failedRate := `{"type":"response.failed","sequence_number":3,"response":{"id":"resp_x","status":"failed","error":{"code":"rate_limit_exceeded","message":"Rate limit reached for gpt-5. Please try again in 20ms. Visit https://platform.openai.com/account/rate-limits"},"usage":null}}`
 	tests := []struct {
 		name     string
@@ -370,6 +395,47 @@ func TestStreamRetries(t *testing.T) {
 			opts: responses.Options{MaxRetries: 3},
 			want: []string{"response.created", "response.output_item.added", "response.content_part.added",
 				"response.output_text.delta", "response.output_text.delta", "response.output_item.done", "response.completed"},
+		},
+		{
+			name:     "done without a terminal event, retried",
+			attempts: [][]string{{evCreated, evItemAdded, `[DONE]`}, helloStream},
+			want: []string{"response.created", "response.output_item.added", "retry",
+				"response.created", "response.output_item.added", "response.content_part.added",
+				"response.output_text.delta", "response.output_text.delta", "response.output_item.done", "response.completed"},
+		},
+		{
+			name:     "failed at capacity",
+			attempts: [][]string{{evCreated, failedCapacity}, helloStream},
+			want: []string{"response.created", "retry", "response.created", "response.output_item.added", "response.content_part.added",
+				"response.output_text.delta", "response.output_text.delta", "response.output_item.done", "response.completed"},
+		},
+		{
+			name: "overloaded error event before any event",
+			attempts: [][]string{
+				{`{"type":"error","error":{"type":"invalid_request_error","code":null,"message":"Our servers are currently overloaded. Please try again later.","param":null}}`},
+				helloStream,
+			},
+			want: []string{"response.created", "response.output_item.added", "response.content_part.added",
+				"response.output_text.delta", "response.output_text.delta", "response.output_item.done", "response.completed"},
+		},
+		{
+			name:     "relay request_timeout mid-stream",
+			attempts: [][]string{{evCreated, evItemAdded, evPartAdded, evDelta1, relayTimeout}, helloStream},
+			want: []string{"response.created", "response.output_item.added", "response.content_part.added", "response.output_text.delta", "retry",
+				"response.created", "response.output_item.added", "response.content_part.added",
+				"response.output_text.delta", "response.output_text.delta", "response.output_item.done", "response.completed"},
+		},
+		{
+			name:     "invalid_request_error event not retried",
+			attempts: [][]string{{evCreated, `{"type":"error","error":{"type":"invalid_request_error","code":null,"message":"Invalid value: 'xhigh'.","param":"reasoning.effort"}}`}},
+			want:     []string{"response.created", "err"},
+			wantCode: "invalid_request_error",
+		},
+		{
+			name:     "misalignment event not retried",
+			attempts: [][]string{{evCreated, evItemAdded, `{"type":"error","error":{"type":"invalid_request_error","code":"misalignment_policy_violation","message":"Stopped for review."}}`}},
+			want:     []string{"response.created", "response.output_item.added", "err"},
+			wantCode: "misalignment_policy_violation",
 		},
 		{
 			name:     "error event not retried",

@@ -34,23 +34,30 @@ var errStopped = errors.New("responses: iteration stopped")
 // discarded. Breaking out of the loop closes the connection.
 func (c *Client) Stream(ctx context.Context, req *Request) iter.Seq2[*Event, error] {
 	return func(yield func(*Event, error) bool) {
-		body, err := encode(req, true)
+		body, err := encode(req, true, "")
 		if err != nil {
 			yield(nil, err)
 			return
 		}
-		for retries := 0; ; retries++ {
+		rt := c.newRetrier(ctx, req)
+		for {
 			n, err := c.streamOnce(ctx, body, yield)
 			if err == nil || err == errStopped {
 				return
 			}
-			info, ok := c.planRetry(ctx, retries, err)
+			info, ok := rt.next(ctx, err)
 			if !ok {
 				if cerr := ctxErr(ctx); cerr != nil {
 					err = cerr
 				}
 				yield(nil, err)
 				return
+			}
+			if info.FallbackModel != "" {
+				if body, err = encode(req, true, info.FallbackModel); err != nil {
+					yield(nil, err)
+					return
+				}
 			}
 			if n > 0 && !yield(&Event{Type: EventRetry, Retry: &info}, nil) {
 				return

@@ -276,6 +276,9 @@ func (t *telemetry) endRun(ctx context.Context, rs *runSpan, res *Result, err er
 			if n := u.InputTokensDetails.CachedTokens; n != 0 {
 				attrs = append(attrs, genai.KeyCachedInputTokens.Int64(n))
 			}
+			if n := u.InputTokensDetails.CacheWriteTokens; n != 0 {
+				attrs = append(attrs, genai.KeyCacheWriteInputTokens.Int64(n))
+			}
 			if n := u.OutputTokensDetails.ReasoningTokens; n != 0 {
 				attrs = append(attrs, genai.KeyReasoningTokens.Int64(n))
 			}
@@ -442,6 +445,9 @@ func (t *telemetry) endChat(ctx context.Context, c *chatSpan, resp *responses.Re
 				attrs = append(attrs, genai.KeyInputTokens.Int64(u.InputTokens), genai.KeyOutputTokens.Int64(u.OutputTokens))
 				if n := u.InputTokensDetails.CachedTokens; n != 0 {
 					attrs = append(attrs, genai.KeyCachedInputTokens.Int64(n))
+				}
+				if n := u.InputTokensDetails.CacheWriteTokens; n != 0 {
+					attrs = append(attrs, genai.KeyCacheWriteInputTokens.Int64(n))
 				}
 				if n := u.OutputTokensDetails.ReasoningTokens; n != 0 {
 					attrs = append(attrs, genai.KeyReasoningTokens.Int64(n))

@@ -126,7 +126,7 @@ func twoTurns() []responsestest.Step {
 			responsestest.FunctionCall("call_a", "get_weather", `{"city":"Paris"}`),
 			responsestest.FunctionCall("call_b", "get_weather", `{"city":"Atlantis"}`),
 		).Usage(responses.Usage{InputTokens: 10, OutputTokens: 5, TotalTokens: 15,
-			InputTokensDetails:  responses.InputTokensDetails{CachedTokens: 4},
+			InputTokensDetails:  responses.InputTokensDetails{CachedTokens: 4, CacheWriteTokens: 6},
 			OutputTokensDetails: responses.OutputTokensDetails{ReasoningTokens: 3}}),
 		responsestest.Reply(responsestest.Message("Paris is sunny; Atlantis is unknown.")).
 			Usage(responses.Usage{InputTokens: 30, OutputTokens: 7, TotalTokens: 37}),
@@ -210,7 +210,7 @@ func TestTelemetrySpanTree(t *testing.T) {
 				"gen_ai.operation.name": "invoke_agent", "gen_ai.provider.name": "openai", "gen_ai.agent.name": "forecaster",
 				"openinference.span.kind": "AGENT", "agentloop.turns": "2", "gen_ai.usage.input_tokens": "40",
 				"gen_ai.usage.output_tokens": "12", "gen_ai.usage.cache_read.input_tokens": "4",
-				"gen_ai.usage.reasoning.output_tokens": "3",
+				"gen_ai.usage.cache_write.input_tokens": "6", "gen_ai.usage.reasoning.output_tokens": "3",
 			}
 			checkAttrs(t, agentSpan, wantAgent)
 
@@ -223,8 +223,8 @@ func TestTelemetrySpanTree(t *testing.T) {
 				"gen_ai.request.stream": fmt.Sprint(stream),
 				"gen_ai.response.model": "gpt-5", "gen_ai.response.finish_reasons": `["tool_calls"]`,
 				"gen_ai.usage.input_tokens": "10", "gen_ai.usage.output_tokens": "5",
-				"gen_ai.usage.cache_read.input_tokens": "4", "gen_ai.usage.reasoning.output_tokens": "3",
-				"agentloop.turn": "1",
+				"gen_ai.usage.cache_read.input_tokens": "4", "gen_ai.usage.cache_write.input_tokens": "6",
+				"gen_ai.usage.reasoning.output_tokens": "3", "agentloop.turn": "1",
 			}
 			checkAttrs(t, first, wantChat)
 			if first.SpanKind() != trace.SpanKindClient {

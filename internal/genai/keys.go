@@ -143,6 +143,11 @@ const (
 	EventComputerSafetyCheck = "computer.safety_check"
 )
 
+// KeyCacheWriteInputTokens counts the input tokens written to the prompt
+// cache. It is not in semconv v1.41.0: this is the newer GenAI repository's
+// name (its cache_creation was renamed cache_write).
+const KeyCacheWriteInputTokens = attribute.Key("gen_ai.usage.cache_write.input_tokens")
+
 // Span event names.
 const (
 	EventRetry     = "retry"

@@ -10,6 +10,7 @@ import (
 
 	"github.com/agentloop/agentloop/responses"
 	"github.com/agentloop/agentloop/responses/responsestest"
+	"github.com/google/go-cmp/cmp"
 )
 
 func newClient(srv *responsestest.Server, retries int) *responses.Client {
@@ -134,6 +135,22 @@ func TestClientErrors(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 	})
+	t.Run("cut stream closed with [DONE]", func(t *testing.T) {
+		srv := responsestest.Start(t, responsestest.Reply(responsestest.Message("hello")).CutAfter(4).Done())
+		_, err := responses.Collect(newClient(srv, -1).Stream(ctx, req))
+		if !errors.Is(err, responses.ErrStreamTruncated) {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("bad parameter not retried", func(t *testing.T) {
+		srv := responsestest.Start(t,
+			responsestest.Reply().Failed("", "Invalid value: 'xhigh'.").ErrorType("invalid_request_error"))
+		_, err := responses.Collect(newClient(srv, 2).Stream(ctx, req))
+		var e *responses.Error
+		if !errors.As(err, &e) || e.Type != "invalid_request_error" || e.Retryable() || len(srv.Requests()) != 1 {
+			t.Fatalf("err = %v after %d requests", err, len(srv.Requests()))
+		}
+	})
 	t.Run("incomplete", func(t *testing.T) {
 		srv := responsestest.Start(t, responsestest.Reply(
 			responsestest.FunctionCall("call_1", "f", `{"a":`)).Incomplete("max_output_tokens"))
@@ -142,4 +159,72 @@ func TestClientErrors(t *testing.T) {
 			t.Fatalf("Collect = %+v, %v", r, err)
 		}
 	})
+}
+
+// TestGatewayFailuresRetried: the failures gateways and relays send over
+// HTTP 200 (a model at capacity, a cut stream closed cleanly, an in-band
+// request_timeout) are retried, streaming or not.
+func TestGatewayFailuresRetried(t *testing.T) {
+	ctx := context.Background()
+	req := &responses.Request{Model: "m", Input: responses.InputText("hi")}
+	tests := []struct {
+		name   string
+		stream bool
+		first  responsestest.Step
+	}{
+		{"capacity, failed response", false,
+			responsestest.Reply().Failed("", "Selected model is at capacity. Please try a different model.").ErrorType("invalid_request_error")},
+		{"capacity, failed event", true,
+			responsestest.Reply().Failed("", "Selected model is at capacity. Please try a different model.").ErrorType("invalid_request_error")},
+		{"overloaded, error event", true,
+			responsestest.Reply().ErrorEvent("", "Our servers are currently overloaded. Please try again later.").ErrorType("invalid_request_error")},
+		{"relay request_timeout mid-stream", true,
+			responsestest.Reply(responsestest.Message("hel")).CutAfter(5).
+				ErrorEvent("request_timeout", "stream disconnected before completion").ErrorType("invalid_request_error")},
+		{"clean end without a terminal event", true, responsestest.Reply(responsestest.Message("hel")).CutAfter(5)},
+		{"[DONE] without a terminal event", true, responsestest.Reply(responsestest.Message("hel")).CutAfter(5).Done()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := responsestest.Start(t, tt.first, responsestest.Reply(responsestest.Message("hello")))
+			c := newClient(srv, 1)
+			var r *responses.Response
+			var err error
+			if tt.stream {
+				r, err = responses.Collect(c.Stream(ctx, req))
+			} else {
+				r, err = c.Create(ctx, req)
+			}
+			if err != nil || r.OutputText() != "hello" {
+				t.Fatalf("got %+v, %v", r, err)
+			}
+			if n := len(srv.Requests()); n != 2 {
+				t.Errorf("%d requests, want 2", n)
+			}
+		})
+	}
+}
+
+// TestInputTransformationsReported: the final response of Create and of a
+// stream carries the input_transformations the server reports.
+func TestInputTransformationsReported(t *testing.T) {
+	want := []responses.InputTransformation{{ID: "rs_1", Type: "reasoning",
+		Action: responses.TransformRemoved, Reason: responses.TransformOrganizationMismatch}}
+	step := responsestest.Reply(responsestest.Message("Hi.")).InputTransformations(want...)
+	srv := responsestest.Start(t, step, step)
+	c := newClient(srv, -1)
+	req := &responses.Request{Model: "m", Input: responses.InputText("hi")}
+	r1, err := c.Create(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := responses.Collect(c.Stream(context.Background(), req))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*responses.Response{r1, r2} {
+		if diff := cmp.Diff(want, r.InputTransformations); diff != "" || r.OutputText() != "Hi." {
+			t.Errorf("InputTransformations (-want +got):\n%s", diff)
+		}
+	}
 }

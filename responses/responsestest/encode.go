@@ -23,6 +23,8 @@ type reply struct {
 	reason       string
 	errCode      string
 	errMessage   string
+	errType      string
+	transforms   []responses.InputTransformation
 	usage        responses.Usage
 	items        []responses.Item // with ids assigned
 	itemBytes    [][]byte         // each item's encoding, as sent
@@ -45,9 +47,13 @@ func (r *reply) appendResponse(b []byte, final bool) []byte {
 	b = append(b, `,"error":`...)
 	if final && r.status == responses.StatusFailed {
 		b = append(b, `{"code":`...)
-		b = appendString(b, r.errCode)
+		b = appendStringOrNull(b, r.errCode)
 		b = append(b, `,"message":`...)
 		b = appendString(b, r.errMessage)
+		if r.errType != "" {
+			b = append(b, `,"type":`...)
+			b = appendString(b, r.errType)
+		}
 		b = append(b, '}')
 	} else {
 		b = append(b, "null"...)
@@ -94,6 +100,24 @@ func (r *reply) appendResponse(b []byte, final bool) []byte {
 	} else {
 		b = append(b, "null"...)
 	}
+	if final && len(r.transforms) > 0 {
+		b = append(b, `,"input_transformations":[`...)
+		for i, t := range r.transforms {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"id":`...)
+			b = appendString(b, t.ID)
+			b = append(b, `,"action":`...)
+			b = appendString(b, t.Action)
+			b = append(b, `,"reason":`...)
+			b = appendString(b, t.Reason)
+			b = append(b, `,"type":`...)
+			b = appendString(b, t.Type)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
 	return append(b, '}')
 }
 
@@ -102,12 +126,34 @@ func appendUsage(b []byte, u *responses.Usage) []byte {
 	b = strconv.AppendInt(b, u.InputTokens, 10)
 	b = append(b, `,"input_tokens_details":{"cached_tokens":`...)
 	b = strconv.AppendInt(b, u.InputTokensDetails.CachedTokens, 10)
+	// The newer counts are sent when set, so that other bodies stay as
+	// they were.
+	if d := &u.InputTokensDetails; d.CacheWriteTokens != 0 || d.CacheWriteTokensDetails != (responses.CacheWriteTokensDetails{}) {
+		b = append(b, `,"cache_write_tokens":`...)
+		b = strconv.AppendInt(b, d.CacheWriteTokens, 10)
+		b = append(b, `,"cache_write_tokens_details":{"ttl_30m_tokens":`...)
+		b = strconv.AppendInt(b, d.CacheWriteTokensDetails.TTL30mTokens, 10)
+		b = append(b, `,"ttl_12h_tokens":`...)
+		b = strconv.AppendInt(b, d.CacheWriteTokensDetails.TTL12hTokens, 10)
+		b = append(b, '}')
+	}
 	b = append(b, `},"output_tokens":`...)
 	b = strconv.AppendInt(b, u.OutputTokens, 10)
 	b = append(b, `,"output_tokens_details":{"reasoning_tokens":`...)
 	b = strconv.AppendInt(b, u.OutputTokensDetails.ReasoningTokens, 10)
 	b = append(b, `},"total_tokens":`...)
 	b = strconv.AppendInt(b, u.TotalTokens, 10)
+	if tu := &u.ToolUsage; *tu != (responses.ToolUsage{}) {
+		b = append(b, `,"tool_usage":{"image_gen":{"input_tokens":`...)
+		b = strconv.AppendInt(b, tu.ImageGen.InputTokens, 10)
+		b = append(b, `,"output_tokens":`...)
+		b = strconv.AppendInt(b, tu.ImageGen.OutputTokens, 10)
+		b = append(b, `,"total_tokens":`...)
+		b = strconv.AppendInt(b, tu.ImageGen.TotalTokens, 10)
+		b = append(b, `},"web_search":{"num_requests":`...)
+		b = strconv.AppendInt(b, tu.WebSearch.NumRequests, 10)
+		b = append(b, "}}"...)
+	}
 	return append(b, '}')
 }
 
@@ -177,7 +223,7 @@ func (r *reply) appendEvents(w *events, errorEvent bool) {
 		r.appendItemEvents(w, i)
 	}
 	if errorEvent {
-		appendErrorEvent(w, r.errCode, r.errMessage)
+		appendErrorEvent(w, r.errType, r.errCode, r.errMessage)
 		return
 	}
 	typ := responses.EventResponseCompleted
@@ -192,8 +238,20 @@ func (r *reply) appendEvents(w *events, errorEvent bool) {
 	w.end()
 }
 
-func appendErrorEvent(w *events, code, message string) {
+func appendErrorEvent(w *events, typ, code, message string) {
 	w.begin(responses.EventError)
+	if typ != "" {
+		w.key("error")
+		w.b = append(w.b, `{"type":`...)
+		w.b = appendString(w.b, typ)
+		w.b = append(w.b, `,"code":`...)
+		w.b = appendStringOrNull(w.b, code)
+		w.b = append(w.b, `,"message":`...)
+		w.b = appendString(w.b, message)
+		w.b = append(w.b, `,"param":null}`...)
+		w.end()
+		return
+	}
 	w.key("code")
 	w.b = appendStringOrNull(w.b, code)
 	w.str("message", message)

@@ -355,7 +355,11 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, n int, req *resp
 	}
 	if !stream {
 		if step.errorEvent {
-			writeError(w, http.StatusInternalServerError, "server_error", step.errCode, step.errMessage, "")
+			typ := step.errType
+			if typ == "" {
+				typ = "server_error"
+			}
+			writeError(w, http.StatusInternalServerError, typ, step.errCode, step.errMessage, "")
 			return
 		}
 		body := rp.appendResponse(make([]byte, 0, 512+sizeOf(rp.itemBytes)), true)
@@ -370,10 +374,19 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, n int, req *resp
 		ev.b = ev.b[:offset(ev.ends, step.cutAfter, len(ev.b))]
 		ev.ends = ev.ends[:min(step.cutAfter, len(ev.ends))]
 		ev.seq = int64(len(ev.ends))
-		appendErrorEvent(ev, step.errCode, step.errMessage)
+		appendErrorEvent(ev, step.errType, step.errCode, step.errMessage)
 		step.cutAfter = -1
 	} else {
 		rp.appendEvents(ev, step.errorEvent)
+	}
+	if step.done {
+		if step.cutAfter >= 0 {
+			ev.b = ev.b[:offset(ev.ends, step.cutAfter, len(ev.b))]
+			ev.ends = ev.ends[:min(step.cutAfter, len(ev.ends))]
+			step.cutAfter = -1
+		}
+		ev.b = append(ev.b, "data: [DONE]\n\n"...)
+		ev.ends = append(ev.ends, len(ev.b))
 	}
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
@@ -474,8 +487,9 @@ func (s *Server) prepare(n int, req *responses.Request, parent *conv, step Step)
 	rp := &reply{id: s.nextID("resp_"), createdAt: s.opts.Now().Unix(), model: step.model,
 		instructions: req.Instructions, prevID: req.PreviousResponseID,
 		parallel: req.ParallelToolCalls == nil || *req.ParallelToolCalls, tools: req.Tools,
-		status: step.status, reason: step.reason, errCode: step.errCode, errMessage: step.errMessage,
-		chunks: s.opts.Chunks}
+		status: step.status, reason: step.reason, errCode: step.errCode, errMessage: step.errMessage, errType: step.errType,
+		transforms: step.transforms,
+		chunks:     s.opts.Chunks}
 	if rp.model == "" {
 		rp.model = req.Model
 	}

@@ -47,6 +47,21 @@ func TestReplyJSON(t *testing.T) {
 	}
 }
 
+// TestReplyUsage: the newer usage counts are sent when set, and decode
+// back to what was scripted.
+func TestReplyUsage(t *testing.T) {
+	u := responses.Usage{InputTokens: 100, OutputTokens: 20, TotalTokens: 120,
+		InputTokensDetails: responses.InputTokensDetails{CachedTokens: 30, CacheWriteTokens: 50,
+			CacheWriteTokensDetails: responses.CacheWriteTokensDetails{TTL30mTokens: 40, TTL12hTokens: 10}},
+		ToolUsage: responses.ToolUsage{ImageGen: responses.ImageGenUsage{InputTokens: 7, OutputTokens: 1000, TotalTokens: 1007},
+			WebSearch: responses.WebSearchUsage{NumRequests: 3}}}
+	srv := Start(t, Reply(Message("hi")).Usage(u))
+	_, _, body := post(t, srv, `{"model":"m","input":"hi"}`)
+	if diff := cmp.Diff(&u, decodeResponse(t, body).Usage); diff != "" {
+		t.Errorf("usage (-want +got):\n%s", diff)
+	}
+}
+
 func TestReplyStream(t *testing.T) {
 	srv := Start(t, Reply(
 		Reasoning("Thinking about the weather in Paris.", "gAAAA-secret"),
@@ -408,6 +423,10 @@ func TestErrorSteps(t *testing.T) {
 		{"error event non-stream", Reply().ErrorEvent("server_error", "oops"), 500, "application/json",
 			`{"error":{"message":"oops","type":"server_error","param":null,"code":"server_error"}}`, "", ""},
 		{"cut json", Reply(Message("hello")).CutAfter(10), 200, "application/json", `{"id":"res`, "", ""},
+		{"error event of a type, non-stream", Reply().ErrorEvent("", "Selected model is at capacity.").ErrorType("invalid_request_error"),
+			500, "application/json",
+			`{"error":{"message":"Selected model is at capacity.","type":"invalid_request_error","param":null,"code":null}}`, "", ""},
+		{"done, non-stream", Reply(Message("hello")).CutAfter(10).Done(), 200, "application/json", `{"id":"res`, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -461,6 +480,26 @@ func TestStreamEndings(t *testing.T) {
 					t.Errorf("error event sequence %d", e.SequenceNumber)
 				}
 			}},
+		{"failed of a type", Reply().Failed("", "Selected model is at capacity.").ErrorType("invalid_request_error"),
+			responses.EventResponseFailed, 3,
+			func(t *testing.T, e responses.Event) {
+				want := &responses.ResponseError{Message: "Selected model is at capacity.", Type: "invalid_request_error"}
+				if diff := cmp.Diff(want, e.Response.Error); diff != "" {
+					t.Errorf("error (-want +got):\n%s", diff)
+				}
+				if !bytes.Contains(e.Raw, []byte(`"code":null`)) {
+					t.Errorf("failed event %s", e.Raw)
+				}
+			}},
+		{"nested error event", Reply(Message("hello")).CutAfter(5).
+			ErrorEvent("request_timeout", "stream disconnected before completion").ErrorType("invalid_request_error"),
+			responses.EventError, 6,
+			func(t *testing.T, e responses.Event) {
+				const want = `{"type":"error","sequence_number":5,"error":{"type":"invalid_request_error","code":"request_timeout","message":"stream disconnected before completion","param":null}}`
+				if string(e.Raw) != want || e.Code != "request_timeout" {
+					t.Errorf("error event %s\nwant %s", e.Raw, want)
+				}
+			}},
 		{"forced json", Reply(Message("hello")).Stream(false), "", 0, nil},
 	}
 	for _, tt := range tests {
@@ -484,6 +523,28 @@ func TestStreamEndings(t *testing.T) {
 			}
 		})
 	}
+	t.Run("done", func(t *testing.T) {
+		for _, tt := range []struct {
+			step Step
+			want []string
+		}{
+			{Reply(Message("hello")).CutAfter(2).Done(), []string{responses.EventResponseCreated, responses.EventResponseInProgress}},
+			{Reply().Done(), []string{responses.EventResponseCreated, responses.EventResponseInProgress, responses.EventResponseCompleted}},
+		} {
+			srv := Start(t, tt.step)
+			_, _, body := post(t, srv, `{"model":"m","input":"hi","stream":true}`)
+			if !bytes.HasSuffix(body, []byte("}\n\ndata: [DONE]\n\n")) {
+				t.Errorf("body does not end with [DONE]:\n%s", body)
+			}
+			evs := readSSE(t, body)
+			if string(evs[len(evs)-1].Data) != "[DONE]" {
+				t.Fatalf("last event %s", evs[len(evs)-1].Data)
+			}
+			if diff := cmp.Diff(tt.want, types(decodeEvents(t, evs[:len(evs)-1]))); diff != "" {
+				t.Errorf("events (-want +got):\n%s", diff)
+			}
+		}
+	})
 	t.Run("forced sse", func(t *testing.T) {
 		srv := Start(t, Reply(Message("hello")).Stream(true))
 		_, h, _ := post(t, srv, `{"model":"m","input":"hi"}`)

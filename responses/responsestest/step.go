@@ -28,9 +28,12 @@ type Step struct {
 	reason     string // incomplete_details.reason
 	errCode    string // response.failed error, or the error event
 	errMessage string
+	errType    string // the error's "type"; with errorEvent, the nested form
 	errorEvent bool
+	done       bool // "data: [DONE]" after the events sent
 	usage      *responses.Usage
 	model      string
+	transforms []responses.InputTransformation
 	stream     int8 // 0: as the request asks, 1: SSE, -1: JSON
 	cutAfter   int  // -1: not cut
 	stallAfter int  // -1: no stall
@@ -127,10 +130,10 @@ func (s Step) Usage(u responses.Usage) Step {
 }
 
 // Incomplete makes the response end with status "incomplete" and this
-// incomplete_details.reason (max_output_tokens or content_filter); when
-// streaming, the terminal event is response.incomplete. The items are sent
-// as given, so a function_call whose Arguments are cut short stands for the
-// truncated call the API sends.
+// incomplete_details.reason (max_output_tokens, content_filter,
+// max_messages, steered); when streaming, the terminal event is
+// response.incomplete. The items are sent as given, so a function_call whose
+// Arguments are cut short stands for the truncated call the API sends.
 func (s Step) Incomplete(reason string) Step {
 	s.status = responses.StatusIncomplete
 	s.reason = reason
@@ -155,6 +158,42 @@ func (s Step) ErrorEvent(code, message string) Step {
 	s.errorEvent = true
 	s.errCode = code
 	s.errMessage = message
+	return s
+}
+
+// ErrorType sets the "type" of the error that [Step.Failed] or
+// [Step.ErrorEvent] sends, such as "invalid_request_error", which OpenAI
+// sends with no code for a model at capacity:
+//
+//	responsestest.Reply().Failed("", "Selected model is at capacity. Please try a different model.").
+//		ErrorType("invalid_request_error")
+//
+// With ErrorEvent, the event takes the nested form relays send,
+// {"type":"error","error":{"type":…,"code":…,"message":…,"param":null}}, and
+// a non-streaming reply is an HTTP 500 of that type. An empty code is sent
+// as null.
+func (s Step) ErrorType(typ string) Step {
+	s.errType = typ
+	return s
+}
+
+// Done ends a stream with "data: [DONE]" after the events it sends. With
+// [Step.CutAfter] it stands for a relay that hides a cut: a clean end of the
+// stream with no terminal event, as if it had finished. A non-streaming
+// reply is unchanged.
+func (s Step) Done() Step {
+	s.done = true
+	return s
+}
+
+// InputTransformations makes the final response report these
+// input_transformations: input items the API withheld from the model, such
+// as a reasoning item made under another organization:
+//
+//	responsestest.Reply(responsestest.Message("Hi.")).InputTransformations(responses.InputTransformation{
+//		ID: "rs_1", Type: "reasoning", Action: responses.TransformRemoved, Reason: responses.TransformOrganizationMismatch})
+func (s Step) InputTransformations(ts ...responses.InputTransformation) Step {
+	s.transforms = ts
 	return s
 }
 
