@@ -274,11 +274,16 @@ func truncateBody(body []byte, apiKey string) string {
 	return s
 }
 
-// secretLike matches OpenAI-style keys (sk-…, sk-proj-…) that a gateway may
-// echo back in a message.
-var secretLike = regexp.MustCompile(`sk-[A-Za-z0-9_\-*]{8,}`)
+var (
+	// secretLike matches OpenAI-style keys (sk-…, sk-proj-…) that a
+	// gateway may echo back in a message.
+	secretLike = regexp.MustCompile(`sk-[A-Za-z0-9_\-*]{8,}`)
+	// bearerToken matches the token of an echoed Authorization header.
+	bearerToken = regexp.MustCompile(`(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]{6,}`)
+)
 
-// redactKey removes the API key, and anything that looks like one, from s.
+// redactKey removes the API key, and anything that looks like one (an
+// sk-… key, a "Bearer <token>"), from s.
 func redactKey(s, apiKey string) string {
 	if apiKey != "" && len(apiKey) >= 4 && strings.Contains(s, apiKey) {
 		s = strings.ReplaceAll(s, apiKey, "[redacted]")
@@ -286,8 +291,33 @@ func redactKey(s, apiKey string) string {
 	if strings.Contains(s, "sk-") {
 		s = secretLike.ReplaceAllString(s, "sk-[redacted]")
 	}
-	return s
+	return bearerToken.ReplaceAllString(s, "$1 [redacted]")
 }
+
+// redactError returns err, or when its text holds the API key or something
+// like one, an error with that text redacted that still wraps err (for
+// errors.Is and errors.As). Every error a Client returns, or reports to
+// OnRetry and the logger, goes through it: whatever built the text (a
+// transport error quoting a URL, a decoder quoting the body), the key
+// never leaves in it.
+func redactError(err error, apiKey string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if r := redactKey(msg, apiKey); r != msg {
+		return &redactedError{msg: r, err: err}
+	}
+	return err
+}
+
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
 
 func (e *Error) redact(apiKey string) {
 	e.Message = redactKey(e.Message, apiKey)
