@@ -142,7 +142,7 @@ func (e *Error) Retryable() bool {
 func newHTTPError(status int, h http.Header, body []byte, apiKey string) *Error {
 	e := &Error{StatusCode: status}
 	e.fromHeader(h)
-	decodeErrorBody(e, body)
+	decodeErrorBody(e, body, apiKey)
 	e.redact(apiKey)
 	e.Body = truncateBody(body, apiKey)
 	if e.RetryAfter == 0 {
@@ -168,8 +168,10 @@ func (e *Error) fromHeader(h http.Header) {
 
 // decodeErrorBody fills the fields of e from a body in any of the shapes
 // servers and gateways use: {"error":{…}}, {"error":"text"},
-// {"message":…}, {"detail":…}, or not JSON at all (an HTML page).
-func decodeErrorBody(e *Error, body []byte) {
+// {"message":…}, {"detail":…}, or not JSON at all (an HTML page). The
+// caller redacts the fields; a snippet of text is redacted before it is cut,
+// so that no part of a key is left.
+func decodeErrorBody(e *Error, body []byte, apiKey string) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) > 0 && trimmed[0] == '{' {
 		var w struct {
@@ -213,7 +215,7 @@ func decodeErrorBody(e *Error, body []byte) {
 			}
 		}
 	}
-	e.Message = textSnippet(trimmed)
+	e.Message = textSnippet(trimmed, apiKey)
 }
 
 // looseText reads a JSON string, or keeps any other JSON value as its text
@@ -234,8 +236,8 @@ var (
 )
 
 // textSnippet returns a short, one-line text for a non-JSON body: an HTML
-// page's title, or its text without tags.
-func textSnippet(b []byte) string {
+// page's title, or its text without tags, with the API key redacted.
+func textSnippet(b []byte, apiKey string) string {
 	if len(b) == 0 {
 		return ""
 	}
@@ -249,7 +251,7 @@ func textSnippet(b []byte) string {
 		s = htmlTag.ReplaceAllString(s, " ")
 	}
 	s = strings.Join(strings.Fields(s), " ")
-	return truncateUTF8(s, 200)
+	return truncateUTF8(redactKey(s, apiKey), 200)
 }
 
 func truncateUTF8(s string, n int) string {
@@ -262,14 +264,18 @@ func truncateUTF8(s string, n int) string {
 	return s[:n] + "…"
 }
 
+// truncateBody returns the start of body, at most maxErrorBody bytes, with
+// the API key redacted. It redacts before it cuts, so that a key across the
+// cut leaves no part behind.
 func truncateBody(body []byte, apiKey string) string {
+	const margin = 512 // longer than any key
 	cut := len(body) > maxErrorBody
 	if cut {
-		body = body[:maxErrorBody]
+		body = body[:min(len(body), maxErrorBody+margin)]
 	}
 	s := redactKey(string(body), apiKey)
 	if cut {
-		s = truncateUTF8(s, len(s)-1)
+		s = truncateUTF8(s[:min(len(s), maxErrorBody)], min(len(s), maxErrorBody)-1)
 	}
 	return s
 }
