@@ -97,10 +97,10 @@ const maxRedirects = 10
 // Otherwise it is a shallow copy of hc, which shares its transport, jar and
 // timeout and is never modified; own is false.
 //
-// Either way, the client's CheckRedirect refuses a redirect to another
-// origin than the first request's (see [SameOrigin]) with an error wrapping
-// [ErrRedirect], before anything is sent there; redirects within the origin
-// then go through hc's own CheckRedirect, or net/http's limit of 10.
+// Either way, a redirect goes through hc's own CheckRedirect first (or
+// net/http's limit of 10 redirects); one that it lets through to another
+// origin than the first request's (see [SameOrigin]) is refused, before
+// anything is sent there, with an error wrapping [ErrRedirect].
 func Client(hc *http.Client, timeout time.Duration) (c *http.Client, own bool) {
 	if hc == nil {
 		c = &http.Client{Timeout: timeout}
@@ -115,19 +115,20 @@ func Client(hc *http.Client, timeout time.Duration) (c *http.Client, own bool) {
 	return c, own
 }
 
-// checkRedirect wraps next (nil for net/http's default policy) with the
-// same-origin rule.
+// checkRedirect adds the same-origin rule to next (nil for net/http's
+// default policy).
 func checkRedirect(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
+		if next != nil {
+			if err := next(req, via); err != nil {
+				return err // http.ErrUseLastResponse included: nothing is sent
+			}
+		} else if len(via) >= maxRedirects {
+			return fmt.Errorf("stopped after %d redirects", maxRedirects)
+		}
 		if len(via) > 0 && !SameOrigin(via[0].URL, req.URL) {
 			return fmt.Errorf("%w: from %s to %s (the API key is sent to %s only; set the base URL to the address redirected to)",
 				ErrRedirect, origin(via[len(via)-1].URL), origin(req.URL), origin(via[0].URL))
-		}
-		if next != nil {
-			return next(req, via)
-		}
-		if len(via) >= maxRedirects {
-			return fmt.Errorf("stopped after %d redirects", maxRedirects)
 		}
 		return nil
 	}

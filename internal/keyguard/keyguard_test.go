@@ -2,7 +2,12 @@ package keyguard
 
 import (
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"reflect"
+	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -70,5 +75,72 @@ func TestSameOrigin(t *testing.T) {
 		if got := SameOrigin(a, b); got != tt.want {
 			t.Errorf("SameOrigin(%s, %s) = %v, want %v", tt.a, tt.b, got, tt.want)
 		}
+	}
+}
+
+// TestClientRedirects sends a request through Client to a server that
+// redirects it, within its origin or to another port of the host, with
+// and without a CheckRedirect of the caller's.
+func TestClientRedirects(t *testing.T) {
+	var targetHits atomic.Int32
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		targetHits.Add(1)
+	}))
+	defer target.Close()
+	from := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/away":
+			http.Redirect(w, r, target.URL+"/", http.StatusTemporaryRedirect)
+		case "/here":
+			http.Redirect(w, r, "/done", http.StatusTemporaryRedirect)
+		}
+	}))
+	defer from.Close()
+	errMine := errors.New("mine")
+	tests := []struct {
+		name     string
+		hc       *http.Client
+		path     string
+		wantErr  error
+		wantCode int
+	}{
+		{"own client, another port", nil, "/away", ErrRedirect, 0},
+		{"caller's client, another port", &http.Client{}, "/away", ErrRedirect, 0},
+		{"caller's ErrUseLastResponse", &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+			"/away", nil, http.StatusTemporaryRedirect},
+		{"caller's error first", &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return errMine }}, "/away", errMine, 0},
+		{"caller's policy allows, another port", &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return nil }},
+			"/away", ErrRedirect, 0},
+		{"own client, same origin", nil, "/here", nil, http.StatusOK},
+		{"caller's client, same origin", &http.Client{}, "/here", nil, http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			targetHits.Store(0)
+			var before uintptr
+			if tt.hc != nil {
+				before = reflect.ValueOf(tt.hc.CheckRedirect).Pointer()
+			}
+			c, own := Client(tt.hc, 0)
+			defer c.CloseIdleConnections()
+			if own != (tt.hc == nil) || c == tt.hc {
+				t.Errorf("own = %v, same client %v", own, c == tt.hc)
+			}
+			if tt.hc != nil && reflect.ValueOf(tt.hc.CheckRedirect).Pointer() != before {
+				t.Error("the caller's client was modified")
+			}
+			resp, err := c.Post(from.URL+tt.path, "application/json", strings.NewReader("{}"))
+			code := 0
+			if err == nil {
+				code = resp.StatusCode
+				resp.Body.Close()
+			}
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) || code != tt.wantCode {
+				t.Errorf("err %v, status %d; want %v, %d", err, code, tt.wantErr, tt.wantCode)
+			}
+			if targetHits.Load() != 0 {
+				t.Error("the other origin received the request")
+			}
+		})
 	}
 }
