@@ -58,10 +58,10 @@ type Options struct {
 	//
 	// The Client sends with a copy of it (sharing its transport) whose
 	// redirect policy keeps the API key, and every other header, at the
-	// base URL's origin: a redirect to another scheme, host or port (an
-	// https to http downgrade, another port of the same host) fails the
-	// request, before anything is sent there, and is not retried. Redirects
-	// within the origin are followed as HTTPClient's CheckRedirect says.
+	// base URL's origin: HTTPClient's own CheckRedirect decides first, then
+	// a redirect to another scheme, host or port (an https to http
+	// downgrade, another port of the same host) fails the request, before
+	// anything is sent there, and is not retried.
 	HTTPClient *http.Client
 
 	// Header holds extra headers sent with every request. They replace the

@@ -63,10 +63,11 @@ type OpenAIEmbedderOptions struct {
 	// idle connections [OpenAIEmbedder.Close] closes.
 	//
 	// The embedder sends with a copy of it (sharing its transport) whose
-	// redirect policy keeps the key at the base URL's origin: a redirect to
-	// another scheme, host or port (an https to http downgrade, another
-	// port of the same host) fails the request, before anything is sent
-	// there, and is not retried.
+	// redirect policy keeps the key at the base URL's origin: HTTPClient's
+	// own CheckRedirect decides first, then a redirect to another scheme,
+	// host or port (an https to http downgrade, another port of the same
+	// host) fails the request, before anything is sent there, and is not
+	// retried.
 	HTTPClient *http.Client
 }
 
