@@ -330,7 +330,11 @@ func waitFor(cond func() bool) bool {
 // client alone.
 func TestClose(t *testing.T) {
 	srv := startKeyServer(t, false)
-	before := idleConns()
+	// Connections of earlier tests close with their servers and clients;
+	// wait for their goroutines to end, so that the count is this test's.
+	if !waitFor(func() bool { return idleConns() == 0 }) {
+		t.Fatalf("%d connection goroutines left by earlier tests", idleConns())
+	}
 	create := func(c *responses.Client) {
 		t.Helper()
 		if _, err := c.Create(t.Context(), &responses.Request{Model: "m", Input: responses.InputText("hi")}); err != nil {
@@ -340,14 +344,14 @@ func TestClose(t *testing.T) {
 
 	own := responses.NewClient(&responses.Options{BaseURL: srv.URL + "/v1", APIKey: "k"})
 	create(own)
-	if !waitFor(func() bool { return idleConns() > before }) {
-		t.Fatal("no keep-alive connection after a request")
+	if n := idleConns(); n != 1 {
+		t.Fatalf("%d connection goroutines after a request, want 1", n)
 	}
 	if err := own.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if !waitFor(func() bool { return idleConns() <= before }) {
-		t.Errorf("%d connection goroutines after Close, %d before the request", idleConns(), before)
+	if !waitFor(func() bool { return idleConns() == 0 }) {
+		t.Errorf("%d connection goroutines after Close, want 0", idleConns())
 	}
 	create(own) // still usable, on a new connection
 	own.Close()
