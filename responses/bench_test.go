@@ -48,7 +48,7 @@ func (t bodyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func memClient(body []byte, contentType string) *responses.Client {
-	return responses.NewClient(&responses.Options{BaseURL: "http://bench.invalid/v1", APIKey: "k", MaxRetries: -1,
+	return responses.NewClient(&responses.Options{BaseURL: "https://bench.invalid/v1", APIKey: "k", MaxRetries: -1,
 		HTTPClient: &http.Client{Transport: bodyTransport{body, contentType}}})
 }
 

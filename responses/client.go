@@ -10,10 +10,13 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"os"
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/agentloop/agentloop/internal/keyguard"
 )
 
 // Defaults of [Options].
@@ -32,7 +35,16 @@ type Options struct {
 	// gateway's "https://gateway.example/v1"; requests go to
 	// BaseURL+"/responses". A trailing slash is fine. Default: the
 	// OPENAI_BASE_URL environment variable, else DefaultBaseURL.
+	//
+	// A plain-HTTP BaseURL must name a loopback host (localhost,
+	// 127.0.0.0/8, ::1) unless AllowInsecureHTTP is set; otherwise every
+	// request fails, before anything is sent, with an error saying so.
 	BaseURL string
+
+	// AllowInsecureHTTP allows a plain-HTTP BaseURL to a host that is not
+	// loopback (a gateway on a private network, say), over which the API
+	// key and the conversation travel in clear text.
+	AllowInsecureHTTP bool
 
 	// APIKey is sent as "Authorization: Bearer <key>". Default: the
 	// OPENAI_API_KEY environment variable. No Authorization header is sent
@@ -41,7 +53,15 @@ type Options struct {
 
 	// HTTPClient sends the requests. Default: a client of the package's own
 	// with a clone of http.DefaultTransport (proxy settings from the
-	// environment, HTTP/2), no overall timeout.
+	// environment, HTTP/2), no overall timeout, whose idle connections
+	// [Client.Close] closes.
+	//
+	// The Client sends with a copy of it (sharing its transport) whose
+	// redirect policy keeps the API key, and every other header, at the
+	// base URL's origin: HTTPClient's own CheckRedirect decides first, then
+	// a redirect to another scheme, host or port (an https to http
+	// downgrade, another port of the same host) fails the request, before
+	// anything is sent there, and is not retried.
 	HTTPClient *http.Client
 
 	// Header holds extra headers sent with every request. They replace the
@@ -131,11 +151,14 @@ type Options struct {
 }
 
 // Client sends requests to the Responses API. It is safe for concurrent
-// use; its configuration is fixed at [NewClient].
+// use; its configuration is fixed at [NewClient]. Call [Client.Close] when
+// done with it.
 type Client struct {
 	url               string
+	urlErr            error // the base URL may not carry the key
 	apiKey            string
 	http              *http.Client
+	ownTransport      bool // http's transport is the Client's own
 	header            http.Header
 	maxRetries        int
 	retryBaseDelay    time.Duration
@@ -158,7 +181,6 @@ func NewClient(opts *Options) *Client {
 	}
 	c := &Client{
 		apiKey:            o.APIKey,
-		http:              o.HTTPClient,
 		maxRetries:        o.MaxRetries,
 		retryBaseDelay:    o.RetryBaseDelay,
 		maxRetryDelay:     o.MaxRetryDelay,
@@ -178,16 +200,13 @@ func NewClient(opts *Options) *Client {
 		base = DefaultBaseURL
 	}
 	c.url = strings.TrimRight(base, "/") + "/responses"
+	if err := keyguard.CheckBaseURL(base, o.AllowInsecureHTTP); err != nil {
+		c.urlErr = fmt.Errorf("responses: %w; use https, or set Options.AllowInsecureHTTP", err)
+	}
 	if c.apiKey == "" {
 		c.apiKey = os.Getenv("OPENAI_API_KEY")
 	}
-	if c.http == nil {
-		var rt http.RoundTripper
-		if t, ok := http.DefaultTransport.(*http.Transport); ok {
-			rt = t.Clone()
-		}
-		c.http = &http.Client{Transport: rt}
-	}
+	c.http, c.ownTransport = keyguard.Client(o.HTTPClient, 0)
 	switch {
 	case c.maxRetries == 0:
 		c.maxRetries = DefaultMaxRetries
@@ -220,6 +239,18 @@ func NewClient(opts *Options) *Client {
 		c.header[http.CanonicalHeaderKey(k)] = append([]string(nil), v...)
 	}
 	return c
+}
+
+// Close closes the idle keep-alive connections of the transport the Client
+// built for itself (Options.HTTPClient nil), which ends the goroutines that
+// hold them. A caller's Options.HTTPClient is left alone: its owner closes
+// it. Requests in flight are not interrupted, and a Client used after
+// Close still works, opening new connections. It returns nil.
+func (c *Client) Close() error {
+	if c.ownTransport {
+		c.http.CloseIdleConnections()
+	}
+	return nil
 }
 
 // userAgent is "agentloop/<module version>", or "agentloop/dev" when the
@@ -271,6 +302,9 @@ func encode(req *Request, stream bool, model string) ([]byte, error) {
 
 // newHTTPRequest builds one attempt's request.
 func (c *Client) newHTTPRequest(ctx context.Context, body []byte, stream bool) (*http.Request, error) {
+	if c.urlErr != nil {
+		return nil, c.urlErr
+	}
 	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("responses: %w", err)
@@ -287,12 +321,21 @@ func (c *Client) newHTTPRequest(ctx context.Context, body []byte, stream bool) (
 }
 
 // do sends one attempt. A failure to get a response is returned as a
-// transient error, or as the context's error when ctx is done.
+// transient error, or as the context's error when ctx is done; a redirect
+// to another origin is refused for good.
 func (c *Client) do(ctx context.Context, hr *http.Request) (*http.Response, error) {
 	resp, err := c.http.Do(hr)
 	if err != nil {
 		if cerr := ctxErr(ctx); cerr != nil {
 			return nil, cerr
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			// The URL (a redirect's Location, say) may hold the key.
+			ue.URL = redactKey(ue.URL, c.apiKey)
+		}
+		if errors.Is(err, keyguard.ErrRedirect) {
+			return nil, fmt.Errorf("responses: %w", err)
 		}
 		return nil, &transientError{fmt.Errorf("responses: %w", err)}
 	}
@@ -351,6 +394,7 @@ func (c *Client) Create(ctx context.Context, req *Request) (*Response, error) {
 		if err == nil {
 			return resp, nil
 		}
+		err = redactError(err, c.apiKey)
 		info, ok := rt.next(ctx, err)
 		if !ok {
 			if cerr := ctxErr(ctx); cerr != nil {

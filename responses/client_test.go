@@ -57,10 +57,13 @@ func (l *pipeListener) dial(ctx context.Context, _, _ string) (net.Conn, error) 
 	}
 }
 
+// pipeAddr is the listener's address. It says localhost, which the pipe
+// is (it never leaves the process), so that the client sends its key to it
+// without Options.AllowInsecureHTTP.
 type pipeAddr struct{}
 
 func (pipeAddr) Network() string { return "pipe" }
-func (pipeAddr) String() string  { return "pipe.test" }
+func (pipeAddr) String() string  { return "localhost:0" }
 
 // newPipeServer starts an httptest server on an in-memory listener and
 // returns it with an HTTP client that dials it. Call it inside a synctest

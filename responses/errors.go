@@ -234,7 +234,7 @@ func containsFold(s string, phrases []string) bool {
 func newHTTPError(status int, h http.Header, body []byte, apiKey string) *Error {
 	e := &Error{StatusCode: status}
 	e.fromHeader(h)
-	decodeErrorBody(e, body)
+	decodeErrorBody(e, body, apiKey)
 	e.redact(apiKey)
 	e.Body = truncateBody(body, apiKey)
 	if e.RetryAfter == 0 {
@@ -260,8 +260,10 @@ func (e *Error) fromHeader(h http.Header) {
 
 // decodeErrorBody fills the fields of e from a body in any of the shapes
 // servers and gateways use: {"error":{…}}, {"error":"text"},
-// {"message":…}, {"detail":…}, or not JSON at all (an HTML page).
-func decodeErrorBody(e *Error, body []byte) {
+// {"message":…}, {"detail":…}, or not JSON at all (an HTML page). The
+// caller redacts the fields; a snippet of text is redacted before it is cut,
+// so that no part of a key is left.
+func decodeErrorBody(e *Error, body []byte, apiKey string) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) > 0 && trimmed[0] == '{' {
 		var w struct {
@@ -307,7 +309,7 @@ func decodeErrorBody(e *Error, body []byte) {
 			}
 		}
 	}
-	e.Message = textSnippet(trimmed)
+	e.Message = textSnippet(trimmed, apiKey)
 }
 
 // looseText reads a JSON string, or keeps any other JSON value as its text
@@ -328,8 +330,8 @@ var (
 )
 
 // textSnippet returns a short, one-line text for a non-JSON body: an HTML
-// page's title, or its text without tags.
-func textSnippet(b []byte) string {
+// page's title, or its text without tags, with the API key redacted.
+func textSnippet(b []byte, apiKey string) string {
 	if len(b) == 0 {
 		return ""
 	}
@@ -343,7 +345,7 @@ func textSnippet(b []byte) string {
 		s = htmlTag.ReplaceAllString(s, " ")
 	}
 	s = strings.Join(strings.Fields(s), " ")
-	return truncateUTF8(s, 200)
+	return truncateUTF8(redactKey(s, apiKey), 200)
 }
 
 func truncateUTF8(s string, n int) string {
@@ -356,23 +358,32 @@ func truncateUTF8(s string, n int) string {
 	return s[:n] + "…"
 }
 
+// truncateBody returns the start of body, at most maxErrorBody bytes, with
+// the API key redacted. It redacts before it cuts, so that a key across the
+// cut leaves no part behind.
 func truncateBody(body []byte, apiKey string) string {
+	const margin = 512 // longer than any key
 	cut := len(body) > maxErrorBody
 	if cut {
-		body = body[:maxErrorBody]
+		body = body[:min(len(body), maxErrorBody+margin)]
 	}
 	s := redactKey(string(body), apiKey)
 	if cut {
-		s = truncateUTF8(s, len(s)-1)
+		s = truncateUTF8(s[:min(len(s), maxErrorBody)], min(len(s), maxErrorBody)-1)
 	}
 	return s
 }
 
-// secretLike matches OpenAI-style keys (sk-…, sk-proj-…) that a gateway may
-// echo back in a message.
-var secretLike = regexp.MustCompile(`sk-[A-Za-z0-9_\-*]{8,}`)
+var (
+	// secretLike matches OpenAI-style keys (sk-…, sk-proj-…) that a
+	// gateway may echo back in a message.
+	secretLike = regexp.MustCompile(`sk-[A-Za-z0-9_\-*]{8,}`)
+	// bearerToken matches the token of an echoed Authorization header.
+	bearerToken = regexp.MustCompile(`(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]{6,}`)
+)
 
-// redactKey removes the API key, and anything that looks like one, from s.
+// redactKey removes the API key, and anything that looks like one (an
+// sk-… key, a "Bearer <token>"), from s.
 func redactKey(s, apiKey string) string {
 	if apiKey != "" && len(apiKey) >= 4 && strings.Contains(s, apiKey) {
 		s = strings.ReplaceAll(s, apiKey, "[redacted]")
@@ -380,8 +391,33 @@ func redactKey(s, apiKey string) string {
 	if strings.Contains(s, "sk-") {
 		s = secretLike.ReplaceAllString(s, "sk-[redacted]")
 	}
-	return s
+	return bearerToken.ReplaceAllString(s, "$1 [redacted]")
 }
+
+// redactError returns err, or when its text holds the API key or something
+// like one, an error with that text redacted that still wraps err (for
+// errors.Is and errors.As). Every error a Client returns, or reports to
+// OnRetry and the logger, goes through it: whatever built the text (a
+// transport error quoting a URL, a decoder quoting the body), the key
+// never leaves in it.
+func redactError(err error, apiKey string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if r := redactKey(msg, apiKey); r != msg {
+		return &redactedError{msg: r, err: err}
+	}
+	return err
+}
+
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
 
 func (e *Error) redact(apiKey string) {
 	e.Message = redactKey(e.Message, apiKey)

@@ -154,6 +154,25 @@ func TestErrorBodyTruncated(t *testing.T) {
 	}
 }
 
+// TestKeyAcrossTheCut echoes a key where the error's text is cut: at the
+// end of Body's 4 KiB, and of a plain-text Message's 200 bytes. No part of
+// it may stay.
+func TestKeyAcrossTheCut(t *testing.T) {
+	const key = "gw-7f3a9c2e1b5d4a60"
+	for _, at := range []int{maxErrorBody - 12, 200 - 12} {
+		body := strings.Repeat("a", at) + " " + key + " " + strings.Repeat("z", maxErrorBody)
+		e := newHTTPError(401, nil, []byte(body), key)
+		for _, s := range []string{e.Body, e.Message, e.Error()} {
+			if strings.Contains(s, key[:8]) {
+				t.Errorf("key cut at %d: its start %q is in %q", at, key[:8], s[max(0, len(s)-40):])
+			}
+		}
+		if len(e.Body) > maxErrorBody+len("…") || !strings.HasSuffix(e.Body, "…") {
+			t.Errorf("Body has %d bytes, want at most %d and a … suffix", len(e.Body), maxErrorBody)
+		}
+	}
+}
+
 func TestErrorString(t *testing.T) {
 	tests := []struct {
 		err  *Error

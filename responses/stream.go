@@ -45,6 +45,7 @@ func (c *Client) Stream(ctx context.Context, req *Request) iter.Seq2[*Event, err
 			if err == nil || err == errStopped {
 				return
 			}
+			err = redactError(err, c.apiKey)
 			info, ok := rt.next(ctx, err)
 			if !ok {
 				if cerr := ctxErr(ctx); cerr != nil {

@@ -78,7 +78,11 @@
 //
 // # Embedders
 //
-// [OpenAIEmbedder] calls any OpenAI-compatible /v1/embeddings endpoint.
-// [HashEmbedder] is deterministic and offline, for tests only: it carries no
-// semantics.
+// [OpenAIEmbedder] calls any OpenAI-compatible /v1/embeddings endpoint. It
+// keeps its key as the responses client does: never sent to another origin
+// on a redirect, nor over plain HTTP to a host that is not loopback without
+// [OpenAIEmbedderOptions].AllowInsecureHTTP, and never in its errors (which
+// the file_search tool shows the model). [OpenAIEmbedder.Close] closes its
+// idle connections. [HashEmbedder] is deterministic and offline, for tests
+// only: it carries no semantics.
 package vectorstore

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/agentloop/agentloop/internal/genai"
+	"github.com/agentloop/agentloop/internal/keyguard"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -36,8 +37,13 @@ const (
 // valid.
 type OpenAIEmbedderOptions struct {
 	// BaseURL is the API base, ending in /v1; empty means OPENAI_BASE_URL,
-	// else https://api.openai.com/v1.
+	// else https://api.openai.com/v1. A plain-HTTP base URL must name a
+	// loopback host (localhost, 127.0.0.0/8, ::1) unless AllowInsecureHTTP
+	// is set: NewOpenAIEmbedder refuses it.
 	BaseURL string
+	// AllowInsecureHTTP allows a plain-HTTP BaseURL to a host that is not
+	// loopback, over which the key and the texts travel in clear text.
+	AllowInsecureHTTP bool
 	// APIKey is sent as a Bearer token; empty means OPENAI_API_KEY. No
 	// Authorization header is sent when both are empty.
 	APIKey string
@@ -52,14 +58,29 @@ type OpenAIEmbedderOptions struct {
 	// network error is retried with exponential backoff (honouring
 	// Retry-After); zero means 2, negative means never.
 	MaxRetries int
-	// HTTPClient sends the requests; nil means a client with a 60 s timeout.
+	// HTTPClient sends the requests; nil means a client of the embedder's
+	// own, with a clone of http.DefaultTransport and a 60 s timeout, whose
+	// idle connections [OpenAIEmbedder.Close] closes.
+	//
+	// The embedder sends with a copy of it (sharing its transport) whose
+	// redirect policy keeps the key at the base URL's origin: HTTPClient's
+	// own CheckRedirect decides first, then a redirect to another scheme,
+	// host or port (an https to http downgrade, another port of the same
+	// host) fails the request, before anything is sent there, and is not
+	// retried.
 	HTTPClient *http.Client
 }
 
 // OpenAIEmbedder embeds texts with an OpenAI-compatible /v1/embeddings
 // endpoint (OpenAI, Azure-compatible gateways, vLLM, Ollama, LiteLLM…). It
 // L2-normalises every vector, since gateways do not always, and checks their
-// length, since some ignore `dimensions`. It is safe for concurrent use.
+// length, since some ignore `dimensions`. It is safe for concurrent use;
+// call [OpenAIEmbedder.Close] when done with it.
+//
+// Its errors never hold the API key, nor anything that looks like a
+// credential ("Bearer …", "sk-…", api_key=…), even when the endpoint echoes
+// the request's headers in its error body (gateways do), a transport error
+// quotes a URL, or a decoding error quotes the body.
 //
 // When the span in the context passed to Embed is recording (a tool called
 // by a traced run), each request is an "embeddings {model}" CLIENT span below
@@ -76,6 +97,7 @@ type OpenAIEmbedder struct {
 	maxRetries int
 	retryBase  time.Duration
 	http       *http.Client
+	ownHTTP    bool   // http's transport is the embedder's own
 	host       string // server.address of the spans
 	port       int    // server.port of the spans
 }
@@ -99,7 +121,7 @@ func NewOpenAIEmbedder(model string, opts *OpenAIEmbedderOptions) (*OpenAIEmbedd
 		return nil, errors.New("vectorstore: openai embedder: empty model name")
 	}
 	e := &OpenAIEmbedder{model: model, apiKey: o.APIKey, dims: o.Dimensions, sendDims: o.Dimensions > 0,
-		batch: o.BatchSize, maxRetries: o.MaxRetries, retryBase: 500 * time.Millisecond, http: o.HTTPClient}
+		batch: o.BatchSize, maxRetries: o.MaxRetries, retryBase: 500 * time.Millisecond}
 	if e.dims == 0 {
 		e.dims = nativeDims[model]
 		if e.dims == 0 {
@@ -125,15 +147,29 @@ func NewOpenAIEmbedder(model string, opts *OpenAIEmbedderOptions) (*OpenAIEmbedd
 	if base == "" {
 		base = DefaultOpenAIBaseURL
 	}
+	if err := keyguard.CheckBaseURL(base, o.AllowInsecureHTTP); err != nil {
+		return nil, fmt.Errorf("vectorstore: openai embedder: %w; use https, or set AllowInsecureHTTP", err)
+	}
 	e.url = strings.TrimRight(base, "/") + "/embeddings"
 	e.host, e.port = serverOf(e.url)
 	if e.apiKey == "" {
 		e.apiKey = os.Getenv("OPENAI_API_KEY")
 	}
-	if e.http == nil {
-		e.http = &http.Client{Timeout: 60 * time.Second}
-	}
+	e.http, e.ownHTTP = keyguard.Client(o.HTTPClient, 60*time.Second)
 	return e, nil
+}
+
+// Close closes the idle keep-alive connections of the transport the
+// embedder built for itself (OpenAIEmbedderOptions.HTTPClient nil), which
+// ends the goroutines that hold them. A caller's HTTPClient is left alone:
+// its owner closes it. Requests in flight are not interrupted, and an
+// embedder used after Close still works, opening new connections. It
+// returns nil.
+func (e *OpenAIEmbedder) Close() error {
+	if e.ownHTTP {
+		e.http.CloseIdleConnections()
+	}
+	return nil
 }
 
 // ID returns "openai:<model>:<dims>". The base URL is left out so that a
@@ -156,7 +192,7 @@ func (e *OpenAIEmbedder) Embed(ctx context.Context, texts []string) ([][]float32
 		}
 		vecs, err := e.embedBatch(ctx, texts[start:end])
 		if err != nil {
-			return nil, err
+			return nil, genai.RedactError(err, e.apiKey)
 		}
 		out = append(out, vecs...)
 		start = end
@@ -184,9 +220,12 @@ type embeddingsResponse struct {
 // EmbeddingError is returned when the endpoint answers with an error status.
 type EmbeddingError struct {
 	StatusCode int
-	Message    string // the API's error message, or the start of the body
+	// Message is the API's error message, or the start of the body, with
+	// the API key and anything that looks like a credential redacted.
+	Message string
 }
 
+// Error returns "vectorstore: embeddings: HTTP <status>: <message>".
 func (e *EmbeddingError) Error() string {
 	return fmt.Sprintf("vectorstore: embeddings: HTTP %d: %s", e.StatusCode, e.Message)
 }
@@ -283,7 +322,8 @@ func (e *OpenAIEmbedder) embedBatchUntraced(ctx context.Context, span trace.Span
 			break
 		}
 		var ee *EmbeddingError
-		retryable := ctx.Err() == nil && (!errors.As(err, &ee) || ee.StatusCode == http.StatusTooManyRequests || ee.StatusCode >= 500)
+		retryable := ctx.Err() == nil && !errors.Is(err, keyguard.ErrRedirect) &&
+			(!errors.As(err, &ee) || ee.StatusCode == http.StatusTooManyRequests || ee.StatusCode >= 500)
 		if !retryable || attempt >= e.maxRetries {
 			return nil, 0, err
 		}
@@ -344,6 +384,11 @@ func (e *OpenAIEmbedder) post(ctx context.Context, body []byte) (*embeddingsResp
 	}
 	res, err := e.http.Do(req)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			// The URL (a redirect's Location, say) may hold the key.
+			ue.URL = genai.Redact(ue.URL, e.apiKey)
+		}
 		return nil, 0, fmt.Errorf("vectorstore: embeddings: %w", err)
 	}
 	defer func() { _ = res.Body.Close() }()
@@ -356,7 +401,7 @@ func (e *OpenAIEmbedder) post(ctx context.Context, body []byte) (*embeddingsResp
 		if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err == nil && s > 0 {
 			retryAfter = time.Duration(s) * time.Second
 		}
-		return nil, retryAfter, &EmbeddingError{StatusCode: res.StatusCode, Message: errorMessage(data)}
+		return nil, retryAfter, &EmbeddingError{StatusCode: res.StatusCode, Message: errorMessage(data, e.apiKey)}
 	}
 	var out embeddingsResponse
 	if err := json.Unmarshal(data, &out); err != nil {
@@ -367,8 +412,10 @@ func (e *OpenAIEmbedder) post(ctx context.Context, body []byte) (*embeddingsResp
 
 // errorMessage extracts the message of an error body in OpenAI's shape
 // ({"error":{"message":…}}) or a gateway's ({"error":"…"}, {"message":…}),
-// else returns the start of the body.
-func errorMessage(body []byte) string {
+// else returns the start of the body, with apiKey and anything like a
+// credential redacted (the start of the body before it is cut, so that no
+// part of a key is left).
+func errorMessage(body []byte, apiKey string) string {
 	var v struct {
 		Error   json.RawMessage `json:"error"`
 		Message string          `json:"message"`
@@ -380,14 +427,15 @@ func errorMessage(body []byte) string {
 		}
 		switch {
 		case json.Unmarshal(v.Error, &o) == nil && o.Message != "":
-			return o.Message
+			return genai.Redact(o.Message, apiKey)
 		case json.Unmarshal(v.Error, &s) == nil && s != "":
-			return s
+			return genai.Redact(s, apiKey)
 		case v.Message != "":
-			return v.Message
+			return genai.Redact(v.Message, apiKey)
 		}
 	}
-	s := strings.TrimSpace(string(body))
+	const margin = 512 // longer than any key
+	s := genai.Redact(strings.TrimSpace(string(body[:min(len(body), 300+margin)])), apiKey)
 	if len(s) > 300 {
 		s = s[:300] + "…"
 	}

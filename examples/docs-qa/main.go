@@ -87,10 +87,12 @@ func run(ctx context.Context, cfg config, out, progress io.Writer) error {
 
 	var emb vectorstore.Embedder
 	if cfg.EmbedModel != "" {
-		emb, err = vectorstore.NewOpenAIEmbedder(cfg.EmbedModel, &vectorstore.OpenAIEmbedderOptions{BaseURL: cfg.BaseURL, APIKey: cfg.APIKey})
+		oe, err := vectorstore.NewOpenAIEmbedder(cfg.EmbedModel, &vectorstore.OpenAIEmbedderOptions{BaseURL: cfg.BaseURL, APIKey: cfg.APIKey})
 		if err != nil {
 			return err
 		}
+		defer oe.Close()
+		emb = oe
 	}
 	statuses, err := vectorstore.Ingest(ctx, st, "docs", []string{cfg.Dir}, &vectorstore.IngestOptions{Embedder: emb})
 	if err != nil {
@@ -123,6 +125,7 @@ func run(ctx context.Context, cfg config, out, progress io.Writer) error {
 		Tools: []tools.Tool{fs},
 	}
 	client := responses.NewClient(&responses.Options{BaseURL: cfg.BaseURL, APIKey: cfg.APIKey})
+	defer client.Close()
 	var res *runner.Result
 	for ev, err := range runner.New(client, nil).Stream(ctx, a, runner.Text(cfg.Question)) {
 		if err != nil {

@@ -10,6 +10,8 @@ import (
 	"io"
 	"runtime/debug"
 	"strings"
+
+	"github.com/agentloop/agentloop/internal/genai"
 )
 
 // Env is what a command reads and writes besides its arguments.
@@ -67,7 +69,9 @@ func Main(ctx context.Context, args []string, env *Env) int {
 			fmt.Fprintf(env.Stderr, "agentloop %s: %v\n", c.name, strings.TrimPrefix(err.Error(), "usage: "))
 			return 2
 		default:
-			fmt.Fprintf(env.Stderr, "agentloop %s: %s\n", c.name, oneLine(err.Error()))
+			// The sources redact the keys already; this is the last net.
+			msg := genai.Redact(oneLine(err.Error()), env.Getenv("OPENAI_API_KEY"), env.Getenv("QDRANT_API_KEY"))
+			fmt.Fprintf(env.Stderr, "agentloop %s: %s\n", c.name, msg)
 			return 1
 		}
 	}
@@ -84,7 +88,8 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Environment: OPENAI_API_KEY (the key, or a gateway's key), OPENAI_BASE_URL (default")
-	fmt.Fprintln(w, "https://api.openai.com/v1; a gateway's https://<gateway>/v1).")
+	fmt.Fprintln(w, "https://api.openai.com/v1; a gateway's https://<gateway>/v1; plain http only to")
+	fmt.Fprintln(w, "localhost unless AGENTLOOP_ALLOW_INSECURE_HTTP=1 or --allow-insecure-http).")
 	fmt.Fprintln(w, "Run 'agentloop COMMAND --help' for a command's flags.")
 }
 

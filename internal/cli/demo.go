@@ -138,6 +138,7 @@ func runDemoCase(ctx context.Context, w io.Writer, c demoCase, stream bool, tr *
 	srv := responsestest.NewServer(&responsestest.Options{Fallback: c.model})
 	defer srv.Close()
 	client := responses.NewClient(&responses.Options{BaseURL: srv.URL(), APIKey: "demo"})
+	defer client.Close()
 	r := runner.New(client, &runner.Options{DisableStreaming: !stream, Telemetry: tr.telemetry()})
 	defer tr.flushTree(w)
 

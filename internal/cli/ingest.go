@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agentloop/agentloop/internal/keyguard"
 	"github.com/agentloop/agentloop/vectorstore"
 	"github.com/agentloop/agentloop/vectorstore/qdrant"
 )
@@ -24,12 +25,19 @@ const DefaultStorePath = ".agentloop/store.vs"
 const DefaultStoreID = "docs"
 
 // storeFlags are the flags ingest, search and run share to find the
-// file-search store.
+// file-search store and reach the embeddings endpoint.
 type storeFlags struct {
 	path, id, qdrant, embedModel string
 	embedDims                    int
-	env                          *Env
+	allowInsecure                bool
+	// baseURL is the API base URL of the embeddings endpoint: run's, else
+	// $OPENAI_BASE_URL, else OpenAI's.
+	baseURL string
+	env     *Env
 }
+
+// insecureEnv, set to 1 or true, is the default of --allow-insecure-http.
+const insecureEnv = "AGENTLOOP_ALLOW_INSECURE_HTTP"
 
 // addStoreFlags registers the store flags on fs.
 func addStoreFlags(fs *flag.FlagSet, env *Env) *storeFlags {
@@ -43,7 +51,19 @@ func addStoreFlags(fs *flag.FlagSet, env *Env) *storeFlags {
 	fs.StringVar(&sf.qdrant, "qdrant", "", "use the Qdrant server at this URL (such as http://localhost:6334; key in $QDRANT_API_KEY) instead of the embedded store")
 	fs.StringVar(&sf.embedModel, "embed-model", "", "embed chunks and queries with this model of $OPENAI_BASE_URL/embeddings (such as text-embedding-3-small) for hybrid search; default: lexical only, offline")
 	fs.IntVar(&sf.embedDims, "embed-dims", 0, "embedding dimensions to ask for (v3 models); 0: the model's own")
+	allow := strings.ToLower(strings.TrimSpace(env.Getenv(insecureEnv)))
+	fs.BoolVar(&sf.allowInsecure, "allow-insecure-http", allow == "1" || allow == "true",
+		"send the API key over a plain-HTTP base URL to a host that is not loopback (a gateway on a trusted network); $"+insecureEnv+"=1 sets the default")
 	return sf
+}
+
+// checkBaseURL refuses a plain-HTTP base URL to a host that is not
+// loopback without --allow-insecure-http, saying what to do.
+func (sf *storeFlags) checkBaseURL(base string) error {
+	if err := keyguard.CheckBaseURL(base, sf.allowInsecure); err != nil {
+		return fmt.Errorf("%w: %w; use https, or pass --allow-insecure-http (or set %s=1) if the network is trusted", errUsage, err, insecureEnv)
+	}
+	return nil
 }
 
 // where names the store for messages.
@@ -84,20 +104,32 @@ func (sf *storeFlags) open(create bool) (vectorstore.Store, error) {
 	return st, nil
 }
 
-// embedder returns the embedder of --embed-model, nil without one.
-func (sf *storeFlags) embedder() (vectorstore.Embedder, error) {
+// embedder returns the embedder of --embed-model, nil without one, and a
+// function that closes its idle connections.
+func (sf *storeFlags) embedder() (vectorstore.Embedder, func(), error) {
 	if sf.embedModel == "" {
-		return nil, nil
+		return nil, func() {}, nil
+	}
+	base := sf.baseURL
+	if base == "" {
+		base = sf.env.Getenv("OPENAI_BASE_URL")
+	}
+	if base == "" {
+		base = vectorstore.DefaultOpenAIBaseURL
+	}
+	if err := sf.checkBaseURL(base); err != nil {
+		return nil, nil, err
 	}
 	e, err := vectorstore.NewOpenAIEmbedder(sf.embedModel, &vectorstore.OpenAIEmbedderOptions{
-		BaseURL:    sf.env.Getenv("OPENAI_BASE_URL"),
-		APIKey:     sf.env.Getenv("OPENAI_API_KEY"),
-		Dimensions: sf.embedDims,
+		BaseURL:           base,
+		APIKey:            sf.env.Getenv("OPENAI_API_KEY"),
+		Dimensions:        sf.embedDims,
+		AllowInsecureHTTP: sf.allowInsecure,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: --embed-model: %w", errUsage, err)
+		return nil, nil, fmt.Errorf("%w: --embed-model: %w", errUsage, err)
 	}
-	return e, nil
+	return e, func() { _ = e.Close() }, nil
 }
 
 // check makes sure the store exists and returns its number of files. With
@@ -143,10 +175,11 @@ func runIngest(ctx context.Context, env *Env, args []string) error {
 			return fmt.Errorf("%w: %w", errUsage, err)
 		}
 	}
-	emb, err := sf.embedder()
+	emb, closeEmb, err := sf.embedder()
 	if err != nil {
 		return err
 	}
+	defer closeEmb()
 	st, err := sf.open(true)
 	if err != nil {
 		return err

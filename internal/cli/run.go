@@ -61,13 +61,18 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("%w: base URL %q is not an http(s) URL such as https://api.openai.com/v1", errUsage, base)
 	}
+	if err := sf.checkBaseURL(base); err != nil {
+		return err
+	}
+	sf.baseURL = base // file_search embeds its queries where the model is
 	ts, closeTools, err := buildTools(ctx, f.tools, sf, bf)
 	if err != nil {
 		return err
 	}
 	defer closeTools()
 	a := &agent.Agent{Name: "assistant", Instructions: f.instructions, Model: f.model, Tools: ts}
-	client := responses.NewClient(&responses.Options{BaseURL: base, APIKey: key})
+	client := responses.NewClient(&responses.Options{BaseURL: base, APIKey: key, AllowInsecureHTTP: sf.allowInsecure})
+	defer client.Close()
 	ctx, tr, err := startTracing(ctx, env, *traceMode)
 	if err != nil {
 		return err

@@ -36,10 +36,11 @@ func runSearch(ctx context.Context, env *Env, args []string) error {
 	if *k < 1 || *k > 50 {
 		return fmt.Errorf("%w: --k %d out of range 1..50", errUsage, *k)
 	}
-	emb, err := sf.embedder()
+	emb, closeEmb, err := sf.embedder()
 	if err != nil {
 		return err
 	}
+	defer closeEmb()
 	st, err := sf.open(false)
 	if err != nil {
 		return err
@@ -79,26 +80,32 @@ func runSearch(ctx context.Context, env *Env, args []string) error {
 }
 
 // fileSearchTool is the file_search tool of `agentloop run --tools
-// file_search`, over the store the flags name; close releases the store.
+// file_search`, over the store the flags name; close releases the store
+// and the embedder's connections.
 func fileSearchTool(ctx context.Context, sf *storeFlags) (t tools.Tool, close func() error, err error) {
-	emb, err := sf.embedder()
+	emb, closeEmb, err := sf.embedder()
 	if err != nil {
 		return nil, nil, err
 	}
 	st, err := sf.open(false)
 	if err != nil {
+		closeEmb()
 		return nil, nil, err
 	}
+	closeAll := func() error {
+		closeEmb()
+		return st.Close()
+	}
 	if _, err := sf.check(ctx, st, emb); err != nil {
-		st.Close()
+		closeAll()
 		return nil, nil, err
 	}
 	fs, err := filesearch.New(st, []string{sf.id}, &filesearch.Options{Embedder: emb})
 	if err != nil {
-		st.Close()
+		closeAll()
 		return nil, nil, err
 	}
-	return fs, st.Close, nil
+	return fs, closeAll, nil
 }
 
 // docsQACorpus is the demo's folder of documents, written to a temporary

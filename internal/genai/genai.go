@@ -3,7 +3,7 @@
 // the tools share to put spans on a run's trace: the run's context
 // ([WithRun], [RunFrom]), span starters for the operations a tool performs
 // ([StartEmbeddings], [StartRetrieval], [StartBrowserAction]), error
-// recording ([End]), redaction ([Redact]) and size-bounded content
+// recording ([End]), redaction ([Redact], [RedactError]) and size-bounded content
 // ([FitJSON], [FitText]).
 //
 // A tool never holds a tracer: [Tracer] takes the provider of the span in
@@ -230,6 +230,28 @@ func Redact(s string, secrets ...string) string {
 	})
 	return s
 }
+
+// RedactError returns err, or when [Redact] changes its text, an error
+// whose text is the redacted one and which wraps err, for errors.Is and
+// errors.As. Nil stays nil.
+func RedactError(err error, secrets ...string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if r := Redact(msg, secrets...); r != msg {
+		return &redactedError{msg: r, err: err}
+	}
+	return err
+}
+
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
 
 // mayHoldCredential is a cheap filter before the regular expressions.
 func mayHoldCredential(s string) bool {

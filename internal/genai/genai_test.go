@@ -40,6 +40,29 @@ func TestRedact(t *testing.T) {
 	}
 }
 
+func TestRedactError(t *testing.T) {
+	inner := errors.New("HTTP 401: Bearer gw-0123456789 rejected")
+	wrapped := fmt.Errorf("embeddings: %w", inner)
+	tests := []struct {
+		err     error
+		secrets []string
+		want    string
+	}{
+		{wrapped, nil, "embeddings: HTTP 401: Bearer [redacted] rejected"},
+		{wrapped, []string{"gw-0123456789"}, "embeddings: HTTP 401: Bearer [redacted] rejected"},
+		{errors.New("clean"), []string{"gw-0123456789"}, "clean"},
+	}
+	for _, tt := range tests {
+		got := genai.RedactError(tt.err, tt.secrets...)
+		if got.Error() != tt.want || !errors.Is(got, tt.err) {
+			t.Errorf("RedactError(%q) = %q (wraps it: %v), want %q", tt.err, got, errors.Is(got, tt.err), tt.want)
+		}
+	}
+	if genai.RedactError(nil) != nil {
+		t.Error("RedactError(nil) != nil")
+	}
+}
+
 func TestFitText(t *testing.T) {
 	s := strings.Repeat("é", 100) // 200 bytes
 	for _, max := range []int{0, 30, 50, 199, 200, 500} {

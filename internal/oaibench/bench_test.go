@@ -47,12 +47,12 @@ func (t bodyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func agentloopClient(body []byte) *responses.Client {
-	return responses.NewClient(&responses.Options{BaseURL: "http://bench.invalid/v1", APIKey: "k", MaxRetries: -1,
+	return responses.NewClient(&responses.Options{BaseURL: "https://bench.invalid/v1", APIKey: "k", MaxRetries: -1,
 		HTTPClient: &http.Client{Transport: bodyTransport{body, sseType}}})
 }
 
 func openaiService(body []byte) oai.ResponseService {
-	return oai.NewResponseService(option.WithBaseURL("http://bench.invalid/v1"), option.WithAPIKey("k"),
+	return oai.NewResponseService(option.WithBaseURL("https://bench.invalid/v1"), option.WithAPIKey("k"),
 		option.WithMaxRetries(0), option.WithHTTPClient(&http.Client{Transport: bodyTransport{body, sseType}}))
 }
 

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/agentloop/agentloop/internal/genai"
 	"github.com/agentloop/agentloop/responses"
 	"github.com/agentloop/agentloop/tools"
 	"github.com/agentloop/agentloop/vectorstore"
@@ -154,10 +155,10 @@ func (t *Tool) Call(ctx context.Context, arguments string) (responses.ToolOutput
 //
 // Bad arguments return a *tools.ArgumentError (the model is told and can
 // retry) and no item. A failed search returns its error, shown to the
-// model, and a file_search_call with status "failed", except for errors no
-// retry of the model can fix, which end the run: a missing or closed store
-// and an embedder that is not the store's (they wrap tools.ErrAbort as well
-// as the vectorstore sentinel).
+// model (redacted, as [Tool.Search] says), and a file_search_call with
+// status "failed", except for errors no retry of the model can fix, which
+// end the run: a missing or closed store and an embedder that is not the
+// store's (they wrap tools.ErrAbort as well as the vectorstore sentinel).
 func (t *Tool) CallWithItems(ctx context.Context, arguments string) (responses.ToolOutput, []responses.Item, error) {
 	queries, err := t.parse(arguments)
 	if err != nil {
@@ -225,7 +226,16 @@ func (t *Tool) parse(arguments string) ([]string, error) {
 // IDs, comma-separated), gen_ai.request.top_k, the hit count, db.* and
 // server.* for a [DBStore], error.type on failure, and with the run's content
 // capture on, the queries (one per line) and the hits' ids and scores.
+//
+// An error's text has what looks like a credential ("Bearer …", "sk-…",
+// api_key=…) redacted, whatever the embedder or the store put in it: the
+// tool's errors are shown to the model.
 func (t *Tool) Search(ctx context.Context, queries []string) ([]vectorstore.Hit, error) {
+	hits, err := t.search(ctx, queries)
+	return hits, genai.RedactError(err, genai.RunFrom(ctx).Secrets...)
+}
+
+func (t *Tool) search(ctx context.Context, queries []string) ([]vectorstore.Hit, error) {
 	if len(queries) == 0 || len(queries) > MaxQueries {
 		return nil, fmt.Errorf("filesearch: %d queries, want 1..%d", len(queries), MaxQueries)
 	}
