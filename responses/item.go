@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Item types, the values of [Item.Type].
@@ -321,7 +322,14 @@ func (it *Item) UnmarshalJSON(b []byte) error { return it.decode(cloneBytes(b)) 
 
 // decode decodes an item from b and keeps b as its raw bytes (and slices of
 // it for nested raw values), so the caller must not modify b.
+//
+// Invalid UTF-8 (which a JSON text may not hold, but a faulty server or
+// gateway may send inside a string) is replaced with U+FFFD first, in the
+// kept bytes too, so an item never carries invalid UTF-8 upstream.
 func (it *Item) decode(b []byte) error {
+	if !utf8.Valid(b) {
+		b = bytes.ToValidUTF8(b, []byte("\uFFFD"))
+	}
 	var w itemWire
 	err := scanObject(b, func(key []byte, val []byte) error {
 		var err error

@@ -12,14 +12,15 @@
 //
 //   - the method and path are POST /v1/responses, with an
 //     "Authorization: Bearer" key (the one in [Options.APIKey], if set);
-//   - the body decodes as a [responses.Request];
+//   - the body is valid UTF-8 and decodes as a [responses.Request];
 //   - every function_call, custom_tool_call and computer_call in the input
 //     (or in the response named by previous_response_id) has exactly one
 //     output of the matching type with its call_id, no output lacks its
 //     call, and a computer_call_output acknowledges its call's pending
 //     safety checks;
 //   - without previous_response_id, every output item this server sent
-//     earlier in the same conversation is replayed byte for byte.
+//     earlier in the same conversation is replayed byte for byte (an item
+//     sent with invalid UTF-8 must come back with U+FFFD in its place).
 //
 // A request that breaks a rule is answered with an HTTP error in OpenAI's
 // shape and recorded as a violation: [Server.Err] returns them, and
@@ -46,6 +47,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/agentloop/agentloop/responses"
 )
@@ -243,6 +245,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case s.authProblem(r.Header.Get("Authorization")) != "":
 		status, typ, code = http.StatusUnauthorized, "invalid_request_error", "invalid_api_key"
 		problem = s.authProblem(r.Header.Get("Authorization"))
+	case !utf8.Valid(body):
+		status, typ = http.StatusBadRequest, "invalid_request_error"
+		problem = "the body is not valid UTF-8, so not valid JSON text"
 	default:
 		if err := json.Unmarshal(body, req); err != nil {
 			status, typ = http.StatusBadRequest, "invalid_request_error"
@@ -617,6 +622,10 @@ func parseOutput(body []byte) (string, []*sentItem) {
 		}
 		si := &sentItem{typ: it.Type, id: it.ID, callID: it.CallID, pending: it.PendingSafetyChecks,
 			variants: [][]byte{raw}}
+		if !utf8.Valid(raw) {
+			// Sent with invalid UTF-8: a client must replay it with U+FFFD.
+			si.variants = append(si.variants, bytes.ToValidUTF8(raw, []byte("\uFFFD")))
+		}
 		for _, d := range done {
 			var o responses.Item
 			if !bytes.Equal(d, raw) && json.Unmarshal(d, &o) == nil && o.ID != "" && o.ID == it.ID {
@@ -670,6 +679,12 @@ func (s *Server) check(req *responses.Request) (*conv, []string) {
 	var calls []*call
 	byID := map[string]*call{}
 	add := func(typ, id string, pending []responses.SafetyCheck) {
+		if c := byID[id]; c != nil && c.typ == typ {
+			// The API pairs outputs with calls by call_id: calls that share
+			// one (a faulty model's) are answered by one output.
+			c.pending = append(c.pending, pending...)
+			return
+		}
 		c := &call{typ: typ, id: id, pending: pending}
 		calls = append(calls, c)
 		byID[id] = c
