@@ -77,34 +77,104 @@ func TestComputerCalls(t *testing.T) {
 	}
 }
 
+// TestComputerSafetyChecks: a pending safety check pauses the run for a
+// person; approved, the call runs with the check acknowledged; rejected,
+// nothing runs and the model is told why beside a fresh screenshot.
 func TestComputerSafetyChecks(t *testing.T) {
-	call := responsestest.ComputerCall("cu_1", responses.ComputerAction{Type: responses.ActionScreenshot})
+	call := responsestest.ComputerCall("cu_1", responses.ComputerAction{Type: responses.ActionClick, Button: "left", X: 1, Y: 2})
 	call.PendingSafetyChecks = []responses.SafetyCheck{{ID: "sc_1", Code: "malicious_instructions", Message: "The page asks for your password."}}
 
-	// Refused (no callback): the run stops with an error naming the check.
-	srv := responsestest.Start(t, responsestest.Reply(call))
-	a := &agent.Agent{Model: "computer-use-preview", Tools: []tools.Tool{computer.NewTool(&screen{}, nil)}}
-	_, err := newRunner(srv, nil).Run(context.Background(), a, runner.Text("go"))
-	if !errors.Is(err, tools.ErrAbort) || !strings.Contains(err.Error(), "malicious_instructions") {
-		t.Fatalf("err = %v", err)
-	}
-	req := srv.Requests()[0].Request
-	if req.Truncation != "auto" || req.Tools[0].Type != responses.ToolComputerUsePreview {
-		t.Errorf("preview model: truncation %q tool %s", req.Truncation, req.Tools[0].Raw)
+	for _, approve := range []bool{true, false} {
+		srv := responsestest.Start(t, responsestest.Reply(call), responsestest.Reply(responsestest.Message("ok")))
+		sc := &screen{}
+		a := &agent.Agent{Model: "computer-use-preview", Tools: []tools.Tool{computer.NewTool(sc, nil)}}
+		r := newRunner(srv, nil)
+		res, err := r.Run(context.Background(), a, runner.Text("go"))
+		if err != nil || !res.Paused() || res.Interruptions[0].CallID != "cu_1" {
+			t.Fatalf("res %+v err %v", res, err)
+		}
+		req := srv.Requests()[0].Request
+		if req.Truncation != "auto" || req.Tools[0].Type != responses.ToolComputerUsePreview {
+			t.Errorf("preview model: truncation %q tool %s", req.Truncation, req.Tools[0].Raw)
+		}
+		if approve {
+			err = res.State.Approve("cu_1")
+		} else {
+			err = res.State.Reject("cu_1", "not on my bank's page")
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.Resume(context.Background(), a, res.State); err != nil {
+			t.Fatal(err)
+		}
+		var note string
+		for _, it := range srv.Requests()[1].Request.Input.Items {
+			if it.Type == responses.ItemComputerCallOutput {
+				if len(it.AcknowledgedSafetyChecks) != 1 || it.AcknowledgedSafetyChecks[0].ID != "sc_1" {
+					t.Errorf("acknowledged = %+v", it.AcknowledgedSafetyChecks)
+				}
+				if it.Screenshot == nil || !strings.HasPrefix(it.Screenshot.ImageURL, "data:image/png") {
+					t.Errorf("screenshot %+v", it.Screenshot)
+				}
+			}
+			if it.IsMessage() && it.Role == responses.RoleUser {
+				note = it.Text()
+			}
+		}
+		if approve {
+			if strings.Join(sc.done, ",") != "click" {
+				t.Errorf("approved: actions run %q", sc.done)
+			}
+			continue
+		}
+		if len(sc.done) != 0 || !strings.Contains(note, "rejected this call") || !strings.Contains(note, "not on my bank's page") {
+			t.Errorf("rejected: actions run %q, note %q", sc.done, note)
+		}
 	}
 
-	// Accepted: the check is acknowledged in the output.
+	// Approved in code by ApproveSafetyCheck: no pause.
 	srv2 := responsestest.Start(t, responsestest.Reply(call), responsestest.Reply(responsestest.Message("ok")))
 	approve := func(context.Context, *responses.Item, responses.SafetyCheck) (bool, error) { return true, nil }
 	a2 := &agent.Agent{Model: "gpt-5.4", Tools: []tools.Tool{computer.NewTool(&screen{}, &computer.Options{ApproveSafetyCheck: approve})}}
-	if _, err := newRunner(srv2, nil).Run(context.Background(), a2, runner.Text("go")); err != nil {
-		t.Fatal(err)
+	if res, err := newRunner(srv2, nil).Run(context.Background(), a2, runner.Text("go")); err != nil || res.Paused() {
+		t.Fatalf("paused %v err %v", res.Paused(), err)
 	}
-	for _, it := range srv2.Requests()[1].Request.Input.Items {
-		if it.Type == responses.ItemComputerCallOutput {
-			if len(it.AcknowledgedSafetyChecks) != 1 || it.AcknowledgedSafetyChecks[0].ID != "sc_1" {
-				t.Errorf("acknowledged = %+v", it.AcknowledgedSafetyChecks)
-			}
+}
+
+// urlScreen is a screen on a page at a URL.
+type urlScreen struct {
+	screen
+	url string
+}
+
+func (s *urlScreen) CurrentURL(context.Context) (string, error) { return s.url, nil }
+
+// TestComputerActionApproval: a per-action policy sees each action and the
+// page's domain; only calls it flags pause.
+func TestComputerActionApproval(t *testing.T) {
+	typeOutside := func(_ context.Context, a computer.ActionInfo) (bool, error) {
+		return a.Action.Type == responses.ActionType && a.Domain != "example.com", nil
+	}
+	click := responses.ComputerAction{Type: responses.ActionClick, Button: "left", X: 5, Y: 5}
+	typ := responses.ComputerAction{Type: responses.ActionType, Text: "hunter2"}
+	for _, c := range []struct {
+		url   string
+		pause bool
+	}{{"https://example.com/login", false}, {"https://evil.test/login", true}} {
+		steps := []responsestest.Step{responsestest.Reply(responsestest.ComputerCall("cu_1", click, typ))}
+		if !c.pause {
+			steps = append(steps, responsestest.Reply(responsestest.Message("ok")))
+		}
+		srv := responsestest.Start(t, steps...)
+		sc := &urlScreen{url: c.url}
+		a := &agent.Agent{Model: "gpt-5.4", Tools: []tools.Tool{computer.NewTool(sc, &computer.Options{NeedsApproval: typeOutside})}}
+		res, err := newRunner(srv, nil).Run(context.Background(), a, runner.Text("go"))
+		if err != nil || res.Paused() != c.pause {
+			t.Errorf("%s: paused %v, err %v", c.url, res.Paused(), err)
+		}
+		if got := len(sc.done); (got == 0) != c.pause {
+			t.Errorf("%s: %d actions ran", c.url, got)
 		}
 	}
 }

@@ -21,8 +21,16 @@
 // that fails cannot be reported in it. [Tool.CallItem] then returns both the
 // output (a screenshot of the screen as it is now) and an [*ActionError]; the
 // runner sends the output and shows the error's text to the model beside it.
-// Only a refused safety check ([*SafetyCheckError], which wraps
-// tools.ErrAbort) or a cancelled context ends the run.
+// A cancelled context ends the run.
+//
+// # Approvals
+//
+// A call with a pending safety check needs a person's approval, unless
+// Options.ApproveSafetyCheck approves it in code; Options.NeedsApproval asks
+// for approval per action (it sees the action and the page's domain). The
+// tool is its own tools.ApprovalPolicy, so the runner pauses for such calls:
+// an approved call runs with its checks acknowledged, a rejected one is
+// answered by [Tool.Reject] with a screenshot and nothing run.
 //
 // This package never imports a browser driver: backends live in their own
 // packages.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -23,11 +24,24 @@ type Options struct {
 	// preview tool, all others GA), and GA in [Tool.Definition].
 	ToolType string
 
-	// ApproveSafetyCheck is asked about each pending safety check of a call,
-	// in order, before any of its actions runs. It returns true to go on
-	// (the check is then acknowledged in the output), false to refuse. A
-	// refusal or an error ends the run with a [*SafetyCheckError]. When nil,
-	// every call with a pending check is refused.
+	// NeedsApproval, when set, is asked about each action of a call when
+	// the call arrives: the call needs a person's approval (see
+	// [Tool.NeedsApproval]) when it returns true for any action. It sees
+	// the action (kind, coordinates, typed text, keys) and the page the
+	// call starts on, so "ask before typing outside example.com" is:
+	//
+	//	func(_ context.Context, a computer.ActionInfo) (bool, error) {
+	//		return a.Action.Type == responses.ActionType && a.Domain != "example.com", nil
+	//	}
+	NeedsApproval func(ctx context.Context, a ActionInfo) (bool, error)
+
+	// ApproveSafetyCheck, when set, decides pending safety checks in code:
+	// asked about each check when the call arrives, true approves it (it is
+	// acknowledged in the output), false leaves it to a person, like a
+	// check when ApproveSafetyCheck is nil: the call then needs approval,
+	// and a run pauses for it. Outside a runner (CallItem called directly),
+	// a check it does not approve makes CallItem fail with a
+	// [*SafetyCheckError].
 	ApproveSafetyCheck func(ctx context.Context, call *responses.Item, check responses.SafetyCheck) (bool, error)
 
 	// KeepScreenshots is how many of the newest screenshots
@@ -42,11 +56,25 @@ type Options struct {
 // DefaultKeepScreenshots is the default of Options.KeepScreenshots.
 const DefaultKeepScreenshots = 3
 
+// ActionInfo is what Options.NeedsApproval sees of one action of a
+// computer_call.
+type ActionInfo struct {
+	// Call is the computer_call.
+	Call *responses.Item
+	// Index is the action's position in the call's actions.
+	Index int
+	// Action is the action: its Type, X and Y, Text, Keys, Path, scroll.
+	Action responses.ComputerAction
+	// URL is the page's URL when the call arrived, and Domain its host;
+	// both empty when the computer is not a [URLReporter].
+	URL, Domain string
+}
+
 // Tool is the computer use tool: it declares the computer tool and answers
 // computer_call items with screenshots of its [Computer]. It implements
-// [tools.Tool], [tools.ItemCaller] and the runner's TypedTool
-// ([Tool.ToolType]). It is safe for concurrent use; calls run one at a time,
-// since they share one screen.
+// [tools.Tool], [tools.ItemCaller], [tools.ApprovalPolicy], [tools.Rejecter]
+// and the runner's TypedTool ([Tool.ToolType]). It is safe for concurrent
+// use; calls run one at a time, since they share one screen.
 type Tool struct {
 	c    Computer
 	opts Options
@@ -196,12 +224,86 @@ func (e *SafetyCheckError) Unwrap() []error {
 	return []error{tools.ErrAbort, e.Err}
 }
 
+// NeedsApproval reports whether a computer_call needs a person's approval
+// before it runs (it implements tools.ApprovalPolicy): when it carries a
+// pending safety check that Options.ApproveSafetyCheck does not approve, or
+// when Options.NeedsApproval says so of any of its actions. The runner then
+// pauses the run (or asks, in the CLI); an approved call runs with its
+// checks acknowledged, a rejected one does not run (see [Tool.Reject]).
+func (t *Tool) NeedsApproval(ctx context.Context, call *responses.Item) (bool, error) {
+	for _, check := range call.PendingSafetyChecks {
+		if t.opts.ApproveSafetyCheck == nil {
+			return true, nil
+		}
+		ok, err := t.opts.ApproveSafetyCheck(ctx, call, check)
+		if err != nil || !ok {
+			return true, err
+		}
+	}
+	if t.opts.NeedsApproval == nil {
+		return false, nil
+	}
+	info := ActionInfo{Call: call}
+	if r, ok := t.c.(URLReporter); ok {
+		if u, err := r.CurrentURL(ctx); err == nil {
+			info.URL = u
+			if pu, err := url.Parse(u); err == nil {
+				info.Domain = pu.Hostname()
+			}
+		}
+	}
+	for i, a := range callActions(call) {
+		info.Index, info.Action = i, a
+		need, err := t.opts.NeedsApproval(ctx, info)
+		if err != nil || need {
+			return true, err
+		}
+	}
+	return false, nil
+}
+
+// Reject answers a computer_call a person rejected, without running any of
+// its actions (it implements tools.Rejecter): a computer_call_output with a
+// screenshot of the screen as it is, which acknowledges the call's pending
+// safety checks (the person saw them, and refused). The runner tells the
+// model beside it that the call was rejected.
+func (t *Tool) Reject(ctx context.Context, call *responses.Item) (responses.Item, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := responses.Item{Type: responses.ItemComputerCallOutput, CallID: call.CallID,
+		AcknowledgedSafetyChecks: call.PendingSafetyChecks}
+	shot, err := t.c.Screenshot(ctx)
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return responses.Item{}, ctxErr
+		}
+		t.log(ctx, "computer screenshot failed", call, err)
+		out.Screenshot = &responses.ComputerScreenshot{Type: responses.ContentComputerScreenshot, ImageURL: PlaceholderImageURL}
+	} else {
+		out.Screenshot = &responses.ComputerScreenshot{Type: responses.ContentComputerScreenshot, ImageURL: shot.DataURL()}
+	}
+	t.addURL(ctx, out.Screenshot)
+	return out, nil
+}
+
+// callActions returns a call's actions: the batch, or the single preview
+// action.
+func callActions(call *responses.Item) []responses.ComputerAction {
+	if call.Actions == nil && call.Action != nil {
+		return []responses.ComputerAction{*call.Action}
+	}
+	return call.Actions
+}
+
 // CallItem answers one computer_call item with a computer_call_output.
 //
-// It first hands each pending safety check to Options.ApproveSafetyCheck; a
-// refusal, a callback error or a missing callback returns a zero item and a
-// [*SafetyCheckError], which wraps [tools.ErrAbort]: nothing has run and the
-// run must stop. Then it checks every action of the call (the single
+// Pending safety checks: when a runner calls it (its context carries
+// tools.CallInfo), the runner has already had them approved (see
+// [Tool.NeedsApproval]), and they are acknowledged in the output. Called
+// directly, it hands each check to Options.ApproveSafetyCheck; a refusal, a
+// callback error or a missing callback returns a zero item and a
+// [*SafetyCheckError], which wraps [tools.ErrAbort]: nothing has run. Then
+// it checks every action of the call (the single
 // `action` or the batched `actions`), runs them in order, and takes one
 // screenshot, reusing a final screenshot action. The output carries the
 // screenshot as a data URL, the current URL when the computer is a
@@ -239,7 +341,15 @@ func (t *Tool) CallItem(ctx context.Context, call *responses.Item) (responses.It
 	traced := callSpan.IsRecording()
 
 	out := responses.Item{Type: responses.ItemComputerCallOutput, CallID: call.CallID}
+	_, inRunner := tools.CallInfoFrom(ctx)
 	for _, check := range call.PendingSafetyChecks {
+		if inRunner {
+			if traced {
+				safetyCheckEvent(callSpan, &check, true)
+			}
+			out.AcknowledgedSafetyChecks = append(out.AcknowledgedSafetyChecks, check)
+			continue
+		}
 		if t.opts.ApproveSafetyCheck == nil {
 			if traced {
 				safetyCheckEvent(callSpan, &check, false)
@@ -256,10 +366,7 @@ func (t *Tool) CallItem(ctx context.Context, call *responses.Item) (responses.It
 		out.AcknowledgedSafetyChecks = append(out.AcknowledgedSafetyChecks, check)
 	}
 
-	actions := call.Actions
-	if actions == nil && call.Action != nil {
-		actions = []responses.ComputerAction{*call.Action}
-	}
+	actions := callActions(call)
 	actErr := validate(actions)
 	if actErr == nil {
 		actErr = t.run(ctx, actions, traced)

@@ -2,7 +2,6 @@ package browser
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -80,25 +79,76 @@ func TestRunnerLoop(t *testing.T) {
 		t.Errorf("second output: %+v", o)
 	}
 
-	// Preview: one action per call; a check with no callback stops the run
-	// before its action runs.
+	// Preview: one action per call; a check with no callback pauses the run
+	// before its action runs; rejected, the action never runs and the model
+	// is told beside a fresh screenshot.
 	refused := responsestest.ComputerCallPreview("call_4", click(70, 35, "left"))
 	refused.PendingSafetyChecks = []responses.SafetyCheck{check}
 	srv = responsestest.Start(t,
 		responsestest.Reply(responsestest.ComputerCallPreview("call_3", click(71, 36, "left"))),
 		responsestest.Reply(refused),
+		responsestest.Reply(responsestest.Message("ok, I will not")),
 	)
 	a = &agent.Agent{Name: "browser", Model: "computer-use-preview", Tools: []tools.Tool{computer.NewTool(b, nil)}}
-	_, err = newRunner(srv).Run(ctx, a, runner.Text("Click the button"))
-	if !errors.Is(err, tools.ErrAbort) || !strings.Contains(err.Error(), "irrelevant_domain") {
-		t.Errorf("refused check: %v", err)
+	r := newRunner(srv)
+	res, err = r.Run(ctx, a, runner.Text("Click the button"))
+	if err != nil || !res.Paused() || res.Interruptions[0].CallID != "call_4" {
+		t.Fatalf("refused check: %+v, %v", res, err)
+	}
+	if err := res.State.Reject("call_4", "off task"); err != nil {
+		t.Fatal(err)
+	}
+	if res, err = r.Resume(ctx, a, res.State); err != nil || res.Output != "ok, I will not" {
+		t.Fatalf("resume: %+v, %v", res, err)
 	}
 	if got := pageLog(t, b); !slices.Equal(got, []string{"mousedown:0:71,36:", "click:0:71,36:"}) {
 		t.Errorf("the page saw %v, want the first click only", got)
+	}
+	o := outputs(srv.Requests()[2].Request)["call_4"]
+	if o == nil || !strings.HasPrefix(o.Screenshot.ImageURL, "data:image/png;base64,") || len(o.AcknowledgedSafetyChecks) != 1 {
+		t.Errorf("rejected call's output: %+v", o)
 	}
 	req := srv.Requests()[0].Request
 	if d := req.Tools[0]; d.Type != responses.ToolComputerUsePreview || d.DisplayWidth != 1024 || d.DisplayHeight != 768 ||
 		d.Environment != "browser" || req.Truncation != "auto" {
 		t.Errorf("preview request: tool %+v, truncation %q", d, req.Truncation)
+	}
+}
+
+// TestRunnerActionApproval: a per-action policy sees the action and the
+// page's domain in the real browser: typing outside example.com pauses the
+// run, and the text reaches the page only once approved.
+func TestRunnerActionApproval(t *testing.T) {
+	b, ctx := fixturePageOpen(t)
+	var seen []computer.ActionInfo
+	policy := func(_ context.Context, a computer.ActionInfo) (bool, error) {
+		seen = append(seen, a)
+		return a.Action.Type == responses.ActionType && a.Domain != "example.com", nil
+	}
+	srv := responsestest.Start(t,
+		responsestest.Reply(responsestest.ComputerCall("call_1", click(120, 395, "left"))),
+		responsestest.Reply(responsestest.ComputerCall("call_2", responses.ComputerAction{Type: "type", Text: "walrus\n"})),
+		responsestest.Reply(responsestest.Message("done")),
+	)
+	a := &agent.Agent{Name: "browser", Model: "gpt-5.4", Tools: []tools.Tool{computer.NewTool(b, &computer.Options{NeedsApproval: policy})}}
+	r := runner.New(responses.NewClient(&responses.Options{BaseURL: srv.URL(), APIKey: "test", MaxRetries: -1}), nil)
+	res, err := r.Run(ctx, a, runner.Text("Search for walruses"))
+	if err != nil || !res.Paused() || res.Interruptions[0].CallID != "call_2" {
+		t.Fatalf("run: %+v, %v", res, err)
+	}
+	if slices.Contains(pageLog(t, b), "submit:walrus") {
+		t.Fatal("the text was typed before approval")
+	}
+	if len(seen) != 2 || seen[1].Domain != "127.0.0.1" || seen[1].Action.Text != "walrus\n" || !strings.HasPrefix(seen[1].URL, "http://127.0.0.1:") {
+		t.Errorf("the policy saw %+v", seen)
+	}
+	if err := res.State.Approve("call_2"); err != nil {
+		t.Fatal(err)
+	}
+	if res, err = r.Resume(ctx, a, res.State); err != nil || res.Output != "done" {
+		t.Fatalf("resume: %+v, %v", res, err)
+	}
+	if got := pageLog(t, b); !slices.Contains(got, "submit:walrus") {
+		t.Errorf("the page saw %v", got)
 	}
 }
