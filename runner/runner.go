@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -199,7 +200,14 @@ type Interruption struct {
 type RunOption func(*runConfig)
 
 type runConfig struct {
-	cp Checkpointer
+	cp   Checkpointer
+	meta map[string]json.RawMessage
+}
+
+// WithMeta sets the application data a new run's [State] carries in its
+// Meta (see there). It has no effect on Resume, whose state has its own.
+func WithMeta(meta map[string]json.RawMessage) RunOption {
+	return func(c *runConfig) { c.meta = meta }
 }
 
 // WithCheckpointer saves the run's state with cp whenever it changes durably
@@ -294,7 +302,7 @@ func (r *Runner) stream1(ctx context.Context, a *agent.Agent, input Input, resum
 		defer cancel()
 		st := &run{r: r, a: a, res: &Result{}, cp: cfg.cp, resume: resume != nil, s: resume}
 		if st.s == nil {
-			st.s = &State{Version: StateVersion, RunID: newRunID(), Status: StatusRunning,
+			st.s = &State{Version: StateVersion, RunID: newRunID(), Status: StatusRunning, Meta: cfg.meta,
 				History: append(make([]responses.Item, 0, len(input)+16), input...)}
 		}
 		st.res.State = st.s

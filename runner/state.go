@@ -184,6 +184,11 @@ type State struct {
 	Standing []StandingDecision
 	// Extra holds the items tools reported that are never sent upstream.
 	Extra []responses.Item
+	// Meta is the application's own data, kept with the state and never
+	// read by the runner: what it needs to rebuild the agent in another
+	// process, say. Keys should be namespaced ("myapp.config"). Never put
+	// secrets in it.
+	Meta map[string]json.RawMessage
 }
 
 // Pending returns the calls awaiting a decision.
@@ -368,16 +373,17 @@ func checkTools(saved, now []ToolFingerprint) error {
 // stateHeader is the JSON of a State without its items, which are written
 // by hand so they keep their bytes.
 type stateHeader struct {
-	Version            int                `json:"version"`
-	RunID              string             `json:"run_id"`
-	Agent              string             `json:"agent"`
-	Tools              []ToolFingerprint  `json:"tools"`
-	Status             RunStatus          `json:"status"`
-	Turn               int                `json:"turn"`
-	Usage              responses.Usage    `json:"usage"`
-	PreviousResponseID string             `json:"previous_response_id,omitempty"`
-	ServerItems        int                `json:"server_items,omitempty"`
-	Standing           []StandingDecision `json:"standing,omitempty"`
+	Version            int                        `json:"version"`
+	RunID              string                     `json:"run_id"`
+	Agent              string                     `json:"agent"`
+	Tools              []ToolFingerprint          `json:"tools"`
+	Status             RunStatus                  `json:"status"`
+	Turn               int                        `json:"turn"`
+	Usage              responses.Usage            `json:"usage"`
+	PreviousResponseID string                     `json:"previous_response_id,omitempty"`
+	ServerItems        int                        `json:"server_items,omitempty"`
+	Standing           []StandingDecision         `json:"standing,omitempty"`
+	Meta               map[string]json.RawMessage `json:"meta,omitempty"`
 }
 
 // MarshalJSON encodes the state. Items are written as the bytes they were
@@ -391,7 +397,7 @@ type stateHeader struct {
 func (s *State) MarshalJSON() ([]byte, error) {
 	h := stateHeader{Version: s.Version, RunID: s.RunID, Agent: s.Agent, Tools: s.Tools, Status: s.Status,
 		Turn: s.Turn, Usage: s.Usage, PreviousResponseID: s.PreviousResponseID, ServerItems: s.ServerItems,
-		Standing: s.Standing}
+		Standing: s.Standing, Meta: s.Meta}
 	if h.Version == 0 {
 		h.Version = StateVersion
 	}
@@ -505,7 +511,7 @@ func (s *State) UnmarshalJSON(b []byte) error {
 	}
 	*s = State{Version: w.Version, RunID: w.RunID, Agent: w.Agent, Tools: w.Tools, Status: w.Status,
 		Turn: w.Turn, Usage: w.Usage, PreviousResponseID: w.PreviousResponseID, ServerItems: w.ServerItems,
-		Standing: w.Standing, Extra: w.Extra, History: w.History}
+		Standing: w.Standing, Meta: w.Meta, Extra: w.Extra, History: w.History}
 	for _, c := range w.Calls {
 		rec := c.CallRecord
 		rec.Output, rec.Extra = c.Output, c.Extra

@@ -2,6 +2,7 @@
 //
 //	agentloop demo              the whole loop against a scripted model: no key, no network
 //	agentloop run PROMPT        one agent against OpenAI or an OpenAI-compatible gateway
+//	agentloop resume [STATE]    continue a run that paused for approvals or was interrupted
 //	agentloop ingest DIR        build a local file-search store from a folder
 //	agentloop search QUERY      search that store
 //	agentloop version           the version
@@ -20,7 +21,14 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Main(ctx, os.Args[1:], &cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
+	code := cli.Main(ctx, os.Args[1:], &cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
+		Stdin: os.Stdin, StdinIsTerminal: isTerminal(os.Stdin)})
 	stop()
 	os.Exit(code)
+}
+
+// isTerminal reports whether f is a character device, such as a terminal.
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

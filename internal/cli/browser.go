@@ -26,11 +26,40 @@ func newBrowserTool(startURL string, allow []string, approve bool) (tools.Tool, 
 		return nil, nil, fmt.Errorf("the browser tool needs Chromium: install it (apt-get install -y chromium) or put it on PATH: %w", err)
 	}
 	b := browser.New(&browser.Options{StartURL: startURL, AllowDomains: allow})
-	opts := &computer.Options{}
+	opts := &computer.Options{NeedsApproval: outside(allow)}
 	if approve {
 		opts.ApproveSafetyCheck = func(context.Context, *responses.Item, responses.SafetyCheck) (bool, error) { return true, nil }
 	}
 	return computer.NewTool(b, opts), func() { _ = b.Close() }, nil
+}
+
+// outside returns the approval policy of the CLI's browser: an action on a
+// page whose host is not in allow needs approval (with no allow list, the
+// browser may go anywhere, and nothing does). Blank pages need none.
+func outside(allow []string) func(context.Context, computer.ActionInfo) (bool, error) {
+	if len(allow) == 0 {
+		return nil
+	}
+	return func(_ context.Context, a computer.ActionInfo) (bool, error) {
+		if a.Domain == "" {
+			return false, nil
+		}
+		for _, h := range allow {
+			if strings.EqualFold(h, a.Domain) || strings.EqualFold(h, hostPort(a.URL)) {
+				return false, nil
+			}
+		}
+		return true, nil
+	}
+}
+
+// hostPort returns the host[:port] of a URL.
+func hostPort(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Host
 }
 
 // browserFlags are the flags of `run --tools browser`.

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/agentloop/agentloop/internal/genai"
+	"github.com/agentloop/agentloop/tools"
 )
 
 // Env is what a command reads and writes besides its arguments.
@@ -19,6 +20,21 @@ type Env struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
+	// Stdin answers the approval prompts of --approve ask; nil reads
+	// nothing.
+	Stdin io.Reader
+	// StdinIsTerminal makes --approve default to ask instead of pause.
+	StdinIsTerminal bool
+	// Tools are extra tools for --tools, by name, beside the built-in ones:
+	// for programs that embed the CLI with their own tools, and for tests.
+	Tools map[string]func() (tools.Tool, error)
+}
+
+func (e *Env) stdin() io.Reader {
+	if e.Stdin == nil {
+		return strings.NewReader("")
+	}
+	return e.Stdin
 }
 
 // errUsage marks errors whose message is a usage hint; the exit status is 2.
@@ -33,6 +49,7 @@ func commands() []command {
 	return []command{
 		{"demo", "[--only NAME] [--no-stream]", "run the example agents against a scripted model (no key, no network)", runDemo},
 		{"run", "[flags] PROMPT", "run one agent against OpenAI or an OpenAI-compatible gateway", runRun},
+		{"resume", "[flags] [STATE]", "continue a run that paused for approvals, was interrupted or crashed", runResume},
 		{"ingest", "[flags] DIR...", "read files into a file-search store (embedded, or Qdrant)", runIngest},
 		{"search", "[flags] QUERY", "search the file-search store built by ingest", runSearch},
 		{"version", "", "print the version", runVersion},
@@ -40,7 +57,9 @@ func commands() []command {
 }
 
 // Main runs the command line args and returns the exit status: 0 on success,
-// 1 on failure, 2 on a usage error. Errors are printed on one line.
+// 1 on failure, 2 on a usage error, 3 ([ExitPaused]) when a run paused for
+// approvals or was interrupted and saved its state. Errors are printed on
+// one line.
 func Main(ctx context.Context, args []string, env *Env) int {
 	if env.Getenv == nil {
 		env.Getenv = func(string) string { return "" }
@@ -65,6 +84,8 @@ func Main(ctx context.Context, args []string, env *Env) int {
 			return 0
 		case errors.Is(err, flag.ErrHelp):
 			return 0
+		case errors.Is(err, errPaused):
+			return ExitPaused
 		case errors.Is(err, errUsage):
 			fmt.Fprintf(env.Stderr, "agentloop %s: %v\n", c.name, strings.TrimPrefix(err.Error(), "usage: "))
 			return 2

@@ -57,7 +57,10 @@ func (r *renderer) event(ev runner.Event) {
 		r.endLine()
 		r.calls++
 		status := "✓"
-		detail := clip(ev.Output.Output.String(), 70)
+		var detail string
+		if ev.Output != nil {
+			detail = clip(ev.Output.Output.String(), 70)
+		}
 		if ev.Item.Type == responses.ItemComputerCall {
 			detail = describeComputerCall(ev.Item, ev.Output)
 		}
@@ -66,6 +69,9 @@ func (r *renderer) event(ev runner.Event) {
 			status, detail = "✗", clip(ev.Err.Error(), 90)
 		}
 		fmt.Fprintf(r.progress, "%s  %s %s %s → %s (%s)\n", r.indent, status, ev.Tool, clip(callArgs(ev.Item), 60), detail, fmtDuration(ev.Duration))
+	case runner.EventApprovalRequired:
+		r.endLine()
+		fmt.Fprintf(r.progress, "%s  ? %s %s needs approval\n", r.indent, ev.Tool, clip(callArgs(ev.Item), 60))
 	case runner.EventTurnEnded:
 		r.endLine()
 	case runner.EventFinalOutput:
@@ -139,6 +145,17 @@ type jsonEvent struct {
 	TotalUsage *responses.Usage `json:"total_usage,omitempty"`
 	OutputText *string          `json:"output_text,omitempty"`
 	Value      any              `json:"value,omitempty"`
+	// Interruptions: the calls a paused run waits for.
+	Interruptions []jsonInterruption `json:"interruptions,omitempty"`
+	// RunID and Status identify a paused or finished run's state.
+	RunID  string `json:"run_id,omitempty"`
+	Status string `json:"status,omitempty"`
+}
+
+type jsonInterruption struct {
+	CallID string          `json:"call_id"`
+	Tool   string          `json:"tool"`
+	Call   *responses.Item `json:"call"`
 }
 
 func toJSONEvent(ev runner.Event) jsonEvent {
@@ -154,11 +171,19 @@ func toJSONEvent(ev runner.Event) jsonEvent {
 	if ev.Err != nil {
 		j.Error = ev.Err.Error()
 	}
-	if ev.Result != nil {
+	if ev.Result != nil && ev.Type == runner.EventFinalOutput {
 		j.OutputText = &ev.Result.Output
 		j.Value = ev.Result.Value
+	}
+	if ev.Result != nil {
 		u := ev.Result.Usage
 		j.TotalUsage = &u
+		for _, in := range ev.Result.Interruptions {
+			j.Interruptions = append(j.Interruptions, jsonInterruption{CallID: in.CallID, Tool: in.Tool, Call: in.Call})
+		}
+		if st := ev.Result.State; st != nil && ev.Type == runner.EventPaused {
+			j.RunID, j.Status = st.RunID, string(st.Status)
+		}
 	}
 	return j
 }

@@ -1,14 +1,20 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"iter"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/agentloop/agentloop/agent"
@@ -25,30 +31,83 @@ type runFlags struct {
 	baseURL, model, instructions, tools string
 	stream, json                        bool
 	maxTurns                            int
+	approve, state                      string
 }
 
-func runRun(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "run", "[flags] PROMPT", "run one agent against OpenAI or an OpenAI-compatible gateway; the final text goes to stdout, progress to stderr")
-	var f runFlags
+// runSetup is an agent ready to run: what `run` builds from its flags, and
+// `resume` from the flags the run was started with.
+type runSetup struct {
+	f       runFlags
+	args    []string // the flags, without the prompt: kept in the state
+	prompt  string
+	base    string
+	key     string
+	sf      *storeFlags
+	bf      *browserFlags
+	trace   *string
+	agent   *agent.Agent
+	closers []func()
+}
+
+func (s *runSetup) close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
+	}
+}
+
+// runFlagSet declares the flags of `run` on a new flag set.
+func runFlagSet(env *Env, name, args, summary string) (*flag.FlagSet, *runSetup) {
+	fs := newFlags(env, name, args, summary)
+	s := &runSetup{}
+	f := &s.f
 	fs.StringVar(&f.baseURL, "base-url", "", "API base URL (default $OPENAI_BASE_URL, else https://api.openai.com/v1)")
 	fs.StringVar(&f.model, "model", DefaultModel, "model name")
 	fs.StringVar(&f.instructions, "instructions", "You are a helpful assistant. Use the tools when they help, and answer briefly.", "system instructions")
-	fs.StringVar(&f.tools, "tools", "weather", "comma-separated built-in tools: "+strings.Join(toolNames(), ", ")+" (empty for none)")
+	fs.StringVar(&f.tools, "tools", "weather", "comma-separated built-in tools: "+strings.Join(toolNames(env), ", ")+" (empty for none)")
 	fs.BoolVar(&f.stream, "stream", true, "stream the responses (--stream=false sends plain requests)")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object per event on stdout")
 	fs.IntVar(&f.maxTurns, "max-turns", runner.DefaultMaxTurns, "maximum model calls")
-	sf := addStoreFlags(fs, env)
-	bf := addBrowserFlags(fs)
-	traceMode := addTraceFlag(fs)
+	addApproveFlags(fs, &f.approve, &f.state)
+	s.sf = addStoreFlags(fs, env)
+	s.bf = addBrowserFlags(fs)
+	s.trace = addTraceFlag(fs)
+	return fs, s
+}
+
+func runRun(ctx context.Context, env *Env, args []string) error {
+	fs, s := runFlagSet(env, "run", "[flags] PROMPT", "run one agent against OpenAI or an OpenAI-compatible gateway; the final text goes to stdout, progress to stderr")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	prompt := strings.TrimSpace(strings.Join(fs.Args(), " "))
-	if prompt == "" {
+	s.prompt = strings.TrimSpace(strings.Join(fs.Args(), " "))
+	if s.prompt == "" {
 		return fmt.Errorf("%w: a PROMPT is required, as in: agentloop run \"What is the weather in Paris?\"", errUsage)
 	}
-	key := env.Getenv("OPENAI_API_KEY")
-	if key == "" {
+	s.args = args[:len(args)-fs.NArg()]
+	if err := s.build(ctx, env); err != nil {
+		return err
+	}
+	defer s.close()
+	meta, err := json.Marshal(cliMeta{Args: s.args})
+	if err != nil {
+		return err
+	}
+	return s.drive(ctx, env, func(ctx context.Context, r *runner.Runner, opts ...runner.RunOption) iter.Seq2[runner.Event, error] {
+		opts = append(opts, runner.WithMeta(map[string]json.RawMessage{metaKey: meta}))
+		return r.Stream(ctx, s.agent, runner.Text(s.prompt), opts...)
+	})
+}
+
+// build checks the settings and builds the agent and its tools.
+func (s *runSetup) build(ctx context.Context, env *Env) error {
+	f := &s.f
+	mode, err := approveModeOf(env, f.approve)
+	if err != nil {
+		return err
+	}
+	f.approve = mode
+	s.key = env.Getenv("OPENAI_API_KEY")
+	if s.key == "" {
 		return errors.New("OPENAI_API_KEY is not set: export your OpenAI key (or your gateway's key, with OPENAI_BASE_URL=https://<gateway>/v1); `agentloop demo` runs without one")
 	}
 	base := f.baseURL
@@ -61,19 +120,27 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("%w: base URL %q is not an http(s) URL such as https://api.openai.com/v1", errUsage, base)
 	}
-	if err := sf.checkBaseURL(base); err != nil {
+	if err := s.sf.checkBaseURL(base); err != nil {
 		return err
 	}
-	sf.baseURL = base // file_search embeds its queries where the model is
-	ts, closeTools, err := buildTools(ctx, f.tools, sf, bf)
+	s.base = base
+	s.sf.baseURL = base // file_search embeds its queries where the model is
+	ts, closeTools, err := buildTools(ctx, env, f.tools, s.sf, s.bf)
 	if err != nil {
 		return err
 	}
-	defer closeTools()
-	a := &agent.Agent{Name: "assistant", Instructions: f.instructions, Model: f.model, Tools: ts}
-	client := responses.NewClient(&responses.Options{BaseURL: base, APIKey: key, AllowInsecureHTTP: sf.allowInsecure})
+	s.closers = append(s.closers, closeTools)
+	s.agent = &agent.Agent{Name: "assistant", Instructions: f.instructions, Model: f.model, Tools: ts}
+	return nil
+}
+
+// drive runs the agent with start, deciding approvals as --approve says,
+// until it ends, pauses or is interrupted.
+func (s *runSetup) drive(ctx context.Context, env *Env, start func(context.Context, *runner.Runner, ...runner.RunOption) iter.Seq2[runner.Event, error]) error {
+	f := &s.f
+	client := responses.NewClient(&responses.Options{BaseURL: s.base, APIKey: s.key, AllowInsecureHTTP: s.sf.allowInsecure})
 	defer client.Close()
-	ctx, tr, err := startTracing(ctx, env, *traceMode)
+	ctx, tr, err := startTracing(ctx, env, *s.trace)
 	if err != nil {
 		return err
 	}
@@ -82,41 +149,83 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 		treeOut = env.Stderr
 	}
 	defer tr.finish(ctx, treeOut, env.Stderr)
-	r := runner.New(client, &runner.Options{MaxTurns: f.maxTurns, DisableStreaming: !f.stream, Telemetry: tr.telemetry(key)})
+	r := runner.New(client, &runner.Options{MaxTurns: f.maxTurns, DisableStreaming: !f.stream, Telemetry: tr.telemetry(s.key)})
+	cp := runner.WithCheckpointer(&runner.FileCheckpointer{Path: f.state})
 
 	rd := &renderer{out: env.Stdout, progress: env.Stderr}
 	enc := json.NewEncoder(env.Stdout)
 	enc.SetEscapeHTML(false)
-	var res *runner.Result
-	for ev, err := range r.Stream(ctx, a, runner.Text(prompt)) {
-		if err != nil {
-			rd.endLine()
-			return explain(err, base)
-		}
-		if f.json {
-			if err := enc.Encode(toJSONEvent(ev)); err != nil {
-				return err
+	seq := start(ctx, r, cp)
+	in := bufio.NewReader(env.stdin())
+	for {
+		var res *runner.Result
+		var runErr error
+		for ev, err := range seq {
+			if ev.Result != nil {
+				res = ev.Result
 			}
-		} else {
-			rd.event(ev)
+			if err != nil {
+				runErr = err
+				break
+			}
+			if f.json {
+				if err := enc.Encode(toJSONEvent(ev)); err != nil {
+					return err
+				}
+			} else {
+				rd.event(ev)
+			}
 		}
-		if ev.Type == runner.EventFinalOutput {
-			res = ev.Result
+		rd.endLine()
+		if runErr != nil {
+			if ctx.Err() != nil && res != nil && res.State != nil {
+				fmt.Fprintf(env.Stderr, "· interrupted: the run's state is saved in %s\n", f.state)
+				printResume(env.Stderr, f.state)
+				return errPaused
+			}
+			if res != nil && res.State != nil && res.State.Turn > 0 {
+				fmt.Fprintf(env.Stderr, "· the run's state is saved in %s: once the cause is fixed, `agentloop resume %s` goes on from the last step\n", f.state, shellQuote(f.state))
+			} else {
+				removeState(f.state) // nothing happened worth resuming
+			}
+			return explain(runErr, s.base)
 		}
+		if res == nil {
+			return errors.New("the run ended without a result")
+		}
+		if !res.Paused() {
+			if !f.json {
+				printCitations(env.Stderr, res.Final)
+				fmt.Fprintf(env.Stderr, "· done: %s, %s, %d input / %d output tokens\n",
+					plural(res.Turns, "turn"), plural(rd.calls, "tool call"), res.Usage.InputTokens, res.Usage.OutputTokens)
+			}
+			removeState(f.state) // a finished run has nothing to resume
+			return nil
+		}
+		decided, err := decide(env, in, f.approve, res)
+		if err != nil {
+			return err
+		}
+		if !decided {
+			printPending(env.Stderr, res, f.state)
+			return errPaused
+		}
+		seq = r.ResumeStream(ctx, s.agent, res.State, cp)
 	}
-	if res != nil && !f.json {
-		printCitations(env.Stderr, res.Final)
-		fmt.Fprintf(env.Stderr, "· done: %s, %s, %d input / %d output tokens\n",
-			plural(res.Turns, "turn"), plural(rd.calls, "tool call"), res.Usage.InputTokens, res.Usage.OutputTokens)
-	}
-	return nil
 }
 
-func toolNames() []string { return []string{"weather", "file_search", "browser"} }
+func toolNames(env *Env) []string {
+	names := []string{"weather", "file_search", "browser"}
+	for name := range env.Tools {
+		names = append(names, name)
+	}
+	sort.Strings(names[3:])
+	return names
+}
 
 // buildTools returns the tools named in list and a function releasing what
 // they hold.
-func buildTools(ctx context.Context, list string, sf *storeFlags, bf *browserFlags) (_ []tools.Tool, _ func(), err error) {
+func buildTools(ctx context.Context, env *Env, list string, sf *storeFlags, bf *browserFlags) (_ []tools.Tool, _ func(), err error) {
 	var out []tools.Tool
 	var closers []func() error
 	closeAll := func() {
@@ -152,7 +261,15 @@ func buildTools(ctx context.Context, list string, sf *storeFlags, bf *browserFla
 			}
 			out, closers = append(out, t), append(closers, func() error { c(); return nil })
 		default:
-			return nil, nil, fmt.Errorf("%w: unknown tool %q; the tools are: %s", errUsage, name, strings.Join(toolNames(), ", "))
+			mk := env.Tools[name]
+			if mk == nil {
+				return nil, nil, fmt.Errorf("%w: unknown tool %q; the tools are: %s", errUsage, name, strings.Join(toolNames(env), ", "))
+			}
+			t, err := mk()
+			if err != nil {
+				return nil, nil, err
+			}
+			out = append(out, t)
 		}
 	}
 	return out, closeAll, nil
@@ -222,4 +339,11 @@ func printCitations(w io.Writer, final *responses.Item) {
 			fmt.Fprintf(w, "· source: %s (%s)\n", a.Filename, a.FileID)
 		}
 	}
+}
+
+// removeState removes a state file, and its folder when nothing else is in
+// it.
+func removeState(path string) {
+	_ = os.Remove(path)
+	_ = os.Remove(filepath.Dir(path))
 }
