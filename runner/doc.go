@@ -36,6 +36,27 @@
 // cannot be decoded ([ErrOutput]), or a tool returns an error wrapping
 // [tools.ErrAbort].
 //
+// # Approvals, pauses and resumes
+//
+// A call can need a person's approval: by its tool's own policy
+// (tools.WithApproval), the agent's (agent.Agent.Approval) or the runner's
+// ([Options].Approval). The calls of a turn that need none still run; then
+// the run pauses: [Runner.Run] returns a [Result] whose Interruptions list
+// the pending calls and whose [State] records everything, and [Runner.Stream]
+// ends with [EventPaused]. Decide each call on the state ([State.Approve],
+// [State.Reject], [State.Decide] with a [Scope] for the rest of the run) and
+// call [Runner.Resume], here or in another process: a State encodes to JSON
+// and back without losing a byte.
+//
+// [WithCheckpointer] saves the state whenever it changes durably;
+// [FileCheckpointer] writes it to a file. A call is recorded as started
+// before it runs, so after a crash, resuming from the last checkpoint never
+// runs it again: the model is told its outcome is unknown, unless its tool is
+// idempotent (tools.WithIdempotent), and then it runs again with the same
+// call id. Tools read the run id and call id from tools.CallInfoFrom, to use
+// as an idempotency key. docs/run-state.md documents the JSON format and its
+// compatibility promise.
+//
 // # History
 //
 // By default runs are stateless: every request carries the whole history

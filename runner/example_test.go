@@ -2,6 +2,7 @@ package runner_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log"
 
@@ -73,4 +74,58 @@ func ExampleRunner_Stream() {
 	// Output:
 	// get_weather({"city":"Paris"}) = sunny in Paris
 	// Sunny.
+}
+
+type TransferArgs struct {
+	To     string `json:"to"`
+	Amount int    `json:"amount"`
+}
+
+// A tool whose large calls need a person's approval: the run pauses, the
+// state crosses to wherever the person answers (as JSON), and the run
+// resumes there.
+func ExampleRunner_Resume() {
+	srv := responsestest.NewServer(&responsestest.Options{Steps: []responsestest.Step{
+		responsestest.Reply(responsestest.FunctionCall("call_1", "transfer", `{"to":"Ann","amount":500}`)),
+		responsestest.Reply(responsestest.Message("Transfer refused; nothing was sent.")),
+	}})
+	defer srv.Close()
+
+	transfer, err := tools.NewFunc("transfer", "Sends money",
+		func(ctx context.Context, in TransferArgs) (string, error) { return "sent", nil },
+		tools.WithApproval(tools.AskIf(func(_ context.Context, in TransferArgs) (bool, error) {
+			return in.Amount > 100, nil
+		})))
+	if err != nil {
+		log.Fatal(err)
+	}
+	a := &agent.Agent{Name: "bank", Model: "gpt-5-mini", Tools: []tools.Tool{transfer}}
+	r := runner.New(responses.NewClient(&responses.Options{BaseURL: srv.URL(), APIKey: "test"}), nil)
+	res, err := r.Run(context.Background(), a, runner.Text("Send Ann 500"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, in := range res.Interruptions {
+		fmt.Println("approval needed:", in.Tool, in.Call.Arguments)
+	}
+	saved, err := res.State.MarshalJSON() // to a database, a queue, a file
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	var st runner.State
+	if err := json.Unmarshal(saved, &st); err != nil {
+		log.Fatal(err)
+	}
+	if err := st.Reject("call_1", "over the daily limit"); err != nil {
+		log.Fatal(err)
+	}
+	res, err = r.Resume(context.Background(), a, &st)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.Output)
+	// Output:
+	// approval needed: transfer {"to":"Ann","amount":500}
+	// Transfer refused; nothing was sent.
 }
