@@ -318,35 +318,48 @@ func (st *run) runCalls(ctx context.Context) (paused bool, err error) {
 		if inflight == 0 {
 			break
 		}
-		ev := <-events
-		inflight--
-		rec := &s.Calls[ev.idx]
-		c := s.Call(rec)
-		if rec.Type == responses.ItemComputerCall {
-			compRunning = false
-		} else {
-			fnRunning--
-		}
-		if ev.res.abort != nil && abort == nil {
-			abort = ev.res.abort
-			cancel()
-		}
-		if ev.res.unknown {
-			// Cut short by the run's end: it stays recorded as started.
-			if !st.yield(Event{Type: EventToolFinished, Turn: turn, Item: c, Tool: rec.Tool, Duration: ev.res.dur,
-				Err: fmt.Errorf("%w: %w", ErrOutcomeUnknown, ev.res.err)}, nil) {
+		// Take every result that is ready, then save them in one
+		// checkpoint: calls that end together cost one write.
+		ev, more, settled := <-events, true, false
+		for more {
+			inflight--
+			rec := &s.Calls[ev.idx]
+			c := s.Call(rec)
+			if rec.Type == responses.ItemComputerCall {
+				compRunning = false
+			} else {
+				fnRunning--
+			}
+			if ev.res.abort != nil && abort == nil {
+				abort = ev.res.abort
 				cancel()
 			}
-			continue
+			if ev.res.unknown {
+				// Cut short by the run's end: it stays recorded as started.
+				if !st.yield(Event{Type: EventToolFinished, Turn: turn, Item: c, Tool: rec.Tool, Duration: ev.res.dur,
+					Err: fmt.Errorf("%w: %w", ErrOutcomeUnknown, ev.res.err)}, nil) {
+					cancel()
+				}
+			} else {
+				st.settle(rec, c, ev.res)
+				settled = true
+				if !st.yield(Event{Type: EventToolFinished, Turn: turn, Item: c, Tool: rec.Tool, Output: rec.Output,
+					Duration: ev.res.dur, Err: ev.res.err}, nil) {
+					cancel()
+				}
+			}
+			select {
+			case ev = <-events:
+			default:
+				more = false
+			}
 		}
-		st.settle(rec, c, ev.res)
-		if !st.yield(Event{Type: EventToolFinished, Turn: turn, Item: c, Tool: rec.Tool, Output: rec.Output,
-			Duration: ev.res.dur, Err: ev.res.err}, nil) {
-			cancel()
-		}
-		if err := st.save(ctx); err != nil && abort == nil {
-			abort = err
-			cancel()
+		if settled {
+			// Saved even when the run is ending: the outputs are known.
+			if err := st.save(context.WithoutCancel(ctx)); err != nil && abort == nil {
+				abort = err
+				cancel()
+			}
 		}
 	}
 	if abort != nil {
