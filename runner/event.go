@@ -42,6 +42,11 @@ const (
 	EventTurnEnded EventType = "turn.ended"
 	// EventFinalOutput: the run is over. Result holds everything.
 	EventFinalOutput EventType = "final.output"
+	// EventInputTransformed: the server withheld items of the input (the
+	// response's input_transformations, in Transformations), such as
+	// reasoning items a gateway moved to another organization could not
+	// read. The withheld items leave the history of later turns.
+	EventInputTransformed EventType = "input.transformed"
 	// EventApprovalRequired: a call awaits a person's approval. Item is the
 	// call, Tool its name. The run pauses once the turn's other calls are
 	// done.
@@ -66,6 +71,12 @@ type Event struct {
 	Output   *responses.Item // EventToolFinished: the output item sent back
 	Duration time.Duration   // EventToolFinished: how long the call ran
 	Err      error           // EventToolFinished: the tool's error; EventRetry: why
+	// Retry describes a retry (EventRetry): attempt, delay, status, and the
+	// fallback model when the request goes to another model.
+	Retry *responses.RetryInfo
+	// Transformations are the input items the server withheld
+	// (EventInputTransformed).
+	Transformations []responses.InputTransformation
 
 	Response   *responses.Response // EventTurnEnded
 	Usage      *responses.Usage    // EventTurnEnded: this turn's usage

@@ -290,6 +290,57 @@ type run struct {
 	stopped bool
 	// strippedReasoning: encrypted reasoning was refused once and dropped.
 	strippedReasoning bool
+	// reasoned: a response showed reasoning, so encrypted reasoning is
+	// asked for whatever the model's name suggested; noInclude: the model
+	// refused the include, so it is never asked for.
+	reasoned, noInclude bool
+}
+
+// learn corrects the run's guesses from a response: a model that reasoned
+// gets its encrypted reasoning asked for; reasoning items the server
+// withheld (input_transformations) leave the history, and are reported.
+func (st *run) learn(ctx context.Context, resp *responses.Response) {
+	if resp.Reasoned() {
+		st.reasoned = true
+	}
+	if len(resp.InputTransformations) == 0 {
+		return
+	}
+	removed := map[string]bool{}
+	for _, tr := range resp.InputTransformations {
+		if tr.Action == responses.TransformRemoved && tr.ID != "" {
+			removed[tr.ID] = true
+		}
+	}
+	if len(removed) > 0 && !st.r.chain {
+		// Withheld now, withheld later: sending them again costs tokens and
+		// changes nothing. Stateless mode only; chained history is the
+		// server's.
+		kept := st.s.History[:0:0]
+		for _, it := range st.s.History {
+			if it.Type == responses.ItemReasoning && removed[it.ID] {
+				continue
+			}
+			kept = append(kept, it)
+		}
+		st.dropped(kept)
+	}
+	st.r.tel.inputTransformed(ctx, resp.InputTransformations)
+	st.r.log.WarnContext(ctx, "runner: the server withheld input items", "count", len(resp.InputTransformations),
+		"reason", resp.InputTransformations[0].Reason)
+	st.yield(Event{Type: EventInputTransformed, Turn: st.s.Turn + 1, Response: resp, Transformations: resp.InputTransformations}, nil)
+}
+
+// dropped replaces the history with kept, a copy without some items,
+// keeping the records of the open turn pointing at their calls.
+func (st *run) dropped(kept []responses.Item) {
+	s := st.s
+	shift := len(s.History) - len(kept)
+	s.History = kept
+	s.ServerItems -= min(shift, s.ServerItems)
+	for i := range s.Calls {
+		s.Calls[i].Index -= shift
+	}
 }
 
 func (r *Runner) stream1(ctx context.Context, a *agent.Agent, input Input, resume *State, opts []RunOption) iter.Seq2[Event, error] {
@@ -385,6 +436,17 @@ func (st *run) loop(ctx context.Context) error {
 		if st.stopped {
 			return nil
 		}
+		if err != nil && req.Include != nil && !st.noInclude && includeRefused(err) {
+			// Not a reasoning model after all (or a gateway that refuses
+			// the include): ask again without it, and from now on.
+			st.r.log.InfoContext(ctx, "runner: the model refused include reasoning.encrypted_content; retrying without it", "turn", turn, "error", err)
+			st.noInclude = true
+			req = st.request()
+			resp, err = st.callModel(ctx, req, turn)
+			if st.stopped {
+				return nil
+			}
+		}
 		if err != nil && !st.r.chain && !st.strippedReasoning && invalidEncryptedContent(err) {
 			// Encrypted reasoning is tied to one organization: a gateway
 			// that balanced this conversation over another channel cannot
@@ -413,7 +475,11 @@ func (st *run) loop(ctx context.Context) error {
 				return nil
 			}
 		}
-		if resp.Status == responses.StatusIncomplete {
+		st.learn(ctx, resp)
+		if st.stopped {
+			return nil
+		}
+		if resp.Truncated() {
 			reason := "unknown reason"
 			if resp.IncompleteDetails != nil && resp.IncompleteDetails.Reason != "" {
 				reason = resp.IncompleteDetails.Reason
@@ -578,7 +644,7 @@ func (st *run) request() *responses.Request {
 		if req.Store == nil {
 			req.Store = responses.Ptr(false)
 		}
-		if !*req.Store && reasons(a, history) {
+		if !*req.Store && !st.noInclude && (st.reasoned || reasons(a, history)) {
 			req.Include = []string{responses.IncludeReasoningEncryptedContent}
 		}
 	}
@@ -589,19 +655,13 @@ func (st *run) request() *responses.Request {
 	return req
 }
 
-// reasons reports whether encrypted reasoning should be requested: the model
-// is a reasoning model, reasoning is configured, or the history holds
-// reasoning items.
+// reasons reports whether encrypted reasoning should be requested: reasoning
+// is configured, the history holds reasoning items, or the model is not one
+// of the families known not to reason. New model names are taken to reason
+// (every family since o1 does); a guess that is wrong either way corrects
+// itself from the server's answer (see run.learn and includeRefused).
 func reasons(a *agent.Agent, history []responses.Item) bool {
 	if a.Settings.ReasoningEffort != "" || a.Settings.ReasoningSummary != "" {
-		return true
-	}
-	m := strings.ToLower(a.Model)
-	if i := strings.LastIndexByte(m, '/'); i >= 0 {
-		m = m[i+1:]
-	}
-	if strings.HasPrefix(m, "gpt-5") || strings.HasPrefix(m, "codex") || strings.HasPrefix(m, "gpt-oss") ||
-		(len(m) > 1 && m[0] == 'o' && m[1] >= '1' && m[1] <= '9') {
 		return true
 	}
 	for i := range history {
@@ -609,7 +669,32 @@ func reasons(a *agent.Agent, history []responses.Item) bool {
 			return true
 		}
 	}
-	return false
+	m := strings.ToLower(a.Model)
+	if i := strings.LastIndexByte(m, '/'); i >= 0 {
+		m = m[i+1:]
+	}
+	for _, p := range nonReasoning {
+		if strings.HasPrefix(m, p) {
+			return false
+		}
+	}
+	return true
+}
+
+// nonReasoning are the prefixes of model families that do not reason. The
+// list only needs old names: it never has to grow.
+var nonReasoning = [...]string{"gpt-4", "gpt-3", "chatgpt-4", "computer-use-preview", "gpt-35", "text-", "davinci", "babbage"}
+
+// includeRefused reports whether err is the API refusing
+// include:["reasoning.encrypted_content"], as it does for a model that does
+// not reason (and some gateways do for any model).
+func includeRefused(err error) bool {
+	var apiErr *responses.Error
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 400 {
+		return false
+	}
+	msg := strings.ToLower(apiErr.Message)
+	return apiErr.Param == "include" || strings.Contains(msg, "encrypted_content") && (strings.Contains(msg, "not supported") || strings.Contains(msg, "unsupported") || strings.Contains(msg, "not allowed"))
 }
 
 // callModel sends one request and returns the full response, reporting
@@ -648,7 +733,7 @@ func (st *run) callModel1(ctx context.Context, req *responses.Request, turn int,
 				why = ev.Retry.Err
 			}
 			span.retry(ev.Retry)
-			e = Event{Type: EventRetry, Turn: turn, Err: why}
+			e = Event{Type: EventRetry, Turn: turn, Err: why, Retry: ev.Retry}
 		case responses.EventResponseCompleted, responses.EventResponseIncomplete:
 			final = ev.Response
 			continue

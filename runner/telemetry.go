@@ -354,6 +354,9 @@ func (c *chatSpan) retry(info *responses.RetryInfo) {
 	if info.StatusCode != 0 {
 		attrs = append(attrs, genai.KeyRetryStatus.Int(info.StatusCode))
 	}
+	if info.FallbackModel != "" {
+		attrs = append(attrs, genai.KeyRetryFallback.String(info.FallbackModel))
+	}
 	if info.Err != nil {
 		attrs = append(attrs, genai.KeyErrorType.String(errorType(info.Err)),
 			genai.KeyExceptionMessage.String(genai.Redact(info.Err.Error(), c.t.secrets...)))
@@ -618,6 +621,22 @@ func (t *telemetry) endTool(ctx context.Context, s *toolSpan, c *responses.Item,
 			la = append(la, slog.String("error.type", errType), slog.String("error", genai.Redact(err.Error(), t.secrets...)))
 		}
 		t.log.LogAttrs(ctx, slog.LevelDebug, "runner: tool call", la...)
+	}
+}
+
+// inputTransformed reports the input items the server withheld: an event
+// on the run's span, and the count by reason.
+func (t *telemetry) inputTransformed(ctx context.Context, trs []responses.InputTransformation) {
+	byReason := map[string]int{}
+	for _, tr := range trs {
+		byReason[tr.Reason]++
+	}
+	span := trace.SpanFromContext(ctx)
+	for reason, n := range byReason {
+		if span.IsRecording() {
+			span.AddEvent(genai.EventInputTransformed, trace.WithAttributes(genai.KeyTransformReason.String(reason), genai.KeyTransformCount.Int(n)))
+		}
+		t.m.InputTransformed.Add(ctx, int64(n), metric.WithAttributes(genai.KeyTransformReason.String(reason)))
 	}
 }
 

@@ -116,6 +116,9 @@ const (
 	KeyRetryAttempt       = attribute.Key("agentloop.retry.attempt")
 	KeyRetryDelay         = attribute.Key("agentloop.retry.delay_s")
 	KeyRetryStatus        = attribute.Key("agentloop.retry.http_status")
+	KeyRetryFallback      = attribute.Key("agentloop.retry.fallback_model")
+	KeyTransformReason    = attribute.Key("agentloop.input_transformation.reason")
+	KeyTransformCount     = attribute.Key("agentloop.input_transformation.count")
 	KeyBrowserAction      = attribute.Key("agentloop.browser.action")
 	KeyOutcome            = attribute.Key("agentloop.outcome")
 
@@ -150,8 +153,9 @@ const KeyCacheWriteInputTokens = attribute.Key("gen_ai.usage.cache_write.input_t
 
 // Span event names.
 const (
-	EventRetry     = "retry"
-	EventException = "exception"
+	EventRetry            = "retry"
+	EventException        = "exception"
+	EventInputTransformed = "input_transformed"
 )
 
 // Metric instruments of agentloop's own; the two gen_ai.client.*
@@ -164,6 +168,9 @@ const (
 	// MetricToolAbandoned counts calls whose tool did not return after its
 	// context ended: their goroutines were left behind.
 	MetricToolAbandoned = "agentloop.tool.abandoned"
+	// MetricInputTransformed counts input items the server withheld, by
+	// reason (organization_mismatch, …).
+	MetricInputTransformed = "agentloop.input.transformed"
 )
 
 // Values of the genaiconv instruments' required attributes.
@@ -184,6 +191,7 @@ type Instruments struct {
 	ToolCalls         metric.Int64Counter               // agentloop.tool.calls
 	ToolErrors        metric.Int64Counter               // agentloop.tool.errors
 	ToolAbandoned     metric.Int64Counter               // agentloop.tool.abandoned
+	InputTransformed  metric.Int64Counter               // agentloop.input.transformed
 }
 
 // NewInstruments creates the instruments on m, the two histograms with the
@@ -191,7 +199,7 @@ type Instruments struct {
 // is a no-op (telemetry never fails a run); the first error is returned.
 func NewInstruments(m metric.Meter) (*Instruments, error) {
 	var in Instruments
-	var errs [7]error
+	var errs [8]error
 	in.OperationDuration, errs[0] = genaiconv.NewClientOperationDuration(m, metric.WithExplicitBucketBoundaries(DurationBuckets()...))
 	in.TokenUsage, errs[1] = genaiconv.NewClientTokenUsage(m, metric.WithExplicitBucketBoundaries(TokenBuckets()...))
 	in.Runs, errs[2] = counter(m, MetricRuns, "{run}", "Agent runs, by agent and outcome.")
@@ -199,6 +207,7 @@ func NewInstruments(m metric.Meter) (*Instruments, error) {
 	in.ToolCalls, errs[4] = counter(m, MetricToolCalls, "{call}", "Tool calls executed, by tool.")
 	in.ToolErrors, errs[5] = counter(m, MetricToolErrors, "{call}", "Tool calls that failed (the error went to the model or ended the run).")
 	in.ToolAbandoned, errs[6] = counter(m, MetricToolAbandoned, "{call}", "Tool calls abandoned because the tool did not return after its context ended; each left a goroutine behind.")
+	in.InputTransformed, errs[7] = counter(m, MetricInputTransformed, "{item}", "Input items the server withheld from the model (input_transformations), by reason.")
 	for _, err := range errs {
 		if err != nil {
 			return &in, err

@@ -20,7 +20,9 @@
 //     safety checks;
 //   - without previous_response_id, every output item this server sent
 //     earlier in the same conversation is replayed byte for byte (an item
-//     sent with invalid UTF-8 must come back with U+FFFD in its place).
+//     sent with invalid UTF-8 must come back with U+FFFD in its place; an
+//     item a response reported withheld in its input_transformations may
+//     be left out).
 //
 // A request that breaks a rule is answered with an HTTP error in OpenAI's
 // shape and recorded as a violation: [Server.Err] returns them, and
@@ -111,6 +113,7 @@ type Server struct {
 	byCall     map[string]*sentItem
 	convs      map[string]*conv
 	nconv      int
+	withheld   map[string]bool // ids reported removed by input_transformations
 }
 
 // sentItem is an output item the server sent, with the bytes a replay must
@@ -498,6 +501,14 @@ func (s *Server) prepare(n int, req *responses.Request, parent *conv, step Step)
 	if rp.model == "" {
 		rp.model = req.Model
 	}
+	for _, t := range step.transforms {
+		if t.Action == responses.TransformRemoved && t.ID != "" {
+			if s.withheld == nil {
+				s.withheld = map[string]bool{}
+			}
+			s.withheld[t.ID] = true
+		}
+	}
 	if rp.status == "" {
 		rp.status = responses.StatusCompleted
 	}
@@ -752,6 +763,8 @@ func (s *Server) check(req *responses.Request) (*conv, []string) {
 			continue // nothing to find it by
 		}
 		switch {
+		case got == nil && s.withheld[h.id]:
+			// Reported withheld: a client may leave it out from then on.
 		case got == nil:
 			problems = append(problems, fmt.Sprintf("the input lacks %s %s that response %s sent: without previous_response_id, every output item must be replayed",
 				h.typ, h.id, h.conv.id))
