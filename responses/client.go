@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agentloop/agentloop/internal/jsonscan"
 	"github.com/agentloop/agentloop/internal/keyguard"
 )
 
@@ -456,6 +457,11 @@ func (c *Client) createOnce(ctx context.Context, body []byte) (*Response, error)
 	}
 	var out Response
 	if err := out.decode(b); err != nil { // b is ours; decode validates, with no extra scan
+		if errors.Is(err, jsonscan.ErrUnexpectedEnd) {
+			// A body cut short with a clean end (a relay that hides a
+			// cut): nothing was acted on, so it is safe to send again.
+			return nil, &transientError{fmt.Errorf("responses: the response body was cut short after %d bytes: %w", len(b), ErrStreamTruncated)}
+		}
 		e := newHTTPError(resp.StatusCode, resp.Header, b, c.apiKey)
 		return nil, fmt.Errorf("responses: decode response: %w (%w)", err, e)
 	}

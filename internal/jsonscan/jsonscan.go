@@ -13,11 +13,15 @@ import (
 // ErrSyntax is wrapped by every error the scanner returns.
 var ErrSyntax = errors.New("invalid JSON")
 
+// ErrUnexpectedEnd is the error for input that ends before its value does:
+// a document cut short. It wraps ErrSyntax.
+var ErrUnexpectedEnd = fmt.Errorf("%w: unexpected end of input", ErrSyntax)
+
 // SyntaxError returns an error wrapping ErrSyntax for the byte at b[i] (or
-// the end of the input).
+// ErrUnexpectedEnd at the end of the input).
 func SyntaxError(b []byte, i int) error {
 	if i >= len(b) {
-		return fmt.Errorf("%w: unexpected end of input", ErrSyntax)
+		return ErrUnexpectedEnd
 	}
 	return fmt.Errorf("%w: unexpected %q at offset %d", ErrSyntax, b[i], i)
 }
