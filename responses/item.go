@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -21,6 +22,20 @@ const (
 	ItemFileSearchCall        = "file_search_call"
 	ItemWebSearchCall         = "web_search_call"
 	ItemReference             = "item_reference"
+	ItemShellCall             = "shell_call"
+	ItemShellCallOutput       = "shell_call_output"
+	ItemLocalShellCall        = "local_shell_call"
+	ItemLocalShellCallOutput  = "local_shell_call_output"
+	ItemApplyPatchCall        = "apply_patch_call"
+	ItemApplyPatchCallOutput  = "apply_patch_call_output"
+	ItemToolSearchCall        = "tool_search_call"
+	ItemToolSearchOutput      = "tool_search_output"
+	ItemMCPApprovalRequest    = "mcp_approval_request"
+	ItemMCPApprovalResponse   = "mcp_approval_response"
+	ItemMCPCall               = "mcp_call"
+	ItemMCPListTools          = "mcp_list_tools"
+	ItemCodeInterpreterCall   = "code_interpreter_call"
+	ItemImageGenerationCall   = "image_generation_call"
 	ContentInputText          = "input_text"
 	ContentInputImage         = "input_image"
 	ContentInputFile          = "input_file"
@@ -69,7 +84,7 @@ type Item struct {
 	CallID    string
 	Name      string
 	Namespace string
-	Arguments string      // function_call: a JSON document as a string
+	Arguments string      // function_call: a JSON document as a string; tool_search_call, mcp_approval_request: the arguments as JSON text
 	Input     string      // custom_tool_call: free-form input
 	Output    *ToolOutput // function_call_output, custom_tool_call_output
 
@@ -90,6 +105,12 @@ type Item struct {
 
 	// web_search_call: its action object, kept as it came
 	SearchAction json.RawMessage
+
+	// tool_search_call: "server" or "client"; shell_call: the type of its
+	// environment ("local", "container_auto", "container_reference"; empty
+	// when absent), which says who runs it
+	Execution       string
+	EnvironmentType string
 
 	raw json.RawMessage
 }
@@ -315,6 +336,8 @@ type itemWire struct {
 	EncryptedContent         string             `json:"encrypted_content"`
 	Queries                  []string           `json:"queries"`
 	Results                  []FileSearchResult `json:"results"`
+	Execution                string             `json:"execution"`
+	EnvironmentType          string             `json:"-"`
 }
 
 // UnmarshalJSON decodes an item of any type and keeps its bytes.
@@ -353,6 +376,13 @@ func (it *Item) decode(b []byte) error {
 		case "namespace":
 			w.Namespace, err = str(val)
 		case "arguments":
+			if len(val) > 0 && val[0] != '"' {
+				// An object (tool_search_call): kept as its JSON text.
+				if !isNull(val) {
+					w.Arguments = string(val)
+				}
+				break
+			}
 			w.Arguments, err = str(val)
 		case "input":
 			w.Input = val
@@ -368,6 +398,16 @@ func (it *Item) decode(b []byte) error {
 			err = json.Unmarshal(val, &w.AcknowledgedSafetyChecks)
 		case "summary":
 			err = json.Unmarshal(val, &w.Summary)
+		case "execution":
+			w.Execution, err = str(val)
+		case "environment":
+			if !isNull(val) {
+				var env struct {
+					Type string `json:"type"`
+				}
+				err = json.Unmarshal(val, &env)
+				w.EnvironmentType = env.Type
+			}
 		case "encrypted_content":
 			w.EncryptedContent, err = str(val)
 		case "queries":
@@ -389,6 +429,7 @@ func (it *Item) decode(b []byte) error {
 		Actions: w.Actions, PendingSafetyChecks: w.PendingSafetyChecks,
 		AcknowledgedSafetyChecks: w.AcknowledgedSafetyChecks, Summary: w.Summary,
 		EncryptedContent: w.EncryptedContent, Queries: w.Queries, Results: w.Results,
+		Execution: w.Execution, EnvironmentType: w.EnvironmentType,
 		raw: b,
 	}
 	if isNull(w.Content) {
@@ -607,13 +648,76 @@ func nonNil[T any](s []T) []T {
 }
 
 // IsCall reports whether the item is a call the client must execute and
-// answer: a function_call, custom_tool_call or computer_call.
+// answer: a function_call, custom_tool_call, computer_call, apply_patch_call,
+// local_shell_call, mcp_approval_request, a shell_call in a local
+// environment, a tool_search_call with execution "client", or a call of a
+// kind this package does not know (see [Item.IsUnknownCall]).
 func (it *Item) IsCall() bool {
 	switch it.Type {
-	case ItemFunctionCall, ItemCustomToolCall, ItemComputerCall:
+	case ItemFunctionCall, ItemCustomToolCall, ItemComputerCall, ItemApplyPatchCall, ItemLocalShellCall, ItemMCPApprovalRequest:
 		return true
+	case ItemShellCall:
+		return it.EnvironmentType == "" || it.EnvironmentType == "local"
+	case ItemToolSearchCall:
+		return it.Execution == "client"
+	}
+	return it.IsUnknownCall()
+}
+
+// IsHostedCall reports whether the item is a call the server ran itself and
+// reports done: web, file and tool search, code interpreter, image
+// generation, MCP calls and listings, a shell_call in a hosted container.
+// Such items are kept in the history and never answered.
+func (it *Item) IsHostedCall() bool {
+	switch it.Type {
+	case ItemWebSearchCall, ItemFileSearchCall, ItemCodeInterpreterCall, ItemImageGenerationCall, ItemMCPCall, ItemMCPListTools:
+		return true
+	case ItemShellCall:
+		return !it.IsCall()
+	case ItemToolSearchCall:
+		return it.Execution != "client"
 	}
 	return false
+}
+
+// IsUnknownCall reports whether the item looks like a call ("…_call" or
+// "…_request") of a kind this package does not know: a client cannot tell
+// whether it must answer it, so a runner should stop and say so rather than
+// take the response as final.
+func (it *Item) IsUnknownCall() bool {
+	if !strings.HasSuffix(it.Type, "_call") && !strings.HasSuffix(it.Type, "_request") {
+		return false
+	}
+	switch it.Type {
+	case ItemFunctionCall, ItemCustomToolCall, ItemComputerCall, ItemApplyPatchCall, ItemLocalShellCall, ItemMCPApprovalRequest,
+		ItemShellCall, ItemToolSearchCall, ItemWebSearchCall, ItemFileSearchCall, ItemCodeInterpreterCall, ItemImageGenerationCall, ItemMCPCall:
+		return false
+	}
+	return true
+}
+
+// OutputType returns the type of the item that answers a call of this
+// item's type ("function_call_output" for a "function_call"), or "".
+func OutputType(callType string) string {
+	switch callType {
+	case ItemFunctionCall:
+		return ItemFunctionCallOutput
+	case ItemCustomToolCall:
+		return ItemCustomToolCallOutput
+	case ItemComputerCall:
+		return ItemComputerCallOutput
+	case ItemShellCall:
+		return ItemShellCallOutput
+	case ItemLocalShellCall:
+		return ItemLocalShellCallOutput
+	case ItemApplyPatchCall:
+		return ItemApplyPatchCallOutput
+	case ItemToolSearchCall:
+		return ItemToolSearchOutput
+	case ItemMCPApprovalRequest:
+		return ItemMCPApprovalResponse
+	}
+	return ""
 }
 
 // UserMessage returns an easy user message with plain-text content.
@@ -624,4 +728,35 @@ func UserMessage(text string) Item {
 // FunctionCallOutput returns a function_call_output answering callID.
 func FunctionCallOutput(callID, output string) Item {
 	return Item{Type: ItemFunctionCallOutput, CallID: callID, Output: &ToolOutput{Text: output}}
+}
+
+// PlaceholderScreenshot is a 1×1 grey PNG as a data URL: the screenshot of a
+// computer_call_output when none can be taken.
+const PlaceholderScreenshot = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNoAAAAggCBd81ytgAAAABJRU5ErkJggg=="
+
+// ErrorOutput returns an item answering call that says it failed, or did not
+// run, with message: for a function or custom tool call, an output with the
+// message as its text; for the other calls, the output of their type that
+// says least (a computer_call_output with [PlaceholderScreenshot]), which
+// the caller should send with the message beside it, since those outputs
+// have no place for text. It returns an item with an empty Type for a call
+// it cannot answer.
+func ErrorOutput(call *Item, message string) Item {
+	switch call.Type {
+	case ItemFunctionCall:
+		return Item{Type: ItemFunctionCallOutput, CallID: call.CallID, Output: &ToolOutput{Text: message}}
+	case ItemCustomToolCall:
+		return Item{Type: ItemCustomToolCallOutput, CallID: call.CallID, Output: &ToolOutput{Text: message}}
+	case ItemComputerCall:
+		return Item{Type: ItemComputerCallOutput, CallID: call.CallID, AcknowledgedSafetyChecks: call.PendingSafetyChecks,
+			Screenshot: &ComputerScreenshot{Type: ContentComputerScreenshot, ImageURL: PlaceholderScreenshot}}
+	}
+	return Item{}
+}
+
+// TakesText reports whether a call's output carries text (function and
+// custom tool calls), so that a message for the model can go in it; the
+// outputs of the other calls cannot say why a call failed.
+func TakesText(callType string) bool {
+	return callType == ItemFunctionCall || callType == ItemCustomToolCall
 }

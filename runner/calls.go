@@ -17,18 +17,36 @@ import (
 
 // toolset is an agent's tools, resolved once per run.
 type toolset struct {
-	byName       map[string]tools.Tool
-	computer     tools.ItemCaller
-	computerTool tools.Tool
+	byName       map[string]tools.Tool // function and custom tools
+	byType       map[string]tools.Tool // tools answering whole call items, by item type
 	definitions  []responses.Tool
 	editors      []tools.RequestEditor
 	finalEditors []tools.FinalEditor
 	names        string // for error messages
 }
 
+// ItemTypes is implemented by tools that answer call items of their own
+// types (a shell tool: "shell_call" and "local_shell_call"); they implement
+// tools.ItemCaller too. The computer tool answers "computer_call" without
+// saying so.
+type itemTyper interface{ ItemTypes() []string }
+
 func newToolset(a *agent.Agent) (*toolset, error) {
 	ts := &toolset{byName: make(map[string]tools.Tool, len(a.Tools))}
 	names := make([]string, 0, len(a.Tools))
+	own := func(typ string, t tools.Tool, def responses.Tool) error {
+		if _, ok := t.(tools.ItemCaller); !ok {
+			return fmt.Errorf("runner: tool of type %q answers %s items but does not implement tools.ItemCaller", def.Type, typ)
+		}
+		if ts.byType == nil {
+			ts.byType = map[string]tools.Tool{}
+		}
+		if _, dup := ts.byType[typ]; dup {
+			return fmt.Errorf("runner: two tools answer %s items", typ)
+		}
+		ts.byType[typ] = t
+		return nil
+	}
 	for _, t := range a.Tools {
 		var def responses.Tool
 		if md, ok := t.(tools.ModelDefiner); ok {
@@ -37,13 +55,17 @@ func newToolset(a *agent.Agent) (*toolset, error) {
 			def = t.Definition()
 		}
 		ts.definitions = append(ts.definitions, def)
-		switch def.Type {
-		case responses.ToolComputer, responses.ToolComputerUsePreview:
-			ic, ok := t.(tools.ItemCaller)
-			if !ok {
-				return nil, fmt.Errorf("runner: tool of type %q does not implement tools.ItemCaller", def.Type)
+		switch it, ok := t.(itemTyper); {
+		case ok:
+			for _, typ := range it.ItemTypes() {
+				if err := own(typ, t, def); err != nil {
+					return nil, err
+				}
 			}
-			ts.computer, ts.computerTool = ic, t
+		case def.Type == responses.ToolComputer || def.Type == responses.ToolComputerUsePreview:
+			if err := own(responses.ItemComputerCall, t, def); err != nil {
+				return nil, err
+			}
 		default:
 			if def.Name != "" {
 				ts.byName[def.Name] = t
@@ -64,10 +86,48 @@ func newToolset(a *agent.Agent) (*toolset, error) {
 
 // lookup returns the tool that answers a call, or nil.
 func (ts *toolset) lookup(c *responses.Item) tools.Tool {
-	if c.Type == responses.ItemComputerCall {
-		return ts.computerTool
+	if byName(c.Type) {
+		return ts.byName[c.Name]
 	}
-	return ts.byName[c.Name]
+	return ts.byType[c.Type]
+}
+
+// byName reports whether calls of this type name their tool (function and
+// custom tool calls), rather than being answered by the tool owning the
+// type.
+func byName(callType string) bool {
+	return callType == responses.ItemFunctionCall || callType == responses.ItemCustomToolCall
+}
+
+// ErrUnanswerable: the model sent a call no tool of the agent answers, such
+// as a shell_call without a shell tool. The run stops before any call of
+// that turn runs: taking the response as final would end it silently.
+var ErrUnanswerable = errors.New("runner: no tool answers this call")
+
+// unanswerable returns the error for a call no tool answers, saying what to
+// configure.
+func unanswerable(c *responses.Item) error {
+	hint := map[string]string{
+		responses.ItemComputerCall:       "add a computer tool (tools/computer) to the agent",
+		responses.ItemShellCall:          "add a shell tool (tools/shell) to the agent",
+		responses.ItemLocalShellCall:     "add a shell tool (tools/shell) to the agent",
+		responses.ItemApplyPatchCall:     "add an apply_patch tool (tools/applypatch) to the agent",
+		responses.ItemToolSearchCall:     "add a tool search (client execution) to the agent",
+		responses.ItemMCPApprovalRequest: "give the agent's hosted MCP tool an approval policy (tools/mcp)",
+	}[c.Type]
+	if hint == "" {
+		hint = "agentloop does not know this kind of call; it cannot tell whether it must answer it"
+	}
+	return fmt.Errorf("%w: the model sent a %s (call %s), and %s", ErrUnanswerable, c.Type, callKey(c), hint)
+}
+
+// callKey is what identifies a call in the ledger: its call_id, or the id
+// of an mcp_approval_request, which has none.
+func callKey(c *responses.Item) string {
+	if c.CallID == "" && c.Type == responses.ItemMCPApprovalRequest {
+		return c.ID
+	}
+	return c.CallID
 }
 
 // callResult is the outcome of one call.
@@ -106,30 +166,37 @@ type doneEvent struct {
 // openTurn records the calls of a response in the state, deciding which
 // need approval. base is the position of the response's first item in the
 // history.
-func (st *run) openTurn(ctx context.Context, resp *responses.Response, base int) {
+func (st *run) openTurn(ctx context.Context, resp *responses.Response, base int) error {
 	s := st.s
+	for i := range resp.Output {
+		c := &resp.Output[i]
+		if c.IsCall() && !byName(c.Type) && st.ts.byType[c.Type] == nil {
+			return unanswerable(c)
+		}
+	}
 	var seen map[string]int
 	for i := range resp.Output {
 		c := &resp.Output[i]
 		if !c.IsCall() {
 			continue
 		}
-		if j, dup := seen[c.CallID]; dup {
+		key := callKey(c)
+		if j, dup := seen[key]; dup {
 			// Two calls with one call_id cannot both be answered: the first
 			// runs, and the model is told about the others.
 			rec := &s.Calls[j]
-			rec.Note = joinNote(rec.Note, fmt.Sprintf("The response held more than one call with call_id %s; only the first (%s) was run and answered.", c.CallID, rec.Tool))
+			rec.Note = joinNote(rec.Note, fmt.Sprintf("The response held more than one call with call_id %s; only the first (%s) was run and answered.", key, rec.Tool))
 			continue
 		}
 		if seen == nil {
 			seen = make(map[string]int, 4)
 		}
-		seen[c.CallID] = len(s.Calls)
-		rec := CallRecord{CallID: c.CallID, Type: c.Type, Tool: callName(c), Index: base + i,
+		seen[key] = len(s.Calls)
+		rec := CallRecord{CallID: key, Type: c.Type, Tool: callName(c), Index: base + i,
 			Fingerprint: callFingerprint(c), Status: CallApproved}
 		need, err := st.needsApproval(ctx, c)
 		switch {
-		case err != nil && c.Type != responses.ItemComputerCall:
+		case err != nil && responses.TakesText(c.Type):
 			// Fail closed: the call does not run, and the model can fix it.
 			err = fmt.Errorf("deciding whether the call needs approval: %w", err)
 			rec.Status, rec.Error = CallDone, err.Error()
@@ -138,7 +205,7 @@ func (st *run) openTurn(ctx context.Context, resp *responses.Response, base int)
 		case err != nil || need:
 			rec.NeedsApproval = true
 			if err != nil {
-				rec.Note = joinNote(rec.Note, fmt.Sprintf("Computer call %s needed approval: %v.", c.CallID, err))
+				rec.Note = joinNote(rec.Note, fmt.Sprintf("The %s %s needed approval: %v.", c.Type, key, err))
 			}
 			if sd := s.standing(&rec); sd != nil {
 				decide(&rec, Decision{Approve: sd.Approve, Message: sd.Message})
@@ -148,6 +215,7 @@ func (st *run) openTurn(ctx context.Context, resp *responses.Response, base int)
 		}
 		s.Calls = append(s.Calls, rec)
 	}
+	return nil
 }
 
 func joinNote(a, b string) string {
@@ -204,31 +272,18 @@ func (st *run) recover(ctx context.Context) error {
 
 // settleUnknown records that a started call's outcome is unknown.
 func (st *run) settleUnknown(rec *CallRecord, c *responses.Item) bool {
-	out := unknownOutput(c)
+	out := responses.ErrorOutput(c, "Error: "+ErrOutcomeUnknown.Error())
 	rec.Status, rec.Output, rec.Error = CallDone, &out, ErrOutcomeUnknown.Error()
-	if c.Type == responses.ItemComputerCall {
-		rec.Note = joinNote(rec.Note, fmt.Sprintf("Computer call %s: %v.", c.CallID, ErrOutcomeUnknown))
+	if !responses.TakesText(c.Type) {
+		rec.Note = joinNote(rec.Note, fmt.Sprintf("The %s %s: %v.", c.Type, rec.CallID, ErrOutcomeUnknown))
 	}
 	return st.yield(Event{Type: EventToolFinished, Turn: st.s.Turn, Item: c, Tool: rec.Tool, Output: &out, Err: ErrOutcomeUnknown}, nil)
 }
 
-// unknownOutput answers a call whose outcome is unknown.
-func unknownOutput(c *responses.Item) responses.Item {
-	if c.Type == responses.ItemComputerCall {
-		// No screenshot can be taken for it now; the note beside it says why.
-		return responses.Item{Type: responses.ItemComputerCallOutput, CallID: c.CallID,
-			Screenshot: &responses.ComputerScreenshot{Type: responses.ContentComputerScreenshot, ImageURL: placeholderPNG}}
-	}
-	return errorOutput(c, ErrOutcomeUnknown)
-}
-
-// placeholderPNG is a 1×1 grey PNG, for a computer call that must be
-// answered when no screenshot can be taken.
-const placeholderPNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNoAAAAggCBd81ytgAAAABJRU5ErkJggg=="
-
 // runCalls runs the calls of the open turn that may run: it answers the
 // rejected ones, runs the approved ones (function and custom calls
-// concurrently, bounded; computer calls one after the other, in order),
+// concurrently, bounded; every other call, such as computer, shell and
+// apply_patch calls, one after the other, in order),
 // and reports whether calls still await approval. Each call is recorded as
 // started, and checkpointed, before it starts, and its output is recorded
 // when it ends. Every goroutine is joined before runCalls returns, also
@@ -237,7 +292,7 @@ const placeholderPNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCA
 func (st *run) runCalls(ctx context.Context) (paused bool, err error) {
 	s := st.s
 	turn := s.Turn
-	var fns, comps []int
+	var fns, serial []int
 	rejected := false
 	for i := range s.Calls {
 		rec := &s.Calls[i]
@@ -251,10 +306,10 @@ func (st *run) runCalls(ctx context.Context) (paused bool, err error) {
 			}
 			rejected = true
 		case CallApproved:
-			if rec.Type == responses.ItemComputerCall {
-				comps = append(comps, i)
-			} else {
+			if byName(rec.Type) {
 				fns = append(fns, i)
+			} else {
+				serial = append(serial, i)
 			}
 		case CallAwaiting:
 			paused = true
@@ -265,16 +320,16 @@ func (st *run) runCalls(ctx context.Context) (paused bool, err error) {
 			return false, err
 		}
 	}
-	if len(fns)+len(comps) == 0 {
+	if len(fns)+len(serial) == 0 {
 		return paused, nil
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	events := make(chan doneEvent, len(fns)+len(comps))
+	events := make(chan doneEvent, len(fns)+len(serial))
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	inflight, fnRunning, compRunning := 0, 0, false
+	inflight, fnRunning, serialRunning := 0, 0, false
 	var abort error
 	for {
 		if abort == nil && ctx.Err() == nil {
@@ -283,9 +338,9 @@ func (st *run) runCalls(ctx context.Context) (paused bool, err error) {
 				batch = append(batch, fns[0])
 				fns, fnRunning = fns[1:], fnRunning+1
 			}
-			if !compRunning && len(comps) > 0 {
-				batch = append(batch, comps[0])
-				comps, compRunning = comps[1:], true
+			if !serialRunning && len(serial) > 0 {
+				batch = append(batch, serial[0])
+				serial, serialRunning = serial[1:], true
 			}
 			if len(batch) > 0 {
 				if err := st.start(ctx, batch); err != nil {
@@ -325,10 +380,10 @@ func (st *run) runCalls(ctx context.Context) (paused bool, err error) {
 			inflight--
 			rec := &s.Calls[ev.idx]
 			c := s.Call(rec)
-			if rec.Type == responses.ItemComputerCall {
-				compRunning = false
-			} else {
+			if byName(rec.Type) {
 				fnRunning--
+			} else {
+				serialRunning = false
 			}
 			if ev.res.abort != nil && abort == nil {
 				abort = ev.res.abort
@@ -400,10 +455,13 @@ func (st *run) settle(rec *CallRecord, c *responses.Item, res callResult) {
 	rec.Status, rec.Output, rec.Extra = CallDone, &out, res.extra
 	if res.err != nil {
 		rec.Error = res.err.Error()
-		if c.Type == responses.ItemComputerCall {
+		switch {
+		case c.Type == responses.ItemComputerCall:
 			// A computer_call_output holds a screenshot and nothing else:
 			// the failure goes to the model as text beside it.
 			rec.Note = joinNote(rec.Note, fmt.Sprintf("Computer call %s: %v. The screenshot shows the screen as it is now.", c.CallID, res.err))
+		case !responses.TakesText(c.Type):
+			rec.Note = joinNote(rec.Note, fmt.Sprintf("The %s %s: %v.", c.Type, rec.CallID, res.err))
 		}
 	}
 	if rec.Decision != nil && rec.Decision.Approve && rec.Decision.Message != "" {
@@ -420,22 +478,22 @@ func (st *run) reject(ctx context.Context, rec *CallRecord) error {
 		why += ": " + rec.Decision.Message
 	}
 	var out responses.Item
-	switch c.Type {
-	case responses.ItemComputerCall:
-		rj, ok := st.ts.lookup(c).(tools.Rejecter)
-		if !ok {
-			return fmt.Errorf("runner: computer call %s was rejected, but the computer tool cannot answer it without running it (it does not implement tools.Rejecter)", c.CallID)
-		}
+	switch rj, ok := st.ts.lookup(c).(tools.Rejecter); {
+	case responses.TakesText(c.Type):
+		out = responses.ErrorOutput(c, "Rejected: "+why+".")
+	case ok:
 		var err error
 		out, err = rj.Reject(tools.WithCallInfo(ctx, st.callInfo(rec)), c)
 		if err != nil {
-			return fmt.Errorf("runner: answering rejected computer call %s: %w", c.CallID, err)
+			return fmt.Errorf("runner: answering rejected %s %s: %w", c.Type, rec.CallID, err)
 		}
-		rec.Note = joinNote(rec.Note, fmt.Sprintf("Computer call %s: %s.", c.CallID, why))
-	case responses.ItemCustomToolCall:
-		out = responses.Item{Type: responses.ItemCustomToolCallOutput, CallID: c.CallID, Output: &responses.ToolOutput{Text: "Rejected: " + why + "."}}
+		rec.Note = joinNote(rec.Note, fmt.Sprintf("The %s %s: %s.", c.Type, rec.CallID, why))
 	default:
-		out = responses.Item{Type: responses.ItemFunctionCallOutput, CallID: c.CallID, Output: &responses.ToolOutput{Text: "Rejected: " + why + "."}}
+		out = responses.ErrorOutput(c, "Rejected: "+why+".")
+		if out.Type == "" {
+			return fmt.Errorf("runner: the %s %s was rejected, but its tool cannot answer it without running it (it does not implement tools.Rejecter)", c.Type, rec.CallID)
+		}
+		rec.Note = joinNote(rec.Note, fmt.Sprintf("The %s %s: %s.", c.Type, rec.CallID, why))
 	}
 	rec.Status, rec.Output, rec.Error = CallDone, &out, "rejected"
 	return nil
@@ -504,21 +562,21 @@ func (st *run) interrupted(ctx context.Context) {
 		switch rec.Status {
 		case CallDone:
 			out = *rec.Output
-		case CallStarted:
-			out = unknownOutput(c)
-			if c.Type == responses.ItemComputerCall {
-				note = joinNote(note, fmt.Sprintf("Computer call %s: %v.", c.CallID, ErrOutcomeUnknown))
-			}
 		default:
 			why := "the run stopped before this call ran"
-			if rec.Status == CallAwaiting {
+			switch rec.Status {
+			case CallAwaiting:
 				why = "the run stopped while this call awaited approval; it was not run"
+			case CallStarted:
+				why = ErrOutcomeUnknown.Error()
 			}
-			out = errorOutput(c, errors.New(why))
-			if c.Type == responses.ItemComputerCall {
-				out = unknownOutput(c)
-				note = joinNote(note, fmt.Sprintf("Computer call %s: %s.", c.CallID, why))
+			out = responses.ErrorOutput(c, "Error: "+why)
+			if !responses.TakesText(c.Type) {
+				note = joinNote(note, fmt.Sprintf("The %s %s: %s.", c.Type, rec.CallID, why))
 			}
+		}
+		if out.Type == "" {
+			continue // a call of a kind with no defined output: the history stays unanswered
 		}
 		hist = append(hist, out)
 		if note != "" {
@@ -537,11 +595,14 @@ func (st *run) callInfo(rec *CallRecord) tools.CallInfo {
 		Approved: rec.Decision != nil && rec.Decision.Approve}
 }
 
+// callName names the tool a call is for: a function or custom tool's name,
+// else the call's kind ("computer", "shell", "apply_patch", …).
 func callName(c *responses.Item) string {
-	if c.Type == responses.ItemComputerCall {
-		return "computer"
+	if byName(c.Type) {
+		return c.Name
 	}
-	return c.Name
+	name := strings.TrimSuffix(strings.TrimSuffix(c.Type, "_call"), "_request")
+	return name
 }
 
 // execute runs one call and never panics: failures become the output the
@@ -553,22 +614,17 @@ func (st *run) execute(ctx context.Context, rec *CallRecord, c *responses.Item) 
 		res.dur = time.Since(start)
 		st.r.tel.endTool(ctx, span, c, res)
 	}()
-	var tool tools.Tool
-	switch c.Type {
-	case responses.ItemComputerCall:
-		if st.ts.computer == nil {
-			return callResult{abort: fmt.Errorf("%w (call %s)", ErrNoComputer, c.CallID), unknown: true}
+	tool := st.ts.lookup(c)
+	if tool == nil {
+		if !byName(c.Type) {
+			// openTurn refuses these; a state edited by hand may hold one.
+			return callResult{abort: unanswerable(c), unknown: true}
 		}
-		tool = st.ts.computerTool
-	default:
-		tool = st.ts.byName[c.Name]
-		if tool == nil {
-			err := fmt.Errorf("unknown tool %q; the tools are: %s", c.Name, st.ts.names)
-			return callResult{out: errorOutput(c, err), err: err}
-		}
+		err := fmt.Errorf("unknown tool %q; the tools are: %s", c.Name, st.ts.names)
+		return callResult{out: errorOutput(c, err), err: err}
 	}
 	timeout := st.r.toolTimeout
-	if t, ok := tool.(interface{ Timeout() time.Duration }); ok && t.Timeout() > 0 {
+	if t, ok := tool.(tools.Timeouter); ok && t.Timeout() > 0 {
 		timeout = t.Timeout()
 	}
 	cctx := ctx
@@ -579,11 +635,14 @@ func (st *run) execute(ctx context.Context, rec *CallRecord, c *responses.Item) 
 	}
 	cctx = tools.WithCallInfo(cctx, st.callInfo(rec))
 	res = st.bounded(cctx, tool, c)
-	if res.err != nil && c.Type == responses.ItemComputerCall && res.out.Screenshot == nil {
-		// Without a screenshot there is nothing valid to send back.
-		return callResult{abort: fmt.Errorf("runner: computer call %s: %w", c.CallID, res.err), unknown: true}
-	}
-	if res.err != nil && c.Type == responses.ItemComputerCall {
+	if !responses.TakesText(c.Type) {
+		if res.err != nil && (res.out.Type == "" || c.Type == responses.ItemComputerCall && res.out.Screenshot == nil) {
+			// Without an output there is nothing valid to send back.
+			return callResult{abort: fmt.Errorf("runner: %s %s: %w", c.Type, rec.CallID, res.err), unknown: true}
+		}
+		if res.err == nil && res.out.Type == "" {
+			return callResult{abort: fmt.Errorf("runner: %s %s: the tool returned no output item", c.Type, rec.CallID), unknown: true}
+		}
 		return res
 	}
 	if res.err != nil {
@@ -633,37 +692,28 @@ func (st *run) invoke(ctx context.Context, tool tools.Tool, c *responses.Item) (
 		}
 	}()
 	switch c.Type {
-	case responses.ItemComputerCall:
-		out, err := st.ts.computer.CallItem(ctx, c)
-		return callResult{out: out, err: err}
+	case responses.ItemFunctionCall:
+		var (
+			out   responses.ToolOutput
+			extra []responses.Item
+			err   error
+		)
+		if ec, ok := tool.(tools.ExtraItemsCaller); ok {
+			out, extra, err = ec.CallWithItems(ctx, c.Arguments)
+		} else {
+			out, err = tool.Call(ctx, c.Arguments)
+		}
+		return callResult{out: responses.Item{Type: responses.ItemFunctionCallOutput, CallID: c.CallID, Output: &out}, extra: extra, err: err}
 	case responses.ItemCustomToolCall:
 		out, err := tool.Call(ctx, c.Input)
 		return callResult{out: responses.Item{Type: responses.ItemCustomToolCallOutput, CallID: c.CallID, Output: &out}, err: err}
 	}
-	var (
-		out   responses.ToolOutput
-		extra []responses.Item
-		err   error
-	)
-	if ec, ok := tool.(tools.ExtraItemsCaller); ok {
-		out, extra, err = ec.CallWithItems(ctx, c.Arguments)
-	} else {
-		out, err = tool.Call(ctx, c.Arguments)
-	}
-	return callResult{out: responses.Item{Type: responses.ItemFunctionCallOutput, CallID: c.CallID, Output: &out}, extra: extra, err: err}
+	out, err := tool.(tools.ItemCaller).CallItem(ctx, c)
+	return callResult{out: out, err: err}
 }
 
-// errorOutput is the output item that tells the model a call failed.
+// errorOutput is the output item that tells the model a function or custom
+// tool call failed.
 func errorOutput(c *responses.Item, err error) responses.Item {
-	text := "Error: " + err.Error()
-	switch c.Type {
-	case responses.ItemCustomToolCall:
-		return responses.Item{Type: responses.ItemCustomToolCallOutput, CallID: c.CallID, Output: &responses.ToolOutput{Text: text}}
-	case responses.ItemComputerCall:
-		// A computer call must be answered with a screenshot; the computer
-		// tool does that itself for failed actions. This only happens when
-		// the tool itself failed, which the tool reports through its item.
-		return responses.Item{Type: responses.ItemComputerCallOutput, CallID: c.CallID}
-	}
-	return responses.Item{Type: responses.ItemFunctionCallOutput, CallID: c.CallID, Output: &responses.ToolOutput{Text: text}}
+	return responses.ErrorOutput(c, "Error: "+err.Error())
 }

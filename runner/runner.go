@@ -23,9 +23,6 @@ var (
 	// ErrIncomplete: a response came back incomplete (max_output_tokens,
 	// content_filter). No call in it was run.
 	ErrIncomplete = errors.New("runner: response incomplete")
-	// ErrNoComputer: the model sent a computer_call but the agent has no
-	// computer tool.
-	ErrNoComputer = errors.New("runner: computer_call without a computer tool")
 	// ErrOutput: the final message could not be decoded into the agent's
 	// output type, or the model refused.
 	ErrOutput = errors.New("runner: final output")
@@ -486,7 +483,9 @@ func (st *run) loop(ctx context.Context) error {
 			}
 			return fmt.Errorf("%w at turn %d (%s): its output was cut off, so no call in it was run; raise max_output_tokens", ErrIncomplete, turn, reason)
 		}
-		st.openTurn(ctx, resp, len(s.History)-len(resp.Output))
+		if err := st.openTurn(ctx, resp, len(s.History)-len(resp.Output)); err != nil {
+			return fmt.Errorf("runner: turn %d: %w", turn, err)
+		}
 		if len(s.Calls) == 0 {
 			s.Status = StatusDone
 			if err := st.save(ctx); err != nil {

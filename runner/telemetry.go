@@ -555,17 +555,12 @@ func (t *telemetry) startTool(ctx context.Context, c *responses.Item, ts *toolse
 	s := &toolSpan{run: run, name: name}
 	toolType := genai.ToolTypeFunction
 	var desc string
-	var tool tools.Tool
-	if c.Type == responses.ItemComputerCall {
-		tool = ts.computerTool
-	} else {
-		tool = ts.byName[c.Name]
-	}
+	tool := ts.lookup(c)
 	s.known = tool != nil
 	if tt, ok := tool.(TypedTool); ok {
 		toolType = tt.ToolType()
 	}
-	if c.Type != responses.ItemComputerCall {
+	if byName(c.Type) {
 		for i := range ts.definitions {
 			if ts.definitions[i].Name == c.Name {
 				desc = ts.definitions[i].Description
@@ -686,8 +681,8 @@ func errorType(err error) string {
 		return "incomplete"
 	case errors.Is(err, ErrOutput):
 		return "output"
-	case errors.Is(err, ErrNoComputer):
-		return "no_computer"
+	case errors.Is(err, ErrUnanswerable):
+		return "unanswerable_call"
 	case errors.Is(err, tools.ErrAbort):
 		return "tool_abort"
 	case errors.Is(err, responses.ErrStreamTruncated):

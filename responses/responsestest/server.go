@@ -120,6 +120,7 @@ type Server struct {
 // carry (a recorded stream may show two encodings of one item).
 type sentItem struct {
 	typ, id, callID string
+	call            bool                    // a call the client must answer
 	pending         []responses.SafetyCheck // a computer_call's pending safety checks
 	variants        [][]byte
 	conv            *conv
@@ -535,7 +536,7 @@ func (s *Server) prepare(n int, req *responses.Request, parent *conv, step Step)
 		}
 		rp.items = append(rp.items, it)
 		rp.itemBytes = append(rp.itemBytes, b)
-		sent = append(sent, &sentItem{typ: it.Type, id: it.ID, callID: it.CallID, pending: it.PendingSafetyChecks,
+		sent = append(sent, &sentItem{typ: it.Type, id: it.ID, callID: it.CallID, call: it.IsCall(), pending: it.PendingSafetyChecks,
 			variants: [][]byte{b}})
 	}
 	if step.usage != nil {
@@ -562,7 +563,7 @@ func (s *Server) register(parent *conv, id string, items []*sentItem) {
 		if it.id != "" {
 			s.byID[it.id] = it
 		}
-		if isCall(it.typ) && it.callID != "" {
+		if it.call && it.callID != "" {
 			s.byCall[it.callID] = it
 			c.calls = append(c.calls, it)
 		}
@@ -631,7 +632,7 @@ func parseOutput(body []byte) (string, []*sentItem) {
 		if json.Unmarshal(raw, &it) != nil {
 			continue
 		}
-		si := &sentItem{typ: it.Type, id: it.ID, callID: it.CallID, pending: it.PendingSafetyChecks,
+		si := &sentItem{typ: it.Type, id: it.ID, callID: it.CallID, call: it.IsCall(), pending: it.PendingSafetyChecks,
 			variants: [][]byte{raw}}
 		if !utf8.Valid(raw) {
 			// Sent with invalid UTF-8: a client must replay it with U+FFFD.
@@ -648,23 +649,14 @@ func parseOutput(body []byte) (string, []*sentItem) {
 	return id, items
 }
 
-func isCall(typ string) bool {
-	switch typ {
-	case responses.ItemFunctionCall, responses.ItemCustomToolCall, responses.ItemComputerCall:
-		return true
-	}
-	return false
-}
-
 // callOf returns the call type an output type answers, or "".
 func callOf(typ string) string {
-	switch typ {
-	case responses.ItemFunctionCallOutput:
-		return responses.ItemFunctionCall
-	case responses.ItemCustomToolCallOutput:
-		return responses.ItemCustomToolCall
-	case responses.ItemComputerCallOutput:
-		return responses.ItemComputerCall
+	for _, call := range [...]string{responses.ItemFunctionCall, responses.ItemCustomToolCall, responses.ItemComputerCall,
+		responses.ItemShellCall, responses.ItemLocalShellCall, responses.ItemApplyPatchCall, responses.ItemToolSearchCall,
+		responses.ItemMCPApprovalRequest} {
+		if responses.OutputType(call) == typ {
+			return call
+		}
 	}
 	return ""
 }
