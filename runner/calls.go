@@ -25,12 +25,6 @@ type toolset struct {
 	names        string // for error messages
 }
 
-// ItemTypes is implemented by tools that answer call items of their own
-// types (a shell tool: "shell_call" and "local_shell_call"); they implement
-// tools.ItemCaller too. The computer tool answers "computer_call" without
-// saying so.
-type itemTyper interface{ ItemTypes() []string }
-
 func newToolset(a *agent.Agent) (*toolset, error) {
 	ts := &toolset{byName: make(map[string]tools.Tool, len(a.Tools))}
 	names := make([]string, 0, len(a.Tools))
@@ -55,7 +49,7 @@ func newToolset(a *agent.Agent) (*toolset, error) {
 			def = t.Definition()
 		}
 		ts.definitions = append(ts.definitions, def)
-		switch it, ok := t.(itemTyper); {
+		switch it, ok := t.(tools.ItemTyper); {
 		case ok:
 			for _, typ := range it.ItemTypes() {
 				if err := own(typ, t, def); err != nil {

@@ -40,3 +40,13 @@ type ExtraItemsCaller interface {
 type FinalEditor interface {
 	EditFinal(msg responses.Item, extra []responses.Item) responses.Item
 }
+
+// ItemTyper is implemented by tools that answer call items of their own
+// types, such as a shell tool ("shell_call", "local_shell_call") or an
+// apply_patch tool ("apply_patch_call"); they implement [ItemCaller] too,
+// and the runner hands them every call item of those types. At most one
+// tool of an agent answers each type. (The computer tool answers
+// "computer_call" by its definition's type, without implementing this.)
+type ItemTyper interface {
+	ItemTypes() []string
+}
