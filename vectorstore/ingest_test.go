@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -299,5 +300,21 @@ func TestIngestTooLarge(t *testing.T) {
 		if !errors.Is(s.Err, ErrTooLarge) || !strings.Contains(msg, s.Path) || !strings.Contains(msg, "limit") || strings.Contains(msg, "syntax error") {
 			t.Errorf("%s: error %q, want ErrTooLarge naming the file and the limit", filepath.Base(s.Path), msg)
 		}
+	}
+}
+
+// TestHTMLTextLinear: skipping the content of script, style and the like
+// costs no copy of the rest of the page per element.
+func TestHTMLTextLinear(t *testing.T) {
+	src := strings.Repeat("<script>x()</script><STYLE>p{}</STYLE>word ", 20000)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	got := htmlText(src)
+	runtime.ReadMemStats(&after)
+	if got != strings.TrimSpace(strings.Repeat("word ", 20000)) {
+		t.Fatalf("htmlText = %.40q…", got)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 20*uint64(len(src)) {
+		t.Errorf("htmlText of %d bytes allocated %d bytes", len(src), alloc)
 	}
 }
