@@ -497,8 +497,9 @@ func decodeStores(data []byte) (map[string]*memStore, error) {
 		if d.err != nil {
 			break
 		}
-		if err := spec.Validate(); err != nil {
-			d.failf("%w", err)
+		if spec.Validate() != nil {
+			// Not wrapped: ErrInvalid is for callers' arguments.
+			d.failf("store %q: embedder %q with %d dims", spec.ID, spec.Embedder, spec.Dims)
 			break
 		}
 		if i > 0 && spec.ID <= prev {

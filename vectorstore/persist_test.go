@@ -3,6 +3,7 @@ package vectorstore
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
@@ -170,7 +171,7 @@ func TestDecodeValidates(t *testing.T) {
 			t.id = "a"
 			return []rawStore{*s, t}
 		}, `store IDs "docs" and "a" out of order`},
-		{"bad spec", func(s *rawStore) []rawStore { s.embedder = ""; return nil }, "Dims 2 without an embedder"},
+		{"bad spec", func(s *rawStore) []rawStore { s.embedder = ""; return nil }, `store "docs": embedder "" with 2 dims`},
 		{"repeated file", func(s *rawStore) []rawStore { s.files[1].id = "file-b"; return nil }, `file ID "file-b" repeated`},
 		{"file without ID", func(s *rawStore) []rawStore { s.files[1].id = ""; return nil }, "file 1 has no ID"},
 		{"repeated chunk", func(s *rawStore) []rawStore { s.docs[1].ord = 0; return nil }, `file "file-b": chunk 0 repeated`},
@@ -275,4 +276,88 @@ func TestSaveCountsPostings(t *testing.T) {
 	if diff := cmp.Diff(2, stores["docs"].lex.postings["beta"].df); diff != "" {
 		t.Errorf("df (-want +got):\n%s", diff)
 	}
+}
+
+// fuzzSeeds returns store files written by Memory: empty, lexical with
+// attributes and a deleted file, dense, and several stores together.
+func fuzzSeeds(t testing.TB) [][]byte {
+	ctx := context.Background()
+	build := func(specs []StoreSpec, chunks []Chunk, deleteFile string) []byte {
+		m := NewMemory(nil)
+		for _, spec := range specs {
+			if err := m.EnsureStore(ctx, spec); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := m.Upsert(ctx, chunks); err != nil {
+			t.Fatal(err)
+		}
+		if deleteFile != "" {
+			if err := m.DeleteFile(ctx, specs[0].ID, deleteFile); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return encodeStores(t, m.stores)
+	}
+	emb := NewHashEmbedder(4)
+	vecs, err := emb.Embed(ctx, []string{"the quick fox", "jumps over", "the lazy dog"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lexical := []Chunk{
+		{StoreID: "docs", FileID: "file-b", Filename: "b.md", Ordinal: 0, Text: "Refunds within 30 days", Attributes: Attributes{"lang": "en", "n": 3, "ok": true}, FileHash: "h1"},
+		{StoreID: "docs", FileID: "file-b", Filename: "b.md", Ordinal: 1, Text: "refund the refund"},
+		{StoreID: "docs", FileID: "file-a", Filename: "a.txt", Ordinal: 0, Text: "shipping takes two days"},
+		{StoreID: "docs", FileID: "file-c", Filename: "c.txt", Ordinal: 0, Text: "deleted"},
+	}
+	dense := []Chunk{
+		{StoreID: "vec", FileID: "f1", Ordinal: 0, Text: "the quick fox", Vector: vecs[0]},
+		{StoreID: "vec", FileID: "f1", Ordinal: 2, Text: "jumps over", Vector: vecs[1]},
+		{StoreID: "vec", FileID: "f2", Ordinal: 0, Text: "the lazy dog", Vector: vecs[2]},
+	}
+	return [][]byte{
+		build(nil, nil, ""),
+		build([]StoreSpec{{ID: "docs"}}, lexical, "file-c"),
+		build([]StoreSpec{{ID: "vec", Embedder: emb.ID(), Dims: 4}}, dense, ""),
+		build([]StoreSpec{{ID: "docs"}, {ID: "empty"}, {ID: "vec", Embedder: emb.ID(), Dims: 4}}, append(lexical, dense...), ""),
+		storeFile([]rawStore{validStore()}, ""),
+	}
+}
+
+// FuzzDecode feeds the store decoder files with a valid header and
+// checksum around the fuzzed body. Decoding never panics and fails only
+// with ErrCorrupt; whatever decodes re-encodes to a file that decodes to
+// the same stores and encodes to the same bytes.
+func FuzzDecode(f *testing.F) {
+	header := len(fileMagic) + 4
+	for i, seed := range fuzzSeeds(f) {
+		if _, err := decodeStores(seed); err != nil {
+			f.Fatalf("seed %d: %v", i, err)
+		}
+		f.Add(seed[header : len(seed)-4])
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		data := append([]byte(fileMagic), binary.LittleEndian.AppendUint32(nil, fileVersion)...)
+		data = append(data, body...)
+		data = binary.LittleEndian.AppendUint32(data, crc32.Checksum(data, castagnoli))
+		stores, err := decodeStores(data)
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("decode error %v does not wrap ErrCorrupt", err)
+			}
+			return
+		}
+		enc := encodeStores(t, stores)
+		again, err := decodeStores(enc)
+		if err != nil {
+			t.Fatalf("re-encoded file does not decode: %v", err)
+		}
+		opts := cmp.AllowUnexported(memStore{}, memFile{}, memDoc{}, lexIndex{}, posting{}, quantized{})
+		if diff := cmp.Diff(stores, again, opts); diff != "" {
+			t.Fatalf("decode(encode(decode(x))) differs (-first +second):\n%s", diff)
+		}
+		if !bytes.Equal(encodeStores(t, again), enc) {
+			t.Fatal("encoding is not stable")
+		}
+	})
 }
