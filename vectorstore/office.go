@@ -15,12 +15,12 @@ import (
 
 // Limits on the zip archives of .docx and .pptx files, besides the
 // expansion budget: the number of members, and the compression ratio of a
-// large member (DEFLATE tops out near 1032:1; documents' XML rarely passes
-// 20:1).
+// large member or of the parts read together (DEFLATE tops out near
+// 1032:1; documents' XML rarely passes 20:1).
 const (
 	maxZipMembers    = 1 << 15
 	maxZipRatio      = 200
-	zipRatioMinBytes = 1 << 20 // smaller members are not ratio-checked
+	zipRatioMinBytes = 1 << 20 // smaller members and totals are not ratio-checked
 )
 
 // officeText extracts the text of a .docx (the main document) or a .pptx (the
@@ -63,9 +63,10 @@ func officeText(raw []byte, ext string, budget int64) (string, error) {
 	// The sizes the archive declares are checked before anything is
 	// inflated (archive/zip fails a member that inflates past its declared
 	// size); the reads are counted against the budget all the same.
-	var declared uint64
+	var declared, compressed uint64
 	for _, f := range parts {
 		declared += f.UncompressedSize64
+		compressed += f.CompressedSize64
 		if declared > uint64(budget) {
 			return "", fmt.Errorf("%w: the XML of the %s expands past the %d-byte limit", ErrTooLarge, ext, budget)
 		}
@@ -73,6 +74,11 @@ func officeText(raw []byte, ext string, budget int64) (string, error) {
 			return "", fmt.Errorf("%w: %s is compressed %d:1, beyond any document's ratio (limit %d:1)",
 				ErrTooLarge, f.Name, f.UncompressedSize64/max(f.CompressedSize64, 1), maxZipRatio)
 		}
+	}
+	// The same over all the parts, for a bomb spread over many.
+	if declared >= zipRatioMinBytes && declared/max(compressed, 1) > maxZipRatio {
+		return "", fmt.Errorf("%w: the XML of the %s is compressed %d:1, beyond any document's ratio (limit %d:1)",
+			ErrTooLarge, ext, declared/max(compressed, 1), maxZipRatio)
 	}
 	var b strings.Builder
 	left := &budgetReader{left: budget}

@@ -88,6 +88,10 @@ func TestOfficeTooLarge(t *testing.T) {
 	for i := range 40 {
 		bomb[fmt.Sprintf("ppt/slides/slide%d.xml", i+1)] = slideXML(strings.Repeat("A", 256<<10))
 	}
+	slides := map[string]string{}
+	for i := range 40 {
+		slides[fmt.Sprintf("ppt/slides/slide%d.xml", i+1)] = slideXML(wordsOf(64 << 10))
+	}
 	many := map[string]string{"ppt/slides/slide1.xml": slideXML("one")}
 	for i := range maxZipMembers {
 		many[fmt.Sprintf("ppt/media/m%d", i)] = ""
@@ -103,7 +107,8 @@ func TestOfficeTooLarge(t *testing.T) {
 		want   string // in the error; "" for success
 	}{
 		{"bomb", zipOf(t, bomb), ".pptx", 8 << 20, "the XML of the .pptx expands past the 8388608-byte limit"},
-		{"bomb within budget", zipOf(t, bomb), ".pptx", 16 << 20, ""},
+		{"bomb within budget", zipOf(t, bomb), ".pptx", 16 << 20, "the XML of the .pptx is compressed"},
+		{"many slides within budget", zipOf(t, slides), ".pptx", 16 << 20, ""},
 		{"ratio", zipOf(t, map[string]string{"ppt/slides/slide1.xml": slideXML(strings.Repeat("A", 2<<20))}), ".pptx", DefaultMaxExpandedSize,
 			"ppt/slides/slide1.xml is compressed"},
 		{"members", zipOf(t, many), ".pptx", DefaultMaxExpandedSize, "the .pptx archive has 32769 members, over the limit of 32768"},
