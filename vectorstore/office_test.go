@@ -82,22 +82,33 @@ func wordsOf(n int) string {
 }
 
 func TestOfficeTooLarge(t *testing.T) {
-	// A zip bomb in all but name: 40 slides of 256 KiB that compress
-	// about 1000:1, each well under any per-part limit, 10 MiB in all.
+	// A zip bomb in all but name: 40 slides of 64 KiB that compress
+	// about 1000:1, each well under any per-part limit, 2.5 MiB in all.
 	bomb := map[string]string{}
 	for i := range 40 {
-		bomb[fmt.Sprintf("ppt/slides/slide%d.xml", i+1)] = slideXML(strings.Repeat("A", 256<<10))
+		bomb[fmt.Sprintf("ppt/slides/slide%d.xml", i+1)] = slideXML(strings.Repeat("A", 64<<10))
 	}
 	slides := map[string]string{}
 	for i := range 40 {
-		slides[fmt.Sprintf("ppt/slides/slide%d.xml", i+1)] = slideXML(wordsOf(64 << 10))
+		slides[fmt.Sprintf("ppt/slides/slide%d.xml", i+1)] = slideXML(wordsOf(32 << 10))
 	}
-	many := map[string]string{"ppt/slides/slide1.xml": slideXML("one")}
-	for i := range maxZipMembers {
-		many[fmt.Sprintf("ppt/media/m%d", i)] = ""
+	// One member over the limit, stored (a compressor per member is slow).
+	var many bytes.Buffer
+	zw := zip.NewWriter(&many)
+	for i := range maxZipMembers + 1 {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: fmt.Sprintf("ppt/slides/slide%d.xml", i+1), Method: zip.Store})
+		if err == nil {
+			_, err = w.Write([]byte(slideXML("one")))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
 	}
 	docXML := `<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>` +
-		wordsOf(3<<20) + `</w:t></w:r></w:p></w:body></w:document>`
+		wordsOf(300<<10) + `</w:t></w:r></w:p></w:body></w:document>`
 	docx := zipOf(t, map[string]string{"word/document.xml": docXML})
 	tests := []struct {
 		name   string
@@ -106,13 +117,13 @@ func TestOfficeTooLarge(t *testing.T) {
 		budget int64
 		want   string // in the error; "" for success
 	}{
-		{"bomb", zipOf(t, bomb), ".pptx", 8 << 20, "the XML of the .pptx expands past the 8388608-byte limit"},
-		{"bomb within budget", zipOf(t, bomb), ".pptx", 16 << 20, "the XML of the .pptx is compressed"},
-		{"many slides within budget", zipOf(t, slides), ".pptx", 16 << 20, ""},
+		{"bomb", zipOf(t, bomb), ".pptx", 2 << 20, "the XML of the .pptx expands past the 2097152-byte limit"},
+		{"bomb within budget", zipOf(t, bomb), ".pptx", 4 << 20, "the XML of the .pptx is compressed"},
+		{"many slides within budget", zipOf(t, slides), ".pptx", 4 << 20, ""},
 		{"ratio", zipOf(t, map[string]string{"ppt/slides/slide1.xml": slideXML(strings.Repeat("A", 2<<20))}), ".pptx", DefaultMaxExpandedSize,
 			"ppt/slides/slide1.xml is compressed"},
-		{"members", zipOf(t, many), ".pptx", DefaultMaxExpandedSize, "the .pptx archive has 32769 members, over the limit of 32768"},
-		{"large docx", docx, ".docx", 2 << 20, "the XML of the .docx expands past the 2097152-byte limit"},
+		{"members", many.Bytes(), ".pptx", DefaultMaxExpandedSize, "the .pptx archive has 32769 members, over the limit of 32768"},
+		{"large docx", docx, ".docx", 200 << 10, "the XML of the .docx expands past the 204800-byte limit"},
 		{"docx a byte over", docx, ".docx", int64(len(docXML)) - 1, "expands past"},
 		{"docx at the limit", docx, ".docx", int64(len(docXML)), ""},
 	}
