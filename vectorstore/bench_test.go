@@ -292,3 +292,30 @@ func BenchmarkSearchLexical(b *testing.B) {
 	}
 	reportLatency(b, lat)
 }
+
+// BenchmarkSplitNoSpace chunks 8 MB of text without a space (800/400
+// tokens): one run of a letter, and random letters and punctuation.
+func BenchmarkSplitNoSpace(b *testing.B) {
+	r := rand.New(rand.NewPCG(9, 10))
+	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,;:-_"
+	mixed := make([]byte, 8<<20)
+	for i := range mixed {
+		mixed[i] = alphabet[r.IntN(len(alphabet))]
+	}
+	for name, text := range map[string]string{"letter": strings.Repeat("a", 8<<20), "mixed": string(mixed)} {
+		b.Run(name, func(b *testing.B) {
+			c, err := NewChunker(nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			c.Split("warm up the vocabulary")
+			b.SetBytes(int64(len(text)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if len(c.Split(text)) == 0 {
+					b.Fatal("no chunks")
+				}
+			}
+		})
+	}
+}

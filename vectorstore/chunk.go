@@ -2,6 +2,7 @@ package vectorstore
 
 import (
 	"fmt"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/tiktoken-go/tokenizer"
@@ -86,59 +87,119 @@ func (c *Chunker) ID() string { return fmt.Sprintf("%s:%d:%d", c.encoding, c.siz
 // Size-Overlap tokens after the previous one, the last ending with the text.
 // Chunks are substrings of text, cut at character boundaries (a cut inside a
 // multi-byte character moves to the character's start). Text of at most
-// Size tokens is one chunk; empty or blank text gives none.
+// Size tokens is one chunk; empty or blank text gives none. Memory beyond
+// the chunks is bounded by the chunk count, not the text's length (see
+// [Chunker.Count]).
 func (c *Chunker) Split(text string) []string {
 	if isBlank(text) {
 		return nil
 	}
-	_, toks, err := c.codec.Encode(text)
-	if err != nil {
-		return []string{text}
-	}
-	// Byte offset of each token's start in text, plus the end.
-	offs := make([]int, 0, len(toks)+1)
-	pos := 0
-	for _, t := range toks {
-		offs = append(offs, pos)
-		pos += len(t)
-	}
-	offs = append(offs, pos)
-	if pos != len(text) {
-		// The tokens do not spell the text (should not happen for valid
-		// UTF-8): fall back to cutting by bytes in proportion.
-		for i := range offs {
-			offs[i] = i * len(text) / (len(offs) - 1)
+	// Window k spans tokens k*step to k*step+size: only the byte offsets
+	// of those tokens are kept.
+	step := c.size - c.overlap
+	var starts, ends []int
+	n, pos := 0, 0
+	c.tokenLens(text, func(l int) {
+		if n%step == 0 {
+			starts = append(starts, pos)
 		}
-	}
-	n := len(toks)
+		if n >= c.size && (n-c.size)%step == 0 {
+			ends = append(ends, pos)
+		}
+		pos += l
+		n++
+	})
 	if n <= c.size {
 		return []string{text}
 	}
-	step := c.size - c.overlap
 	var out []string
-	for start := 0; ; start += step {
-		end := min(start+c.size, n)
-		a, b := runeStart(text, offs[start]), runeStart(text, offs[end])
-		if end == n {
-			b = len(text)
+	for k := 0; ; k++ {
+		last := k*step+c.size >= n
+		a, b := runeStart(text, starts[k]), len(text)
+		if !last {
+			b = runeStart(text, ends[k])
 		}
 		if a < b && !isBlank(text[a:b]) {
 			out = append(out, text[a:b])
 		}
-		if end == n {
+		if last {
 			break
 		}
 	}
 	return out
 }
 
-// Count returns the number of tokens of text.
+// Count returns the number of tokens of text. Like Split, it tokenizes at
+// most 64 KiB at a time, cut where the encoding's own pre-tokenizer
+// splits, so that the count is the whole text's; only a run of over 32 KiB
+// with no such place (letters and no space, say) is cut anywhere.
 func (c *Chunker) Count(text string) int {
-	n, err := c.codec.Count(text)
-	if err != nil {
-		return len(text) / 4
-	}
+	n := 0
+	c.tokenLens(text, func(int) { n++ })
 	return n
+}
+
+// tokenSegment bounds the text tokenized at once. The tokenizer's regular
+// expression and byte-pair merges allocate tens of bytes per byte of a
+// piece, and a piece is a whole run of letters: unsegmented, a 30 MB text
+// without a space took 1.8 GB.
+const tokenSegment = 64 << 10
+
+// tokenLens calls yield with the length in bytes of each token of text, in
+// order, tokenizing at most tokenSegment bytes at a time (see cutText). The
+// lengths sum to len(text): a segment the tokens do not spell (invalid
+// UTF-8 becomes U+FFFD) is divided among them in proportion.
+func (c *Chunker) tokenLens(text string, yield func(n int)) {
+	for text != "" {
+		seg := text
+		if len(seg) > tokenSegment {
+			seg = text[:cutText(text, tokenSegment)]
+		}
+		text = text[len(seg):]
+		_, toks, err := c.codec.Encode(seg)
+		sum := 0
+		for _, t := range toks {
+			sum += len(t)
+		}
+		if err == nil && sum == len(seg) {
+			for _, t := range toks {
+				yield(len(t))
+			}
+			continue
+		}
+		k := len(toks)
+		if err != nil || k == 0 {
+			k = max(len(seg)/4, 1)
+		}
+		for i := range k {
+			yield((i+1)*len(seg)/k - i*len(seg)/k)
+		}
+	}
+}
+
+// cutText returns where a segment of s, longer than limit, ends: within
+// limit bytes and preferably past limit/2, after a letter or digit
+// followed by a character that is none of a letter, a digit, a combining
+// mark or an apostrophe. The o200k and cl100k pre-tokenizers always split
+// there (no piece runs on past a letter or digit into such a character),
+// so the segments give the whole text's tokens. Failing that (a run of
+// letters, or of punctuation), the cut is the last character boundary.
+func cutText(s string, limit int) int {
+	i := runeStart(s, limit)
+	b, _ := utf8.DecodeRuneInString(s[i:])
+	for j := i; j > limit/2; {
+		a, n := utf8.DecodeLastRuneInString(s[:j])
+		if (unicode.IsLetter(a) || unicode.IsNumber(a)) &&
+			!unicode.IsLetter(b) && !unicode.IsNumber(b) && !unicode.IsMark(b) && b != '\'' {
+			return j
+		}
+		j -= n
+		b = a
+	}
+	if i == 0 {
+		return limit // no character starts in s[1:limit+1]: not UTF-8
+	}
+	return i
 }
 
 // runeStart moves i back to the start of the character it falls in.

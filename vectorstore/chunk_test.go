@@ -2,6 +2,7 @@ package vectorstore
 
 import (
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -83,6 +84,96 @@ func TestChunkerSplit(t *testing.T) {
 		tail := chunks[i-1][len(chunks[i-1])-20:]
 		if !strings.Contains(chunks[i], tail) {
 			t.Errorf("chunk %d does not overlap chunk %d", i, i-1)
+		}
+	}
+}
+
+// mixedText returns about n bytes of text that exercises the tokenizer's
+// pre-tokenizer: words and camel case, contractions, numbers, punctuation
+// runs, line breaks, tabs, CJK without spaces, combining marks, emoji.
+func mixedText(seed uint64, n int) string {
+	r := rand.New(rand.NewPCG(seed, seed))
+	pieces := []string{"word", " the", " HelloWorld", " it's", " they'LL", " don't", " 12345", " 3.14159", ",", ".", "!?", " --",
+		"\n", "\n\n", "\r\n", "\t", "  ", " 日本語のテキスト。", "中文", " e\u0301te\u0301", " 🙂🙃", " http://example.com/a/b?c=d",
+		" x'", "'s", "(", ")", " über", "Ⅻ", "²", "\u00a0", " ___", "/", " \n"}
+	var b strings.Builder
+	for b.Len() < n {
+		b.WriteString(pieces[r.IntN(len(pieces))])
+	}
+	return b.String()
+}
+
+// TestChunkerSegments: tokenizing in segments gives the whole text's
+// tokens, and the cuts fall where they should.
+func TestChunkerSegments(t *testing.T) {
+	mixed := mixedText(1, 140<<10)
+	text := mixed + " " + strings.Repeat("a", 70<<10) + " end"
+	for _, enc := range []string{"o200k_base", "cl100k_base"} {
+		c, err := NewChunker(&ChunkerOptions{Encoding: enc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, want, err := c.codec.Encode(mixed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		pos := 0
+		c.tokenLens(mixed, func(n int) {
+			got = append(got, mixed[pos:pos+n])
+			pos += n
+		})
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: segmented tokens differ from the whole text's (-want +got):\n%.2000s", enc, diff)
+		}
+		if n := c.Count(text); n < len(want) {
+			t.Errorf("%s: Count = %d, want more than %d", enc, n, len(want))
+		}
+	}
+	for _, tt := range []struct {
+		s     string
+		limit int
+		want  int
+	}{
+		{"abc def", 5, 3},              // before the space
+		{"abc,def", 5, 3},              // before the comma
+		{"ab'cd efg", 6, 5},            // not before an apostrophe
+		{"abcdefghij", 6, 6},           // a run of letters: at the limit
+		{"ab日本語", 6, 5},                // at a character boundary
+		{"abcdef g\u0301h", 10, 6},     // not before a combining mark
+		{"ab;;;;;;;;", 6, 6},           // punctuation only past half: at the limit
+		{"\x80\x80\x80\x80\x80", 3, 3}, // not UTF-8
+	} {
+		if got := cutText(tt.s, tt.limit); got != tt.want {
+			t.Errorf("cutText(%q, %d) = %d, want %d", tt.s, tt.limit, got, tt.want)
+		}
+	}
+}
+
+// TestChunkerLongRun: a text without spaces, longer than a segment, is
+// chunked like any other.
+func TestChunkerLongRun(t *testing.T) {
+	c, err := NewChunker(&ChunkerOptions{Size: 200, Overlap: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{
+		"letters": strings.Repeat("a", 100<<10),
+		"mixed":   strings.ReplaceAll(strings.ReplaceAll(mixedText(2, 100<<10), " ", ""), "\n", ""),
+		"invalid": strings.Repeat("\xff\xfeab", 40<<10),
+	} {
+		chunks := c.Split(text)
+		if len(chunks) < 2 || !strings.HasPrefix(text, chunks[0]) || !strings.HasSuffix(text, chunks[len(chunks)-1]) {
+			t.Errorf("%s: %d chunks not covering the text", name, len(chunks))
+			continue
+		}
+		for i, ch := range chunks {
+			if !strings.Contains(text, ch) {
+				t.Errorf("%s: chunk %d is not in the text", name, i)
+			}
+			if n := c.Count(ch); n > 205 {
+				t.Errorf("%s: chunk %d has %d tokens", name, i, n)
+			}
 		}
 	}
 }

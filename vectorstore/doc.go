@@ -38,7 +38,8 @@
 // b 0.75; lowercase, a small English stopword list, Porter stemming). Filters
 // are applied during both scans. With a path it persists to a single
 // versioned, checksummed file, written atomically on [Memory.Flush] and
-// [Memory.Close].
+// [Memory.Close]; [Open] checks the file's invariants, not only its
+// checksum, and refuses a damaged one with [ErrCorrupt].
 //
 // # Search semantics
 //
@@ -74,7 +75,9 @@
 // code, .docx, .pptx), splits them with a [Chunker] (tiktoken o200k_base,
 // 800 tokens overlapping by 400, as OpenAI), embeds them if an embedder is
 // given and stores them, reporting a [FileStatus] per file. Re-ingesting
-// replaces changed files and skips unchanged ones.
+// replaces changed files and skips unchanged ones. A file larger than
+// [IngestOptions].MaxFileSize (32 MiB), or inflating past MaxExpandedSize
+// (64 MiB, a zip bomb posing as a .pptx), fails alone with [ErrTooLarge].
 //
 // # Embedders
 //

@@ -21,7 +21,9 @@ var skipTags = map[string]bool{"script": true, "style": true, "template": true, 
 // tokenizer: comments, doctype and the content of script, style, template,
 // svg and noscript are dropped, block elements break lines, entities are
 // decoded and runs of spaces collapse. It is forgiving: malformed markup
-// degrades to text, never to an error.
+// degrades to text, never to an error. It takes time and memory linear in
+// src, and the text is never longer than src (no entity decodes to more
+// bytes than it is spelled with).
 func htmlText(src string) string {
 	var b strings.Builder
 	i := 0
@@ -69,7 +71,7 @@ func htmlText(src string) string {
 			b.WriteByte('\t')
 		}
 		if !closing && skipTags[name] && !strings.HasSuffix(strings.TrimSpace(rest[:end-1]), "/") {
-			close := strings.Index(strings.ToLower(src[i:]), "</"+name)
+			close := indexEndTag(src[i:], name)
 			if close < 0 {
 				i = len(src)
 			} else {
@@ -78,6 +80,23 @@ func htmlText(src string) string {
 		}
 	}
 	return tidySpace(b.String())
+}
+
+// indexEndTag returns the index in s of the first "</name", the name in
+// any case, or -1. (Lower-casing the rest of the document to search it
+// would cost a copy of it per skipped element.)
+func indexEndTag(s, name string) int {
+	for k := 0; ; {
+		j := strings.Index(s[k:], "</")
+		if j < 0 {
+			return -1
+		}
+		k += j
+		if rest := s[k+2:]; len(rest) >= len(name) && strings.EqualFold(rest[:len(name)], name) {
+			return k
+		}
+		k += 2
+	}
 }
 
 // tagName reads the element name of the tag starting s ("<name" or "</name").

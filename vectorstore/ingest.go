@@ -29,8 +29,19 @@ const (
 	CodeServerError     = "server_error"     // embedding or storing failed
 )
 
-// DefaultMaxFileSize bounds the files Ingest reads.
-const DefaultMaxFileSize = 32 << 20
+// Ingestion limits: DefaultMaxFileSize bounds the files Ingest reads,
+// DefaultMaxExpandedSize what one file may expand to once read (see
+// [IngestOptions]).
+const (
+	DefaultMaxFileSize     = 32 << 20
+	DefaultMaxExpandedSize = 64 << 20
+)
+
+// ErrTooLarge: a file is larger than [IngestOptions].MaxFileSize, or
+// expands past [IngestOptions].MaxExpandedSize once read (a zip bomb in a
+// .docx or .pptx, say). Ingest fails that file only (CodeInvalidFile), with
+// an error wrapping ErrTooLarge that names the file and the limit.
+var ErrTooLarge = errors.New("vectorstore: file too large")
 
 // IngestOptions configures [Ingest]. The zero value is valid: lexical only,
 // OpenAI's default chunking, no attributes.
@@ -45,6 +56,14 @@ type IngestOptions struct {
 	Attributes func(path string) Attributes
 	// MaxFileSize skips larger files as invalid; zero means 32 MiB.
 	MaxFileSize int64
+	// MaxExpandedSize bounds what one file expands to once read: the
+	// XML inflated from a .docx or .pptx, summed over all the parts read
+	// (checked before inflating, against the sizes the archive declares
+	// and archive/zip enforces), or the text decoded from any other file
+	// (UTF-16 text grows by up to half; HTML only shrinks). A file going
+	// past it fails (ErrTooLarge) and the others are ingested. Zero means
+	// 64 MiB (DefaultMaxExpandedSize).
+	MaxExpandedSize int64
 	// EmbedBatch is the number of chunks embedded per call; zero means 256.
 	EmbedBatch int
 	// Concurrency is the number of files prepared (read, chunked, embedded)
@@ -80,7 +99,8 @@ type FileStatus struct {
 // Text must be UTF-8 (a BOM is dropped) or UTF-16
 // with a BOM. PDF, legacy Office formats and anything else are reported as
 // unsupported (no small pure-Go PDF reader fits the core package): convert
-// them to text first.
+// them to text first. A file larger than MaxFileSize, or expanding past
+// MaxExpandedSize once read (a zip bomb), fails with [ErrTooLarge].
 //
 // A file's ID derives from its absolute path, so re-ingesting a changed file
 // replaces its chunks, and a file whose content and settings are unchanged is
@@ -103,6 +123,9 @@ func Ingest(ctx context.Context, st Store, storeID string, paths []string, opts 
 	}
 	if o.MaxFileSize <= 0 {
 		o.MaxFileSize = DefaultMaxFileSize
+	}
+	if o.MaxExpandedSize <= 0 {
+		o.MaxExpandedSize = DefaultMaxExpandedSize
 	}
 	if o.EmbedBatch <= 0 {
 		o.EmbedBatch = 256
@@ -249,7 +272,7 @@ func ingestFile(ctx context.Context, st Store, storeID, path, settings string, k
 	}
 	fs.Bytes = info.Size()
 	if info.Size() > o.MaxFileSize {
-		return fail(CodeInvalidFile, fmt.Errorf("vectorstore: ingest %s: %d bytes, over the %d-byte limit", path, info.Size(), o.MaxFileSize))
+		return fail(CodeInvalidFile, fmt.Errorf("vectorstore: ingest %s: %w: %d bytes, over the %d-byte limit", path, ErrTooLarge, info.Size(), o.MaxFileSize))
 	}
 	kind := fileKind(path)
 	if kind == kindUnsupported {
@@ -282,7 +305,7 @@ func ingestFile(ctx context.Context, st Store, storeID, path, settings string, k
 	}
 	var text string
 	if kind == kindOffice {
-		text, err = officeText(raw, strings.ToLower(filepath.Ext(path)))
+		text, err = officeText(raw, strings.ToLower(filepath.Ext(path)), o.MaxExpandedSize)
 	} else {
 		text, err = decodeText(raw)
 	}
@@ -291,6 +314,9 @@ func ingestFile(ctx context.Context, st Store, storeID, path, settings string, k
 	}
 	if err != nil {
 		return fail(CodeInvalidFile, fmt.Errorf("vectorstore: ingest %s: %w", path, err))
+	}
+	if int64(len(text)) > o.MaxExpandedSize {
+		return fail(CodeInvalidFile, fmt.Errorf("vectorstore: ingest %s: %w: its text passes the %d-byte limit", path, ErrTooLarge, o.MaxExpandedSize))
 	}
 	switch kind {
 	case kindHTML:

@@ -3,8 +3,10 @@ package vectorstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -250,5 +252,69 @@ func TestHTMLText(t *testing.T) {
 		if got := htmlText(in); got != want {
 			t.Errorf("htmlText(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestIngestTooLarge(t *testing.T) {
+	dir := t.TempDir()
+	bomb := map[string]string{}
+	for i := range 16 {
+		bomb[fmt.Sprintf("ppt/slides/slide%d.xml", i+1)] = slideXML(strings.Repeat("A", 128<<10))
+	}
+	big := `<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>` +
+		wordsOf(2<<20) + `</w:t></w:r></w:p></w:body></w:document>`
+	good := `<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>` +
+		`The okapi report.</w:t></w:r></w:p></w:body></w:document>`
+	writeTree(t, dir, map[string]string{
+		"bomb.pptx":  string(zipOf(t, bomb)),
+		"big.docx":   string(zipOf(t, map[string]string{"word/document.xml": big})),
+		"good.docx":  string(zipOf(t, map[string]string{"word/document.xml": good})),
+		"wide.txt":   utf16LE(strings.Repeat("日本語", 150000)), // 900 KB of UTF-16, 1.35 MB of UTF-8
+		"notes.txt":  "Notes about the tapir.",
+		"huge.txt":   wordsOf(1<<20 + 1),
+		"small.html": "<p>The <b>kinkajou</b> page.</p>",
+	})
+	st := NewMemory(nil)
+	defer closeStore(t, st)
+	got, err := Ingest(t.Context(), st, "docs", []string{dir}, &IngestOptions{MaxFileSize: 1 << 20, MaxExpandedSize: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []statusLine{
+		{"big.docx", "failed", "invalid_file", 0, false},
+		{"bomb.pptx", "failed", "invalid_file", 0, false},
+		{"good.docx", "completed", "", 1, false},
+		{"huge.txt", "failed", "invalid_file", 0, false},
+		{"notes.txt", "completed", "", 1, false},
+		{"small.html", "completed", "", 1, false},
+		{"wide.txt", "failed", "invalid_file", 0, false},
+	}
+	if diff := cmp.Diff(want, summarize(dir, got)); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+	for _, s := range got {
+		if s.Err == nil {
+			continue
+		}
+		msg := s.Err.Error()
+		if !errors.Is(s.Err, ErrTooLarge) || !strings.Contains(msg, s.Path) || !strings.Contains(msg, "limit") || strings.Contains(msg, "syntax error") {
+			t.Errorf("%s: error %q, want ErrTooLarge naming the file and the limit", filepath.Base(s.Path), msg)
+		}
+	}
+}
+
+// TestHTMLTextLinear: skipping the content of script, style and the like
+// costs no copy of the rest of the page per element.
+func TestHTMLTextLinear(t *testing.T) {
+	src := strings.Repeat("<script>x()</script><STYLE>p{}</STYLE>word ", 20000)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	got := htmlText(src)
+	runtime.ReadMemStats(&after)
+	if got != strings.TrimSpace(strings.Repeat("word ", 20000)) {
+		t.Fatalf("htmlText = %.40q…", got)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 20*uint64(len(src)) {
+		t.Errorf("htmlText of %d bytes allocated %d bytes", len(src), alloc)
 	}
 }

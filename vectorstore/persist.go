@@ -21,22 +21,29 @@ import (
 // The file format, version 2, little-endian throughout:
 //
 //	magic "AGLVSTOR", uint32 version
-//	uvarint stores; per store, by ID:
+//	uvarint stores; per store, in increasing ID order:
 //	  string ID, string embedder, uvarint dims
-//	  uvarint files; per file, by ID: string ID, filename, hash; attributes
-//	  uvarint docs; per doc, grouped by file then ordinal:
+//	  uvarint files; per file (IDs unique, in no set order): string ID,
+//	    filename, hash; attributes
+//	  uvarint docs; per doc (each file index and ordinal once):
 //	    uvarint file index, uvarint ordinal, string text, uvarint length in terms
 //	  if dims > 0, each block aligned to 4 bytes from the file's start by a
 //	  pad (a byte n, then n zero bytes):
 //	    pad, docs×dims float32 (the slab), docs×dims int8 (its codes),
 //	    pad, docs float32 (code scales), docs float32 (code error norms)
-//	  uvarint terms; per term, sorted: string term, uvarint postings;
-//	    per posting: uvarint doc delta, uvarint term frequency
+//	  uvarint terms; per term, in increasing order: string term,
+//	    uvarint postings (at least one); per posting, in increasing doc
+//	    order: uvarint doc delta, uvarint term frequency (at least one)
 //	uint32 CRC-32C of everything before it
 //
 // A string is a uvarint length and its bytes. Attributes are a uvarint count
-// then, per key in order, the key, a kind byte (0 string, 1 number, 2 bool)
-// and the value (a string, a float64's bits as uint64, a byte).
+// then, per key in increasing order, the key, a kind byte (0 string, 1
+// number, 2 bool) and the value (a string, a float64's bits as uint64, a
+// byte 0 or 1). A doc's length in terms is the sum of its term frequencies;
+// vectors, scales and error norms are finite.
+//
+// Open checks all of this (see [ErrCorrupt]); what it does not check is
+// that the postings are those of the texts.
 const (
 	fileMagic   = "AGLVSTOR"
 	fileVersion = 2
@@ -277,9 +284,11 @@ func (m *Memory) encode(f io.Writer) error {
 				}
 			}
 		}
+		// The postings written are counted rather than taken from df, so
+		// that the file reads back whatever df says.
 		var terms []string
 		for t, p := range s.lex.postings {
-			if p.df > 0 {
+			if livePostings(p, docIdx) > 0 {
 				terms = append(terms, t)
 			}
 		}
@@ -288,7 +297,7 @@ func (m *Memory) encode(f io.Writer) error {
 		for _, t := range terms {
 			p := s.lex.postings[t]
 			e.str(t)
-			e.uvarint(uint64(p.df))
+			e.uvarint(uint64(livePostings(p, docIdx)))
 			prev := int32(0)
 			for i, d := range p.docs {
 				nd := docIdx[d]
@@ -308,6 +317,18 @@ func (m *Memory) encode(f io.Writer) error {
 	return err
 }
 
+// livePostings counts the postings of p to docs that are written (docIdx
+// not -1).
+func livePostings(p *posting, docIdx []int32) int {
+	n := 0
+	for _, d := range p.docs {
+		if docIdx[d] >= 0 {
+			n++
+		}
+	}
+	return n
+}
+
 // decoder reads the format from memory; the first error sticks and every
 // later read returns zero values.
 type decoder struct {
@@ -322,8 +343,8 @@ func (d *decoder) align4() {
 	if d.err != nil {
 		return
 	}
-	d.bytes(int(p[0]))
-	if (d.size-len(d.b))%4 != 0 {
+	pad := d.bytes(int(p[0]))
+	if d.err == nil && (p[0] > 3 || (d.size-len(d.b))%4 != 0 || slices.ContainsFunc(pad, func(c byte) bool { return c != 0 })) {
 		d.fail()
 	}
 }
@@ -347,11 +368,20 @@ func float32s(b []byte) []float32 {
 	return out
 }
 
-var errCorrupt = errors.New("corrupt or truncated store file")
+// ErrCorrupt: a store file does not decode, or breaks an invariant of the
+// format (duplicate IDs, unsorted terms, counts that disagree), though its
+// checksum may be right. [Open] wraps it, saying what is wrong and where.
+var ErrCorrupt = errors.New("vectorstore: corrupt store file")
 
+// fail records a truncated or malformed read.
 func (d *decoder) fail() {
+	d.failf("truncated or malformed at byte %d", d.size-len(d.b))
+}
+
+// failf records a broken invariant, unless an error is already recorded.
+func (d *decoder) failf(format string, args ...any) {
 	if d.err == nil {
-		d.err = errCorrupt
+		d.err = fmt.Errorf("%w: "+format, append([]any{ErrCorrupt}, args...)...)
 	}
 }
 
@@ -398,16 +428,26 @@ func (d *decoder) str() string {
 
 func (d *decoder) attrs() Attributes {
 	n := d.count(3)
-	if n == 0 {
+	if n == 0 || d.err != nil {
+		return nil
+	}
+	if n > MaxAttributes {
+		d.failf("%d attributes, at most %d allowed", n, MaxAttributes)
 		return nil
 	}
 	a := make(Attributes, n)
-	for range n {
+	prev := ""
+	for i := range n {
 		k := d.str()
 		kind := d.bytes(1)
 		if d.err != nil {
 			return nil
 		}
+		if i > 0 && k <= prev {
+			d.failf("attribute keys %q and %q out of order", prev, k)
+			return nil
+		}
+		prev = k
 		switch kind[0] {
 		case 0:
 			a[k] = d.str()
@@ -418,23 +458,32 @@ func (d *decoder) attrs() Attributes {
 			}
 		case 2:
 			b := d.bytes(1)
+			if d.err == nil && b[0] > 1 {
+				d.failf("attribute %q: bool byte %d", k, b[0])
+			}
 			if d.err == nil {
 				a[k] = b[0] == 1
 			}
 		default:
-			d.fail()
+			d.failf("attribute %q: kind %d", k, kind[0])
+		}
+	}
+	if d.err == nil {
+		if err := a.Validate(); err != nil {
+			d.failf("%w", err)
 		}
 	}
 	return a
 }
 
+// decodeStores reads a store file, checking the format's invariants.
 func decodeStores(data []byte) (map[string]*memStore, error) {
 	if len(data) < len(fileMagic)+8 || string(data[:len(fileMagic)]) != fileMagic {
 		return nil, errors.New("not a vectorstore file")
 	}
 	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
 	if crc32.Checksum(body, castagnoli) != sum {
-		return nil, fmt.Errorf("%w (checksum mismatch)", errCorrupt)
+		return nil, fmt.Errorf("%w (checksum mismatch)", ErrCorrupt)
 	}
 	if v := binary.LittleEndian.Uint32(body[len(fileMagic):]); v != fileVersion {
 		return nil, fmt.Errorf("file format version %d, this build reads %d", v, fileVersion)
@@ -442,80 +491,164 @@ func decodeStores(data []byte) (map[string]*memStore, error) {
 	d := &decoder{b: body[len(fileMagic)+4:], size: len(data)}
 	stores := map[string]*memStore{}
 	n := d.count(3)
-	for range n {
+	prev := ""
+	for i := range n {
 		spec := StoreSpec{ID: d.str(), Embedder: d.str(), Dims: int(d.uvarint())}
-		if d.err != nil || spec.Validate() != nil {
-			d.fail()
+		if d.err != nil {
 			break
 		}
-		s := newMemStore(spec)
-		nf := d.count(4)
-		for i := range nf {
-			f := &memFile{idx: int32(i), id: d.str(), filename: d.str(), hash: d.str(), chunks: map[int]int32{}}
-			f.attrs = d.attrs()
-			s.files[f.id] = f
-			s.fileList = append(s.fileList, f)
+		if spec.Validate() != nil {
+			// Not wrapped: ErrInvalid is for callers' arguments.
+			d.failf("store %q: embedder %q with %d dims", spec.ID, spec.Embedder, spec.Dims)
+			break
 		}
-		nd := d.count(4)
-		s.docs = make([]memDoc, nd)
-		s.lex.docLen = make([]int32, nd)
-		for i := range nd {
-			fi, ord := d.uvarint(), d.uvarint()
-			text := d.str()
-			l := d.uvarint()
-			if d.err != nil || fi >= uint64(len(s.fileList)) || ord > math.MaxInt32 || l > math.MaxInt32 {
-				d.fail()
-				break
-			}
-			s.docs[i] = memDoc{file: int32(fi), ordinal: int32(ord), alive: true, text: text}
-			s.fileList[fi].chunks[int(ord)] = int32(i)
-			s.lex.docLen[i] = int32(l)
-			s.lex.totalLen += int64(l)
+		if i > 0 && spec.ID <= prev {
+			d.failf("store IDs %q and %q out of order or repeated", prev, spec.ID)
+			break
 		}
-		s.lex.live = nd
-		if spec.Dims > 0 && d.err == nil {
-			if uint64(nd)*uint64(spec.Dims) > uint64(len(d.b)/5) {
-				d.fail()
-				break
-			}
-			n := nd * spec.Dims
-			d.align4()
-			s.slab = float32s(d.bytes(4 * n))
-			codes := d.bytes(n)
-			d.align4()
-			scale, errs := float32s(d.bytes(4*nd)), float32s(d.bytes(4*nd))
-			if d.err != nil {
-				break
-			}
-			s.q8 = quantized{codes: unsafe.Slice((*int8)(unsafe.Pointer(unsafe.SliceData(codes))), n), scale: scale, err: errs}
-		}
-		nt := d.count(2)
-		for range nt {
-			t := d.str()
-			np := d.count(2)
-			p := &posting{docs: make([]int32, np), tfs: make([]int32, np), df: np}
-			doc := uint64(0)
-			for j := range np {
-				doc += d.uvarint()
-				tf := d.uvarint()
-				if doc >= uint64(nd) || tf > math.MaxInt32 {
-					d.fail()
-					break
-				}
-				p.docs[j], p.tfs[j] = int32(doc), int32(tf)
-			}
-			s.lex.postings[t] = p
-		}
+		prev = spec.ID
+		s := d.store(spec)
 		if d.err != nil {
 			break
 		}
 		stores[spec.ID] = s
 	}
 	if d.err == nil && len(d.b) != 0 {
-		d.fail()
+		d.failf("%d bytes after the last store", len(d.b))
 	}
 	if d.err != nil {
 		return nil, d.err
 	}
 	return stores, nil
+}
+
+// store reads the files, docs, vectors and postings of the store spec.
+func (d *decoder) store(spec StoreSpec) *memStore {
+	s := newMemStore(spec)
+	// Errors say which store, and which file or term, they are about.
+	where := func(format string, args ...any) {
+		d.failf("store %q: "+format, append([]any{spec.ID}, args...)...)
+	}
+	nf := d.count(4)
+	for i := range nf {
+		f := &memFile{idx: int32(i), id: d.str(), filename: d.str(), hash: d.str(), chunks: map[int]int32{}}
+		f.attrs = d.attrs()
+		if d.err != nil {
+			return nil
+		}
+		if f.id == "" {
+			where("file %d has no ID", i)
+			return nil
+		}
+		if s.files[f.id] != nil {
+			where("file ID %q repeated", f.id)
+			return nil
+		}
+		s.files[f.id] = f
+		s.fileList = append(s.fileList, f)
+	}
+	nd := d.count(4)
+	s.docs = make([]memDoc, nd)
+	s.lex.docLen = make([]int32, nd)
+	for i := range nd {
+		fi, ord := d.uvarint(), d.uvarint()
+		text := d.str()
+		l := d.uvarint()
+		if d.err != nil {
+			return nil
+		}
+		if fi >= uint64(len(s.fileList)) || ord > math.MaxInt32 || l > math.MaxInt32 {
+			where("doc %d: file index %d of %d, ordinal %d, length %d", i, fi, len(s.fileList), ord, l)
+			return nil
+		}
+		f := s.fileList[fi]
+		if _, dup := f.chunks[int(ord)]; dup {
+			where("file %q: chunk %d repeated", f.id, ord)
+			return nil
+		}
+		s.docs[i] = memDoc{file: int32(fi), ordinal: int32(ord), alive: true, text: text}
+		f.chunks[int(ord)] = int32(i)
+		s.lex.docLen[i] = int32(l)
+		s.lex.totalLen += int64(l)
+	}
+	s.lex.live = nd
+	if dims := spec.Dims; dims > 0 {
+		if nd > 0 && uint64(dims) > uint64(len(d.b)/5)/uint64(nd) {
+			d.fail()
+			return nil
+		}
+		n := nd * dims
+		d.align4()
+		s.slab = float32s(d.bytes(4 * n))
+		codes := d.bytes(n)
+		d.align4()
+		scale, errs := float32s(d.bytes(4*nd)), float32s(d.bytes(4*nd))
+		if d.err != nil {
+			return nil
+		}
+		if i := notFinite(s.slab); i >= 0 {
+			where("doc %d: vector not finite", i/dims)
+			return nil
+		}
+		for i := range nd {
+			if !(scale[i] >= 0 && errs[i] >= 0) || notFinite(scale[i:i+1]) >= 0 || notFinite(errs[i:i+1]) >= 0 {
+				where("doc %d: quantization scale %v, error %v", i, scale[i], errs[i])
+				return nil
+			}
+		}
+		s.q8 = quantized{codes: unsafe.Slice((*int8)(unsafe.Pointer(unsafe.SliceData(codes))), n), scale: scale, err: errs}
+	}
+	// Each doc's term frequencies must add up to its length.
+	sums := make([]int64, nd)
+	nt := d.count(2)
+	prev := ""
+	for i := range nt {
+		t := d.str()
+		np := d.count(2)
+		if d.err != nil {
+			return nil
+		}
+		if i > 0 && t <= prev {
+			where("terms %q and %q out of order or repeated", prev, t)
+			return nil
+		}
+		if t == "" || np == 0 {
+			where("term %d (%q) is empty or has no postings", i, t)
+			return nil
+		}
+		prev = t
+		p := &posting{docs: make([]int32, np), tfs: make([]int32, np), df: np}
+		doc := uint64(0)
+		for j := range np {
+			delta, tf := d.uvarint(), d.uvarint()
+			if d.err != nil {
+				return nil
+			}
+			if j > 0 && delta == 0 || delta >= uint64(nd)-doc || tf == 0 || tf > math.MaxInt32 {
+				where("term %q: posting %d: doc %d + %d of %d, frequency %d", t, j, doc, delta, nd, tf)
+				return nil
+			}
+			doc += delta
+			p.docs[j], p.tfs[j] = int32(doc), int32(tf)
+			sums[doc] += int64(tf)
+		}
+		s.lex.postings[t] = p
+	}
+	for i, sum := range sums {
+		if sum != int64(s.lex.docLen[i]) {
+			where("doc %d: length %d terms, postings say %d", i, s.lex.docLen[i], sum)
+			return nil
+		}
+	}
+	return s
+}
+
+// notFinite returns the index of the first NaN or infinity in v, or -1.
+func notFinite(v []float32) int {
+	for i, x := range v {
+		if math.Float32bits(x)&0x7f800000 == 0x7f800000 {
+			return i
+		}
+	}
+	return -1
 }

@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/agentloop/agentloop/internal/genai"
 	"github.com/agentloop/agentloop/tools"
@@ -152,4 +154,39 @@ func runVersion(_ context.Context, env *Env, args []string) error {
 // oneLine folds an error message onto one line.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// printable returns s with what a terminal would not show as text written
+// as Go escapes (as strconv.Quote writes them, without the quotes): control
+// characters and escape codes (\x1b), line breaks, bidirectional and other
+// invisible format characters (\u202e), bytes that are not UTF-8.
+func printable(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return !strconv.IsPrint(r) }) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case !strconv.IsPrint(r):
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// fileName returns a file name for the terminal: as it is when printable,
+// else quoted with escapes (strconv.Quote), as is one starting with a
+// quote, so that a quoted name always reads as one.
+func fileName(name string) string {
+	if name != "" && !strings.HasPrefix(name, `"`) && printable(name) == name {
+		return name
+	}
+	return strconv.Quote(name)
 }

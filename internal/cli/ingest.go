@@ -201,21 +201,21 @@ func runIngest(ctx context.Context, env *Env, args []string) error {
 		case s.Status == vectorstore.StatusCompleted && s.Unchanged:
 			unchanged++
 			chunks += s.Chunks
-			fmt.Fprintf(w, "  = %s  unchanged (%d chunks)\n", s.Filename, s.Chunks)
+			fmt.Fprintf(w, "  = %s  unchanged (%d chunks)\n", fileName(s.Filename), s.Chunks)
 		case s.Status == vectorstore.StatusCompleted:
 			changed++
 			chunks += s.Chunks
-			fmt.Fprintf(w, "  ✓ %s  %d chunks\n", s.Filename, s.Chunks)
+			fmt.Fprintf(w, "  ✓ %s  %d chunks\n", fileName(s.Filename), s.Chunks)
 		case s.Code == vectorstore.CodeUnsupportedFile:
 			skipped++
-			fmt.Fprintf(w, "  - %s  skipped: %s\n", s.Filename, oneLine(trimPrefixes(s.Err)))
+			fmt.Fprintf(w, "  - %s  skipped: %s\n", fileName(s.Filename), printable(oneLine(trimPrefixes(s.Err, s.Path))))
 		default:
 			failed++
-			fmt.Fprintf(w, "  ✗ %s  %s: %s\n", s.Filename, s.Code, oneLine(trimPrefixes(s.Err)))
+			fmt.Fprintf(w, "  ✗ %s  %s: %s\n", fileName(s.Filename), s.Code, printable(oneLine(trimPrefixes(s.Err, s.Path))))
 		}
 	}
 	for _, name := range pruned {
-		fmt.Fprintf(w, "  ✗ %s  deleted from the store (not found)\n", name)
+		fmt.Fprintf(w, "  ✗ %s  deleted from the store (not found)\n", fileName(name))
 	}
 	elapsed := time.Since(start)
 	fmt.Fprintf(w, "%d files into the %s: %d new or changed, %d unchanged, %d skipped, %d failed; %d chunks, %s read in %s\n",
@@ -264,9 +264,10 @@ func pruneFiles(ctx context.Context, st vectorstore.Store, storeID string, statu
 	return pruned, nil
 }
 
-// trimPrefixes shortens an ingestion error for a line that already names
-// the file: "vectorstore: ingest PATH: " goes.
-func trimPrefixes(err error) string {
+// trimPrefixes shortens the ingestion error of the file at path for a line
+// that already names it: "vectorstore: ingest PATH: " goes, and a
+// "vectorstore: " after it.
+func trimPrefixes(err error, path string) string {
 	if err == nil {
 		return ""
 	}
@@ -275,10 +276,8 @@ func trimPrefixes(err error) string {
 		return pe.Op + ": " + pe.Err.Error()
 	}
 	s := err.Error()
-	if rest, ok := strings.CutPrefix(s, "vectorstore: ingest "); ok {
-		if _, msg, ok := strings.Cut(rest, ": "); ok {
-			return msg
-		}
+	if rest, ok := strings.CutPrefix(s, "vectorstore: ingest "+path+": "); ok {
+		return strings.TrimPrefix(rest, "vectorstore: ")
 	}
 	return s
 }

@@ -1,18 +1,22 @@
 package cli
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/agentloop/agentloop/responses/responsestest"
 	"github.com/agentloop/agentloop/vectorstore"
 	"github.com/agentloop/agentloop/vectorstore/qdrant"
+	"github.com/google/go-cmp/cmp"
 )
 
 // writeDocs writes a small folder of documents and returns its path.
@@ -299,5 +303,88 @@ func TestQdrantStore(t *testing.T) {
 	r := runCLI(t, env, "search", "--qdrant", addr, "--store-id", id, "rotate api keys")
 	if r.code != 0 || !strings.Contains(strings.SplitN(r.stdout, "\n", 2)[0], "api-keys.md") {
 		t.Errorf("search: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestFileName(t *testing.T) {
+	tests := []struct{ in, name, text string }{
+		{"docs/notes.md", "docs/notes.md", "docs/notes.md"},
+		{"rapport d'été 日本.md", "rapport d'été 日本.md", "rapport d'été 日本.md"},
+		{"\x1b[31mred.md", `"\x1b[31mred.md"`, `\x1b[31mred.md`},
+		{"two\nlines.md", `"two\nlines.md"`, `two\nlines.md`},
+		{"tab\there", `"tab\there"`, `tab\there`},
+		{"csi\u009b2J", `"csi\u009b2J"`, `csi\u009b2J`},
+		{"evil\u202etxt.md", `"evil\u202etxt.md"`, `evil\u202etxt.md`},
+		{"latin1 caf\xe9", `"latin1 caf\xe9"`, `latin1 caf\xe9`},
+		{`"quoted".md`, `"\"quoted\".md"`, `"quoted".md`},
+		{"", `""`, ""},
+	}
+	for _, tt := range tests {
+		got := []string{fileName(tt.in), printable(tt.in)}
+		if diff := cmp.Diff([]string{tt.name, tt.text}, got); diff != "" {
+			t.Errorf("%q: fileName, printable (-want +got):\n%s", tt.in, diff)
+		}
+	}
+}
+
+// TestIngestSearchEscapes: names and text holding escape codes or line
+// breaks reach the terminal escaped; normal names as they are.
+func TestIngestSearchEscapes(t *testing.T) {
+	dir := writeDocs(t, map[string]string{
+		"\x1b[2Jclear.md": "The wombat digs burrows.",
+		"two\nlines.txt":  "The wombat sleeps \x1b]0;owned\x07 all day.",
+		"plain.md":        "Nothing about that animal.",
+		"bad\x1b.json":    "{not json",
+	})
+	store := filepath.Join(t.TempDir(), "s.vs")
+	r := runCLI(t, nil, "ingest", "--store", store, dir)
+	d := filepath.ToSlash(dir)
+	for _, want := range []string{
+		"  ✓ " + strconv.Quote(d+"/\x1b[2Jclear.md") + "  1 chunks\n",
+		"  ✓ " + strconv.Quote(d+"/two\nlines.txt") + "  1 chunks\n",
+		"  ✓ " + d + "/plain.md  1 chunks\n",
+		"  ✗ " + strconv.Quote(d+"/bad\x1b.json") + "  invalid_file: invalid JSON\n",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("ingest output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	r2 := runCLI(t, nil, "search", "--store", store, "wombat")
+	for _, out := range []string{r.stdout, r2.stdout} {
+		if strings.ContainsAny(out, "\x1b\x07") {
+			t.Errorf("raw escape codes printed:\n%q", out)
+		}
+	}
+	if r2.code != 0 || !strings.Contains(r2.stdout, strconv.Quote(d+"/two\nlines.txt")+"  score") ||
+		!strings.Contains(r2.stdout, `The wombat sleeps \x1b]0;owned\a all day.`) {
+		t.Errorf("search: exit %d\n%s", r2.code, r2.stdout)
+	}
+}
+
+// TestIngestZipBomb: a .pptx inflating 1000:1 fails alone, saying so.
+func TestIngestZipBomb(t *testing.T) {
+	var bomb bytes.Buffer
+	zw := zip.NewWriter(&bomb)
+	w, err := zw.Create("ppt/slides/slide1.xml")
+	if err == nil {
+		_, err = w.Write([]byte("<p:sld><a:p><a:t>" + strings.Repeat("A", 4<<20) + "</a:t></a:p></p:sld>"))
+	}
+	if err == nil {
+		err = zw.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := writeDocs(t, map[string]string{"bomb.pptx": bomb.String(), "notes.md": "Notes."})
+	r := runCLI(t, nil, "ingest", "--store", filepath.Join(t.TempDir(), "s.vs"), dir)
+	d := filepath.ToSlash(dir)
+	for _, want := range []string{
+		"  ✗ " + d + "/bomb.pptx  invalid_file: file too large: ppt/slides/slide1.xml is compressed ",
+		"  ✓ " + d + "/notes.md  1 chunks\n",
+		"1 new or changed, 0 unchanged, 0 skipped, 1 failed",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("ingest output lacks %q:\n%s", want, r.stdout)
+		}
 	}
 }

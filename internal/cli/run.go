@@ -336,7 +336,7 @@ func printCitations(w io.Writer, final *responses.Item) {
 				continue
 			}
 			seen[a.FileID] = true
-			fmt.Fprintf(w, "· source: %s (%s)\n", a.Filename, a.FileID)
+			fmt.Fprintf(w, "· source: %s (%s)\n", fileName(a.Filename), printable(a.FileID))
 		}
 	}
 }

@@ -73,8 +73,8 @@ func runSearch(ctx context.Context, env *Env, args []string) error {
 		return nil
 	}
 	for i, h := range hits {
-		fmt.Fprintf(w, "%d. %s  score %.3f  chunk %d  %s\n", i+1, h.Filename, h.Score, h.Ordinal, h.FileID)
-		fmt.Fprintf(w, "   %s\n", clip(oneLine(h.Text), 200))
+		fmt.Fprintf(w, "%d. %s  score %.3f  chunk %d  %s\n", i+1, fileName(h.Filename), h.Score, h.Ordinal, printable(h.FileID))
+		fmt.Fprintf(w, "   %s\n", clip(printable(oneLine(h.Text)), 200))
 	}
 	return nil
 }
@@ -145,7 +145,7 @@ func docsQADemoCase() demoCase {
 			for _, p := range res.Final.Content {
 				for _, a := range p.Annotations {
 					if a.Type == responses.AnnotationFileCitation && a.Index != nil {
-						fmt.Fprintf(w, "   citation: %s (%s) at character %d\n", path.Base(a.Filename), a.FileID, *a.Index)
+						fmt.Fprintf(w, "   citation: %s (%s) at character %d\n", fileName(path.Base(a.Filename)), a.FileID, *a.Index)
 					}
 				}
 			}
