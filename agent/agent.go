@@ -16,6 +16,7 @@
 package agent
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -51,6 +52,117 @@ type Agent struct {
 	// the runner's: a call needs approval when any of them says so. Nil
 	// adds no requirement.
 	Approval tools.ApprovalPolicy
+	// Handoffs are the agents this agent may hand the conversation to: the
+	// model sees a transfer_to_<name> tool per handoff, and the run goes on
+	// with the target agent.
+	Handoffs []Handoff
+	// Guardrails check the run's input, its final output and each call of
+	// this agent's tools; one that trips ends the run (see [Guardrails]).
+	Guardrails Guardrails
+}
+
+// Handoff lets an agent hand the conversation over to another agent.
+type Handoff struct {
+	// Agent is the agent that takes over. Required.
+	Agent *Agent
+	// ToolName is the name of the tool the model calls to hand off;
+	// default "transfer_to_" + the target's name (invalid characters
+	// replaced with "_").
+	ToolName string
+	// Description is the tool's description; default "Hand the
+	// conversation over to <name>." followed by the target's first line of
+	// instructions.
+	Description string
+	// Filter, when set, changes the conversation the target agent sees
+	// from the handoff on (for example runner.DropToolCalls, which removes
+	// the previous agent's tool calls). It must keep every call with its
+	// output. A run with ChainResponses refuses filters: the server holds
+	// that history.
+	Filter func(history []responses.Item) []responses.Item
+}
+
+// HandoffToolName returns the tool name of a handoff to an agent named
+// name: "transfer_to_" + name, lower-cased, with every character a tool
+// name may not hold replaced by "_".
+func HandoffToolName(name string) string {
+	b := []byte("transfer_to_" + strings.ToLower(name))
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			b[i] = '_'
+		}
+	}
+	if len(b) > 64 {
+		b = b[:64]
+	}
+	return string(b)
+}
+
+// Guardrails are the checks around an agent's run. Each runs as a function
+// of its own; a tripped guardrail ends the run with an error naming it
+// (runner.GuardrailError), and the run's result keeps what it produced.
+type Guardrails struct {
+	// Input checks the run's input. Unless Blocking is set, the input
+	// guardrails run beside the first model call, and no call of that
+	// turn starts before every one of them has passed.
+	Input []InputGuardrail
+	// Output checks the final output (with the decoded value when the
+	// agent has an output type).
+	Output []OutputGuardrail
+	// Tool checks each call of the agent's tools, before it runs and after.
+	Tool []ToolGuardrail
+}
+
+// Verdict is a guardrail's answer.
+type Verdict struct {
+	// Action says what to do; the zero value allows.
+	Action VerdictAction
+	// Message says why: the error of a tripped guardrail, or what the model
+	// is told for a rejected call.
+	Message string
+	// Output replaces a call's output (ActionReplace, after a call).
+	Output *responses.ToolOutput
+}
+
+// VerdictAction is what a guardrail decides.
+type VerdictAction int
+
+// Verdict actions.
+const (
+	// Allow lets the run go on.
+	Allow VerdictAction = iota
+	// Trip ends the run with a GuardrailError.
+	Trip
+	// Reject, before a call, answers the call with Message instead of
+	// running it; the run goes on.
+	Reject
+	// Replace, after a call, sends Output (or Message as text) instead of
+	// the call's output.
+	Replace
+)
+
+// InputGuardrail checks a run's input before the model acts on it.
+type InputGuardrail struct {
+	Name string
+	// Blocking runs the guardrail before the first model call instead of
+	// beside it.
+	Blocking bool
+	Check    func(ctx context.Context, input []responses.Item) (Verdict, error)
+}
+
+// OutputGuardrail checks a run's final output: its text, and value the
+// decoded output type (nil without one).
+type OutputGuardrail struct {
+	Name  string
+	Check func(ctx context.Context, text string, value any) (Verdict, error)
+}
+
+// ToolGuardrail checks the calls of an agent's tools. Before sees a call
+// before it runs (Allow, Reject or Trip); After sees its output (Allow,
+// Replace or Trip). Either may be nil.
+type ToolGuardrail struct {
+	Name   string
+	Before func(ctx context.Context, call *responses.Item) (Verdict, error)
+	After  func(ctx context.Context, call *responses.Item, output *responses.Item) (Verdict, error)
 }
 
 // ModelSettings are the request settings of an agent. A nil pointer, an
@@ -160,6 +272,32 @@ func (a *Agent) Validate() error {
 			return errorf("tools[%d] and tools[%d] are both named %q", j, i, key)
 		}
 		seen[key] = i
+	}
+	for i, h := range a.Handoffs {
+		if h.Agent == nil {
+			return errorf("handoffs[%d] has no agent", i)
+		}
+		name := h.ToolName
+		if name == "" {
+			name = HandoffToolName(h.Agent.Name)
+		}
+		if err := tools.CheckName(name); err != nil {
+			return errorf("handoffs[%d]: %w", i, err)
+		}
+		if j, dup := seen[name]; dup {
+			return errorf("handoffs[%d] is named %q like tools[%d]", i, name, j)
+		}
+		seen[name] = i
+	}
+	for i, g := range a.Guardrails.Input {
+		if g.Check == nil {
+			return errorf("input guardrail %d (%q) has no Check", i, g.Name)
+		}
+	}
+	for i, g := range a.Guardrails.Output {
+		if g.Check == nil {
+			return errorf("output guardrail %d (%q) has no Check", i, g.Name)
+		}
 	}
 	if err := a.Settings.validate(); err != nil {
 		return errorf("%w", err)

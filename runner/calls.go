@@ -73,6 +73,12 @@ func newToolset(a *agent.Agent) (*toolset, error) {
 			ts.finalEditors = append(ts.finalEditors, fe)
 		}
 	}
+	for _, h := range a.Handoffs {
+		t := newHandoffTool(h)
+		ts.definitions = append(ts.definitions, t.def)
+		ts.byName[t.def.Name] = t
+		names = append(names, t.def.Name)
+	}
 	sort.Strings(names)
 	ts.names = strings.Join(names, ", ")
 	return ts, nil
@@ -135,6 +141,8 @@ type callResult struct {
 	// unknown: the run was cancelled while the call ran, so whether it had
 	// its effect is unknown; the call stays recorded as started.
 	unknown bool
+	// nested: the state of an agent tool's nested run that paused.
+	nested *State
 }
 
 // Errors told to the model and reported in EventToolFinished.
@@ -169,6 +177,7 @@ func (st *run) openTurn(ctx context.Context, resp *responses.Response, base int)
 		}
 	}
 	var seen map[string]int
+	handoff := ""
 	for i := range resp.Output {
 		c := &resp.Output[i]
 		if !c.IsCall() {
@@ -188,6 +197,17 @@ func (st *run) openTurn(ctx context.Context, resp *responses.Response, base int)
 		seen[key] = len(s.Calls)
 		rec := CallRecord{CallID: key, Type: c.Type, Tool: callName(c), Index: base + i,
 			Fingerprint: callFingerprint(c), Status: CallApproved}
+		if h, ok := st.ts.lookup(c).(*handoffTool); ok {
+			if handoff != "" {
+				// One handoff per turn: the first wins.
+				err := fmt.Errorf("only one handoff per turn: the conversation goes to %s, so this one was not done", handoff)
+				out := errorOutput(c, err)
+				rec.Status, rec.Output, rec.Error = CallDone, &out, err.Error()
+				s.Calls = append(s.Calls, rec)
+				continue
+			}
+			handoff, rec.Handoff = h.target.Name, h.target.Name
+		}
 		need, err := st.needsApproval(ctx, c)
 		switch {
 		case err != nil && responses.TakesText(c.Type):
@@ -321,6 +341,7 @@ func (st *run) runCalls(ctx context.Context) (paused bool, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	events := make(chan doneEvent, len(fns)+len(serial))
+	side := make(chan Event) // events of nested runs and tool guardrails
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	inflight, fnRunning, serialRunning := 0, 0, false
@@ -346,9 +367,11 @@ func (st *run) runCalls(ctx context.Context) (paused bool, err error) {
 						c := s.Call(rec)
 						inflight++
 						wg.Add(1)
+						cctx := context.WithValue(ctx, nestedKey{}, &nestedCtx{events: side,
+							path: []string{st.a.Name + ":" + rec.CallID}, resume: rec.Nested})
 						go func() {
 							defer wg.Done()
-							res := st.execute(ctx, rec, c)
+							res := st.execute(cctx, rec, c)
 							if res.err != nil && res.abort == nil && ctx.Err() != nil {
 								res.unknown = true
 							}
@@ -369,7 +392,19 @@ func (st *run) runCalls(ctx context.Context) (paused bool, err error) {
 		}
 		// Take every result that is ready, then save them in one
 		// checkpoint: calls that end together cost one write.
-		ev, more, settled := <-events, true, false
+		var ev doneEvent
+		select {
+		case ev = <-events:
+		case se := <-side:
+			if se.Type == EventTurnEnded && len(se.Path) > 0 && se.Usage != nil {
+				s.Usage.Add(se.Usage) // a nested run's model call
+			}
+			if !st.yield(se, nil) {
+				cancel()
+			}
+			continue
+		}
+		more, settled := true, false
 		for more {
 			inflight--
 			rec := &s.Calls[ev.idx]
@@ -383,7 +418,11 @@ func (st *run) runCalls(ctx context.Context) (paused bool, err error) {
 				abort = ev.res.abort
 				cancel()
 			}
-			if ev.res.unknown {
+			if ev.res.nested != nil {
+				// An agent tool's nested run paused: so does this one.
+				rec.Status, rec.Nested, rec.NeedsApproval = CallAwaiting, ev.res.nested, true
+				paused, settled = true, true
+			} else if ev.res.unknown {
 				// Cut short by the run's end: it stays recorded as started.
 				if !st.yield(Event{Type: EventToolFinished, Turn: turn, Item: c, Tool: rec.Tool, Duration: ev.res.dur,
 					Err: fmt.Errorf("%w: %w", ErrOutcomeUnknown, ev.res.err)}, nil) {
@@ -446,7 +485,7 @@ func (st *run) start(ctx context.Context, batch []int) error {
 // settle records a call's result.
 func (st *run) settle(rec *CallRecord, c *responses.Item, res callResult) {
 	out := res.out
-	rec.Status, rec.Output, rec.Extra = CallDone, &out, res.extra
+	rec.Status, rec.Output, rec.Extra, rec.Nested = CallDone, &out, res.extra, nil
 	if res.err != nil {
 		rec.Error = res.err.Error()
 		switch {
@@ -494,15 +533,19 @@ func (st *run) reject(ctx context.Context, rec *CallRecord) error {
 }
 
 // closeTurn moves the outputs of the open turn, in call order, into the
-// history, followed by a message holding the notes for the model, if any.
-// It reports false when the consumer stopped.
-func (st *run) closeTurn() bool {
+// history, followed by a message holding the notes for the model, if any,
+// then hands the conversation over when a call of the turn asked to.
+func (st *run) closeTurn(ctx context.Context) error {
 	s := st.s
 	outs := make([]responses.Item, 0, len(s.Calls)+1)
 	var notes []string
+	handoff := ""
 	for i := range s.Calls {
 		rec := &s.Calls[i]
 		outs = append(outs, *rec.Output)
+		if rec.Handoff != "" {
+			handoff = rec.Handoff
+		}
 		if rec.Note != "" {
 			notes = append(notes, rec.Note)
 		}
@@ -510,7 +553,7 @@ func (st *run) closeTurn() bool {
 			s.Extra = append(s.Extra, rec.Extra[j])
 			st.res.NewItems = append(st.res.NewItems, rec.Extra[j])
 			if !st.yield(Event{Type: EventItem, Turn: s.Turn, Item: &rec.Extra[j]}, nil) {
-				return false
+				return nil
 			}
 		}
 	}
@@ -525,7 +568,13 @@ func (st *run) closeTurn() bool {
 	if st.last != nil {
 		usage = st.last.Usage
 	}
-	return st.yield(Event{Type: EventTurnEnded, Turn: s.Turn, Response: st.last, Usage: usage, TotalUsage: &total}, nil)
+	if !st.yield(Event{Type: EventTurnEnded, Turn: s.Turn, Response: st.last, Usage: usage, TotalUsage: &total}, nil) {
+		return nil
+	}
+	if handoff != "" {
+		return st.handOff(ctx, handoff)
+	}
+	return nil
 }
 
 func noteMessage(notes []string) responses.Item {
@@ -628,7 +677,37 @@ func (st *run) execute(ctx context.Context, rec *CallRecord, c *responses.Item) 
 		defer cancel()
 	}
 	cctx = tools.WithCallInfo(cctx, st.callInfo(rec))
+	if hk := st.r.hooks; hk != nil && hk.BeforeTool != nil {
+		hk.BeforeTool(cctx, st.a, c)
+	}
+	if hk := st.r.hooks; hk != nil && hk.AfterTool != nil {
+		defer func() { hk.AfterTool(cctx, st.a, c, &res.out, res.err) }()
+	}
+	reject, err := st.toolBefore(cctx, st.a, c)
+	switch {
+	case err != nil:
+		if responses.TakesText(c.Type) {
+			return callResult{out: errorOutput(c, err), err: err, abort: err}
+		}
+		return callResult{abort: err, unknown: true}
+	case reject != "":
+		err := fmt.Errorf("rejected by a guardrail: %s", reject)
+		return callResult{out: responses.ErrorOutput(c, "Error: "+err.Error()+"; the call was not run."), err: err}
+	}
 	res = st.bounded(cctx, tool, c)
+	var np *nestedPause
+	if errors.As(res.err, &np) {
+		return callResult{nested: np.st}
+	}
+	if res.abort == nil && res.err == nil || res.abort == nil && res.out.Type != "" {
+		if err := st.toolAfter(cctx, st.a, c, &res); err != nil {
+			out := res.out
+			if responses.TakesText(c.Type) {
+				out = errorOutput(c, err)
+			}
+			return callResult{out: out, err: err, abort: err}
+		}
+	}
 	if !responses.TakesText(c.Type) {
 		if res.err != nil && (res.out.Type == "" || c.Type == responses.ItemComputerCall && res.out.Screenshot == nil) {
 			// Without an output there is nothing valid to send back.

@@ -47,6 +47,10 @@ const (
 	// reasoning items a gateway moved to another organization could not
 	// read. The withheld items leave the history of later turns.
 	EventInputTransformed EventType = "input.transformed"
+	// EventHandoff: the conversation passed from agent From to agent To.
+	EventHandoff EventType = "handoff"
+	// EventGuardrail: a guardrail gave its verdict (Guardrail).
+	EventGuardrail EventType = "guardrail"
 	// EventApprovalRequired: a call awaits a person's approval. Item is the
 	// call, Tool its name. The run pauses once the turn's other calls are
 	// done.
@@ -77,6 +81,18 @@ type Event struct {
 	// Transformations are the input items the server withheld
 	// (EventInputTransformed).
 	Transformations []responses.InputTransformation
+
+	// Agent is the name of the agent whose run the event belongs to.
+	Agent string
+	// Path is empty for the events of the run itself; for the events of a
+	// nested run (an agent called as a tool), it lists how they came:
+	// "agent:call_id" for each call that started a nested run, outermost
+	// first.
+	Path []string
+	// From and To name the agents of a handoff (EventHandoff).
+	From, To string
+	// Guardrail is a guardrail's verdict (EventGuardrail).
+	Guardrail *GuardrailVerdict
 
 	Response   *responses.Response // EventTurnEnded
 	Usage      *responses.Usage    // EventTurnEnded: this turn's usage

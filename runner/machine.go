@@ -88,21 +88,8 @@ func (r *Runner) Machine(ctx context.Context, a *agent.Agent, input Input, st *S
 	if err := a.Validate(); err != nil {
 		return nil, fmt.Errorf("runner: %w", err)
 	}
-	ts, err := newToolset(a)
-	if err != nil {
+	if err := run.setup(ctx); err != nil {
 		return nil, err
-	}
-	run.ts = ts
-	prints := toolFingerprints(ts.definitions)
-	if run.resume {
-		if err := run.checkResume(prints); err != nil {
-			return nil, err
-		}
-		if err := run.recover(ctx); err != nil {
-			return nil, err
-		}
-	} else {
-		run.s.Agent, run.s.Tools = a.Name, prints
 	}
 	return m, nil
 }
@@ -158,18 +145,15 @@ func (m *Machine) Next() Step {
 			s.Status = StatusPaused
 			res := st.res
 			res.History, res.Turns, res.Usage = s.History, s.Turn, s.Usage
-			res.Interruptions = nil
-			for i := range s.Calls {
-				rec := &s.Calls[i]
-				if rec.Status == CallAwaiting {
-					res.Interruptions = append(res.Interruptions, Interruption{CallID: rec.CallID, Tool: rec.Tool, Call: s.Call(rec)})
-				}
-			}
+			res.Interruptions = interruptions(s, nil)
 			return Step{Kind: StepPause, Turn: s.Turn, Result: res}
 		}
 		s.Status = StatusRunning
 		st.res.Interruptions = nil
-		st.closeTurn()
+		if err := st.closeTurn(context.Background()); err != nil { //nolint:contextcheck // the steps take no context: handoffs only report telemetry
+			m.err = err
+			return Step{Kind: StepFailed, Turn: s.Turn, Err: err}
+		}
 	}
 	turn := s.Turn + 1
 	if turn > st.r.maxTurns {
@@ -234,7 +218,7 @@ func (m *Machine) ApplyResponse(ctx context.Context, resp *responses.Response) e
 	s.Status = StatusDone
 	total := s.Usage
 	st.yield(Event{Type: EventTurnEnded, Turn: turn, Response: resp, Usage: resp.Usage, TotalUsage: &total}, nil)
-	if err := st.finish(resp, turn); err != nil {
+	if err := st.finish(ctx, resp, turn); err != nil {
 		m.err = err
 		return err
 	}
@@ -340,6 +324,10 @@ func (r *Runner) ExecuteCall(ctx context.Context, a *agent.Agent, runID string, 
 		return CallOutcome{Output: done.Output, Note: done.Note}
 	}
 	res := st.execute(ctx, &rec, call)
+	if res.nested != nil {
+		res.err = errors.New("the agent tool's nested run paused for approvals, which this engine does not support")
+		res.out = errorOutput(call, res.err)
+	}
 	out := CallOutcome{Extra: res.extra, Unknown: res.unknown, Duration: res.dur}
 	if res.out.Type != "" {
 		o := res.out

@@ -69,6 +69,8 @@ type Options struct {
 	// instead of resending the whole history (the stateless default, with
 	// store:false and encrypted reasoning, which works through gateways).
 	ChainResponses bool
+	// Hooks observe every run of this runner (see [Hooks]).
+	Hooks *Hooks
 	// Logger receives debug logs. nil means silent.
 	Logger *slog.Logger
 	// Telemetry configures tracing and metrics (see [Telemetry]).
@@ -86,6 +88,7 @@ type Runner struct {
 	toolTimeout time.Duration
 	grace       time.Duration
 	approval    tools.ApprovalPolicy
+	hooks       *Hooks
 	chain       bool
 	log         *slog.Logger
 	tel         *telemetry
@@ -105,6 +108,7 @@ func New(client *responses.Client, opts *Options) *Runner {
 		toolTimeout: o.ToolTimeout,
 		grace:       o.ToolGracePeriod,
 		approval:    o.Approval,
+		hooks:       o.Hooks,
 		chain:       o.ChainResponses,
 		log:         o.Logger,
 	}
@@ -169,6 +173,9 @@ type Result struct {
 	Usage responses.Usage
 	// Turns is the number of model calls the run made.
 	Turns int
+	// Agent is the name of the agent that answered: the last one handed
+	// the conversation, or the one the run started with.
+	Agent string
 	// Interruptions lists the calls awaiting approval when the run paused,
 	// in call order; empty when it did not pause.
 	Interruptions []Interruption
@@ -190,6 +197,27 @@ type Interruption struct {
 	Tool string
 	// Call is the call item: its arguments, input, or actions.
 	Call *responses.Item
+	// Path is empty for a call of the run itself; for a call of a nested
+	// run (an agent called as a tool), it lists the calls that led to it,
+	// as "agent:call_id", outermost first.
+	Path []string
+}
+
+// interruptions lists the calls of s awaiting approval, those of paused
+// nested runs included.
+func interruptions(s *State, path []string) []Interruption {
+	var out []Interruption
+	for i := range s.Calls {
+		rec := &s.Calls[i]
+		switch {
+		case rec.Status != CallAwaiting:
+		case rec.Nested != nil:
+			out = append(out, interruptions(rec.Nested, append(append([]string(nil), path...), s.Agent+":"+rec.CallID))...)
+		default:
+			out = append(out, Interruption{CallID: rec.CallID, Tool: rec.Tool, Call: s.Call(rec), Path: path})
+		}
+	}
+	return out
 }
 
 // RunOption configures one run: a call of Run, Stream, Resume or
@@ -263,7 +291,7 @@ func (r *Runner) ResumeStream(ctx context.Context, a *agent.Agent, st *State, op
 func (r *Runner) collect(events iter.Seq2[Event, error]) (*Result, error) {
 	var res *Result
 	for ev, err := range events {
-		if ev.Result != nil {
+		if ev.Result != nil && len(ev.Path) == 0 {
 			res = ev.Result
 		}
 		if err != nil {
@@ -358,6 +386,9 @@ func (r *Runner) stream1(ctx context.Context, a *agent.Agent, input Input, resum
 			if st.stopped {
 				return false
 			}
+			if ev.Agent == "" && st.a != nil {
+				ev.Agent = st.a.Name
+			}
 			if !yield(ev, err) {
 				st.stopped = true
 				cancel()
@@ -386,21 +417,17 @@ func (st *run) loop(ctx context.Context) error {
 	if err := a.Validate(); err != nil {
 		return fmt.Errorf("runner: %w", err)
 	}
-	ts, err := newToolset(a)
-	if err != nil {
+	if err := st.setup(ctx); err != nil {
 		return err
 	}
-	st.ts = ts
-	prints := toolFingerprints(ts.definitions)
-	if st.resume {
-		if err := st.checkResume(prints); err != nil {
+	var guard *inputGuardrails
+	if !st.resume && s.Turn == 0 && len(st.a.Guardrails.Input) > 0 {
+		var err error
+		guard, err = st.startInputGuardrails(ctx, s.History)
+		if err != nil {
+			_ = guard.wait(ctx, st)
 			return err
 		}
-		if err := st.recover(ctx); err != nil {
-			return err
-		}
-	} else {
-		s.Agent, s.Tools = a.Name, prints
 	}
 	for {
 		if len(s.Calls) > 0 {
@@ -414,7 +441,10 @@ func (st *run) loop(ctx context.Context) error {
 			if paused {
 				return st.pause(ctx)
 			}
-			if !st.closeTurn() {
+			if err := st.closeTurn(ctx); err != nil {
+				return err
+			}
+			if st.stopped {
 				return nil
 			}
 		}
@@ -430,6 +460,15 @@ func (st *run) loop(ctx context.Context) error {
 			return nil
 		}
 		resp, err := st.callModel(ctx, req, turn)
+		if guard != nil {
+			// No call of the first turn starts, and no answer is final,
+			// before every input guardrail passed.
+			gerr := guard.wait(ctx, st)
+			guard = nil
+			if gerr != nil {
+				return gerr
+			}
+		}
 		if st.stopped {
 			return nil
 		}
@@ -495,7 +534,7 @@ func (st *run) loop(ctx context.Context) error {
 			if !st.yield(Event{Type: EventTurnEnded, Turn: turn, Response: resp, Usage: resp.Usage, TotalUsage: &total}, nil) {
 				return nil
 			}
-			return st.finish(resp, turn)
+			return st.finish(ctx, resp, turn)
 		}
 		if err := st.save(ctx); err != nil {
 			return err
@@ -516,12 +555,42 @@ func (st *run) record(resp *responses.Response) {
 	st.res.NewItems = append(st.res.NewItems, resp.Output...)
 }
 
-// checkResume refuses a state that is not this agent's, or is over.
+// setup resolves the agent in charge and its tools, and checks a state to
+// resume.
+func (st *run) setup(ctx context.Context) error {
+	s := st.s
+	if st.r.chain && anyFilter(st.a) {
+		return errors.New("runner: a handoff has a history filter, which ChainResponses cannot apply: the server holds the history")
+	}
+	if st.resume {
+		cur := findAgent(st.a, s.Agent)
+		if cur == nil {
+			return fmt.Errorf("%w: the state is of agent %q, which neither is %q nor can be reached from it by handoffs", ErrStateMismatch, s.Agent, st.a.Name)
+		}
+		st.a = cur
+		if err := cur.Validate(); err != nil {
+			return fmt.Errorf("runner: %w", err)
+		}
+	}
+	ts, err := newToolset(st.a)
+	if err != nil {
+		return err
+	}
+	st.ts = ts
+	prints := toolFingerprints(ts.definitions)
+	if !st.resume {
+		s.Agent, s.Tools = st.a.Name, prints
+		return nil
+	}
+	if err := st.checkResume(prints); err != nil {
+		return err
+	}
+	return st.recover(ctx)
+}
+
+// checkResume refuses a state whose tools changed, or that is over.
 func (st *run) checkResume(prints []ToolFingerprint) error {
 	s := st.s
-	if s.Agent != st.a.Name {
-		return fmt.Errorf("%w: the state is of agent %q, not %q", ErrStateMismatch, s.Agent, st.a.Name)
-	}
 	if err := checkTools(s.Tools, prints); err != nil {
 		return err
 	}
@@ -553,13 +622,11 @@ func (st *run) pause(ctx context.Context) error {
 	res := st.res
 	res.History = s.History
 	res.Turns, res.Usage = s.Turn, s.Usage
-	for i := range s.Calls {
-		rec := &s.Calls[i]
-		if rec.Status != CallAwaiting {
-			continue
+	res.Interruptions = interruptions(s, nil)
+	for _, in := range res.Interruptions {
+		if len(in.Path) > 0 {
+			continue // the nested run reported it
 		}
-		in := Interruption{CallID: rec.CallID, Tool: rec.Tool, Call: s.Call(rec)}
-		res.Interruptions = append(res.Interruptions, in)
 		if !st.yield(Event{Type: EventApprovalRequired, Turn: s.Turn, Item: in.Call, Tool: in.Tool}, nil) {
 			return nil
 		}
@@ -569,7 +636,7 @@ func (st *run) pause(ctx context.Context) error {
 }
 
 // finish builds the result from the last response, which made no call.
-func (st *run) finish(resp *responses.Response, turn int) error {
+func (st *run) finish(ctx context.Context, resp *responses.Response, turn int) error {
 	res := st.res
 	res.History = st.s.History
 	res.Turns, res.Usage = st.s.Turn, st.s.Usage
@@ -596,6 +663,10 @@ func (st *run) finish(resp *responses.Response, turn int) error {
 			return fmt.Errorf("%w: %w", ErrOutput, err)
 		}
 		res.Value = v
+	}
+	res.Agent = st.a.Name
+	if err := st.outputGuardrails(ctx, res); err != nil {
+		return err
 	}
 	st.yield(Event{Type: EventFinalOutput, Turn: turn, Result: res}, nil)
 	return nil
@@ -699,9 +770,16 @@ func includeRefused(err error) bool {
 // callModel sends one request and returns the full response, reporting
 // streaming events on the way.
 func (st *run) callModel(ctx context.Context, req *responses.Request, turn int) (*responses.Response, error) {
+	hk := st.r.hooks
+	if hk != nil && hk.BeforeModel != nil {
+		hk.BeforeModel(ctx, st.a, req)
+	}
 	ctx, span := st.r.tel.startChat(ctx, req)
 	resp, err := st.callModel1(ctx, req, turn, span)
 	st.r.tel.endChat(ctx, span, resp, err)
+	if hk != nil && hk.AfterModel != nil {
+		hk.AfterModel(ctx, st.a, resp, err)
+	}
 	return resp, err
 }
 

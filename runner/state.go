@@ -132,6 +132,12 @@ type CallRecord struct {
 	Error string `json:"error,omitempty"`
 	// Note is told to the model beside the turn's outputs.
 	Note string `json:"note,omitempty"`
+	// Handoff names the agent this call hands the conversation to, once
+	// the turn closes.
+	Handoff string `json:"handoff,omitempty"`
+	// Nested is the state of the nested run of an agent tool that paused
+	// for approvals; deciding its calls on the outer state resumes it.
+	Nested *State `json:"-"`
 
 	// Output is the output item sent back, once the call is done.
 	Output *responses.Item `json:"-"`
@@ -191,11 +197,16 @@ type State struct {
 	Meta map[string]json.RawMessage
 }
 
-// Pending returns the calls awaiting a decision.
+// Pending returns the calls awaiting a decision, those of paused nested
+// runs (agent tools) included, in order.
 func (s *State) Pending() []CallRecord {
 	var out []CallRecord
 	for _, c := range s.Calls {
-		if c.Status == CallAwaiting {
+		switch {
+		case c.Status != CallAwaiting:
+		case c.Nested != nil:
+			out = append(out, c.Nested.Pending()...)
+		default:
 			out = append(out, c)
 		}
 	}
@@ -229,6 +240,21 @@ func (s *State) Reject(callID, message string) error {
 func (s *State) Decide(callID string, d Decision) error {
 	i := slices.IndexFunc(s.Calls, func(c CallRecord) bool { return c.CallID == callID })
 	if i < 0 {
+		// A call of a nested run (an agent tool) that paused?
+		for j := range s.Calls {
+			rec := &s.Calls[j]
+			if rec.Nested == nil || rec.Status != CallAwaiting {
+				continue
+			}
+			err := rec.Nested.Decide(callID, d)
+			if errors.Is(err, ErrNotPending) && strings.Contains(err.Error(), "no call") {
+				continue
+			}
+			if err == nil && len(rec.Nested.Pending()) == 0 {
+				rec.Status = CallApproved // resumes the nested run
+			}
+			return err
+		}
 		return fmt.Errorf("%w: no call %q in the open turn", ErrNotPending, callID)
 	}
 	rec := &s.Calls[i]
@@ -445,6 +471,14 @@ func (c *CallRecord) appendJSON(b []byte) ([]byte, error) {
 			return nil, err
 		}
 	}
+	if c.Nested != nil {
+		nb, err := c.Nested.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, `,"nested":`...)
+		b = append(b, nb...)
+	}
 	return append(b, '}'), nil
 }
 
@@ -488,6 +522,7 @@ type callWire struct {
 	CallRecord
 	Output *responses.Item  `json:"output"`
 	Extra  []responses.Item `json:"extra"`
+	Nested *State           `json:"nested"`
 }
 
 // UnmarshalJSON decodes a state written by MarshalJSON, of any version up to
@@ -514,7 +549,7 @@ func (s *State) UnmarshalJSON(b []byte) error {
 		Standing: w.Standing, Meta: w.Meta, Extra: w.Extra, History: w.History}
 	for _, c := range w.Calls {
 		rec := c.CallRecord
-		rec.Output, rec.Extra = c.Output, c.Extra
+		rec.Output, rec.Extra, rec.Nested = c.Output, c.Extra, c.Nested
 		s.Calls = append(s.Calls, rec)
 	}
 	return s.check()

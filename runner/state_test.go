@@ -361,7 +361,7 @@ func TestResumeRefused(t *testing.T) {
 		agent *agent.Agent
 		want  string
 	}{
-		{"renamed", &agent.Agent{Name: "other", Model: "gpt-5", Tools: a.Tools}, `agent "mailer", not "other"`},
+		{"renamed", &agent.Agent{Name: "other", Model: "gpt-5", Tools: a.Tools}, `agent "mailer", which neither is "other"`},
 		{"tool changed", &agent.Agent{Name: "mailer", Model: "gpt-5", Tools: []tools.Tool{weatherTool(t, &n), other}}, "send_mail changed"},
 		{"tool removed", &agent.Agent{Name: "mailer", Model: "gpt-5", Tools: []tools.Tool{weatherTool(t, &n)}}, "send_mail removed"},
 	}

@@ -635,6 +635,23 @@ func (t *telemetry) inputTransformed(ctx context.Context, trs []responses.InputT
 	}
 }
 
+// guardrail records a guardrail's verdict as an event on the span in ctx.
+func (t *telemetry) guardrail(ctx context.Context, name, stage, action string) {
+	span := trace.SpanFromContext(ctx)
+	if span.IsRecording() {
+		span.AddEvent(genai.EventGuardrail, trace.WithAttributes(genai.KeyGuardrailName.String(name),
+			genai.KeyGuardrailStage.String(stage), genai.KeyGuardrailAction.String(action)))
+	}
+}
+
+// handoff records a handoff as an event on the run's span.
+func (t *telemetry) handoff(ctx context.Context, from, to string) {
+	span := trace.SpanFromContext(ctx)
+	if span.IsRecording() {
+		span.AddEvent(genai.EventHandoff, trace.WithAttributes(genai.KeyHandoffFrom.String(from), genai.KeyHandoffTo.String(to)))
+	}
+}
+
 // abandoned counts a call whose tool did not return after its context ended.
 func (t *telemetry) abandoned(ctx context.Context, tool string) {
 	t.m.ToolAbandoned.Add(ctx, 1, t.sets.get(setKey{metricToolAbandoned, tool, "", "", ""}, func() attribute.Set {

@@ -119,6 +119,11 @@ const (
 	KeyRetryFallback      = attribute.Key("agentloop.retry.fallback_model")
 	KeyTransformReason    = attribute.Key("agentloop.input_transformation.reason")
 	KeyTransformCount     = attribute.Key("agentloop.input_transformation.count")
+	KeyGuardrailName      = attribute.Key("agentloop.guardrail.name")
+	KeyGuardrailStage     = attribute.Key("agentloop.guardrail.stage")
+	KeyGuardrailAction    = attribute.Key("agentloop.guardrail.action")
+	KeyHandoffFrom        = attribute.Key("agentloop.handoff.from")
+	KeyHandoffTo          = attribute.Key("agentloop.handoff.to")
 	KeyBrowserAction      = attribute.Key("agentloop.browser.action")
 	KeyOutcome            = attribute.Key("agentloop.outcome")
 
@@ -156,6 +161,8 @@ const (
 	EventRetry            = "retry"
 	EventException        = "exception"
 	EventInputTransformed = "input_transformed"
+	EventGuardrail        = "guardrail"
+	EventHandoff          = "handoff"
 )
 
 // Metric instruments of agentloop's own; the two gen_ai.client.*
