@@ -396,8 +396,9 @@ func (st *run) runCalls(ctx context.Context) (paused bool, err error) {
 		select {
 		case ev = <-events:
 		case se := <-side:
-			if se.Type == EventTurnEnded && len(se.Path) > 0 && se.Usage != nil {
-				s.Usage.Add(se.Usage) // a nested run's model call
+			if se.Type == eventNestedUsage {
+				s.Usage.Add(se.Usage) // what a nested run cost, when it ended
+				continue
 			}
 			if !st.yield(se, nil) {
 				cancel()

@@ -379,6 +379,10 @@ func isOutput(typ string) bool {
 // the nested calls among its interruptions.
 var ErrNestedPause = errors.New("runner: the nested run paused for approvals")
 
+// eventNestedUsage carries a nested run's usage to the outer run's
+// goroutine; it is never yielded.
+const eventNestedUsage EventType = "nested.usage"
+
 // nestedPause carries a paused nested run's state out of its tool.
 type nestedPause struct{ st *State }
 
@@ -474,6 +478,15 @@ func AgentToolOf[In any](r *Runner, a *agent.Agent, opts *AgentToolOptions, toIn
 		}
 		var res *Result
 		for ev, err := range seq {
+			if ev.Result != nil && len(ev.Path) == 0 && ev.Type != EventPaused && nc != nil {
+				// The nested run ended (done or failed): its usage joins
+				// the outer run's. A paused one carries it in its state.
+				u := ev.Result.Usage
+				select {
+				case nc.events <- Event{Type: eventNestedUsage, Usage: &u}:
+				case <-ctx.Done():
+				}
+			}
 			if err != nil {
 				return "", fmt.Errorf("agent %s: %w", a.Name, err)
 			}
