@@ -57,6 +57,17 @@
 // as an idempotency key. docs/run-state.md documents the JSON format and its
 // compatibility promise.
 //
+// # Several agents
+//
+// An agent hands the conversation to another through agent.Agent.Handoffs:
+// the model sees a transfer_to_<name> tool per target; when it calls one,
+// the call is answered, the turn closes, and the run goes on with the
+// target (Result.Agent names the agent that answered; [EventHandoff] marks
+// the moment). [AgentTool] offers an agent to another as a tool: each call
+// is a nested run whose events carry [Event].Path. Guardrails
+// (agent.Agent.Guardrails) and [Hooks] put checks and observers around a
+// run; a tripped guardrail ends it with a [*GuardrailError].
+//
 // # History
 //
 // By default runs are stateless: every request carries the whole history

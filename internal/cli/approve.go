@@ -120,10 +120,12 @@ func decide(env *Env, in *bufio.Reader, mode string, res *runner.Result) (bool, 
 	return true, nil
 }
 
+// pendingRecord returns the record of a call still awaiting a decision
+// (in a nested run too), or nil.
 func pendingRecord(st *runner.State, callID string) *runner.CallRecord {
-	for i := range st.Calls {
-		if st.Calls[i].CallID == callID && st.Calls[i].Status == runner.CallAwaiting {
-			return &st.Calls[i]
+	for _, rec := range st.Pending() {
+		if rec.CallID == callID {
+			return &rec
 		}
 	}
 	return nil

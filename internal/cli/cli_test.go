@@ -37,6 +37,7 @@ func TestDemo(t *testing.T) {
 			"━━ weather", "✓ get_weather {\"city\":\"Paris\"}", "✓ get_weather {\"city\":\"Tokyo\"}",
 			"━━ recovery", "✗ get_weather {\"town\":\"Oslo\"}", "retrying with",
 			"━━ structured", "decoded into cli.PackingAdvice",
+			"━━ handoff", "triage hands the conversation to forecaster", "answered by: forecaster",
 			"summary: 2 turns", "demos ran",
 		} {
 			if !strings.Contains(r.stdout, want) {

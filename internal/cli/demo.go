@@ -56,9 +56,57 @@ func demoCases() []demoCase {
 				}
 			},
 		},
+		{
+			name:   "handoff",
+			blurb:  "a triage agent hands the conversation to a forecaster, which answers with its own tools",
+			prompt: "Will I need a coat in Oslo?",
+			agent:  handoffAgent,
+			model:  handoffModel,
+			show: func(w io.Writer, res *runner.Result) {
+				fmt.Fprintf(w, "   answered by: %s\n", res.Agent)
+			},
+		},
 		docsQADemoCase(),
 		browserDemoCase(),
 	}
+}
+
+// handoffAgent is a triage agent that may hand over to a forecaster.
+func handoffAgent() (*agent.Agent, func(), error) {
+	forecaster, _, err := weatherAgent()
+	if err != nil {
+		return nil, nil, err
+	}
+	forecaster.Name = "forecaster"
+	return &agent.Agent{
+		Name:         "triage",
+		Instructions: "Route the user: hand weather questions to the forecaster.",
+		Model:        "gpt-5-mini",
+		Handoffs:     []agent.Handoff{{Agent: forecaster}},
+	}, nil, nil
+}
+
+// handoffModel plays triage (it hands off), then the forecaster (it calls
+// get_weather, then answers from its output).
+func handoffModel(r *responsestest.Received) responsestest.Step {
+	if !strings.HasPrefix(r.Request.Instructions, "Answer weather") {
+		return responsestest.Reply(responsestest.FunctionCall("call_handoff", "transfer_to_forecaster", `{"reason":"a weather question"}`))
+	}
+	for _, it := range r.Request.Input.Items {
+		if it.Type == responses.ItemFunctionCallOutput && it.CallID == "call_oslo" {
+			var w struct {
+				Temp       float64 `json:"temp_c"`
+				Conditions string  `json:"conditions"`
+			}
+			_ = json.Unmarshal([]byte(it.Output.String()), &w)
+			advice := "No coat needed."
+			if w.Temp < 20 || strings.Contains(w.Conditions, "rain") {
+				advice = "Take the coat."
+			}
+			return responsestest.Reply(responsestest.Message(fmt.Sprintf("Oslo: %g°C, %s. %s", w.Temp, w.Conditions, advice)))
+		}
+	}
+	return responsestest.Reply(responsestest.FunctionCall("call_oslo", "get_weather", `{"city":"Oslo"}`))
 }
 
 func runDemo(ctx context.Context, env *Env, args []string) error {
@@ -153,7 +201,7 @@ func runDemoCase(ctx context.Context, w io.Writer, c demoCase, stream bool, tr *
 			return err
 		}
 		rd.event(ev)
-		if ev.Type == runner.EventFinalOutput {
+		if ev.Type == runner.EventFinalOutput && len(ev.Path) == 0 {
 			res = ev.Result
 		}
 	}

@@ -69,6 +69,9 @@ func (r *renderer) event(ev runner.Event) {
 			status, detail = "✗", clip(ev.Err.Error(), 90)
 		}
 		fmt.Fprintf(r.progress, "%s  %s %s %s → %s (%s)\n", r.indent, status, ev.Tool, clip(callArgs(ev.Item), 60), detail, fmtDuration(ev.Duration))
+	case runner.EventHandoff:
+		r.endLine()
+		fmt.Fprintf(r.progress, "%s  ↪ %s hands the conversation to %s\n", r.indent, ev.From, ev.To)
 	case runner.EventApprovalRequired:
 		r.endLine()
 		fmt.Fprintf(r.progress, "%s  ? %s %s needs approval\n", r.indent, ev.Tool, clip(callArgs(ev.Item), 60))
