@@ -176,6 +176,9 @@ type Result struct {
 	// Agent is the name of the agent that answered: the last one handed
 	// the conversation, or the one the run started with.
 	Agent string
+	// Mode says how the history reached the model: ModeStateless,
+	// ModeChained or ModeConversation.
+	Mode string
 	// Interruptions lists the calls awaiting approval when the run paused,
 	// in call order; empty when it did not pause.
 	Interruptions []Interruption
@@ -225,9 +228,35 @@ func interruptions(s *State, path []string) []Interruption {
 type RunOption func(*runConfig)
 
 type runConfig struct {
-	cp   Checkpointer
-	meta map[string]json.RawMessage
+	cp           Checkpointer
+	meta         map[string]json.RawMessage
+	conversation string
+	previous     string
 }
+
+// WithPreviousResponseID continues, with [Options].ChainResponses, from a
+// response of an earlier run: the input is the new items only, and the
+// first request carries previous_response_id (the last Result.Response.ID).
+func WithPreviousResponseID(id string) RunOption {
+	return func(c *runConfig) { c.previous = id }
+}
+
+// WithConversation runs in a server-side conversation (the Responses API's
+// conversation object, "conv_…", created with POST /v1/conversations):
+// every request names it and carries only the items the server does not
+// hold yet, and the server keeps the history. The input is the new items
+// only (the user's next message). It excludes [Options].ChainResponses and
+// history filters on handoffs. A resumed run keeps its conversation.
+func WithConversation(id string) RunOption {
+	return func(c *runConfig) { c.conversation = id }
+}
+
+// Modes of [Result].Mode: how the history reached the model.
+const (
+	ModeStateless    = "stateless"    // the whole history in every request, store:false
+	ModeChained      = "chained"      // previous_response_id and the new items
+	ModeConversation = "conversation" // a server-side conversation and the new items
+)
 
 // WithMeta sets the application data a new run's [State] carries in its
 // Meta (see there). It has no effect on Resume, whose state has its own.
@@ -337,7 +366,7 @@ func (st *run) learn(ctx context.Context, resp *responses.Response) {
 			removed[tr.ID] = true
 		}
 	}
-	if len(removed) > 0 && !st.r.chain {
+	if len(removed) > 0 && st.mode() == ModeStateless {
 		// Withheld now, withheld later: sending them again costs tokens and
 		// changes nothing. Stateless mode only; chained history is the
 		// server's.
@@ -379,6 +408,7 @@ func (r *Runner) stream1(ctx context.Context, a *agent.Agent, input Input, resum
 		st := &run{r: r, a: a, res: &Result{}, cp: cfg.cp, resume: resume != nil, s: resume}
 		if st.s == nil {
 			st.s = &State{Version: StateVersion, RunID: newRunID(), Status: StatusRunning, Meta: cfg.meta,
+				Conversation: cfg.conversation, PreviousResponseID: cfg.previous,
 				History: append(make([]responses.Item, 0, len(input)+16), input...)}
 		}
 		st.res.State = st.s
@@ -483,7 +513,7 @@ func (st *run) loop(ctx context.Context) error {
 				return nil
 			}
 		}
-		if err != nil && !st.r.chain && !st.strippedReasoning && invalidEncryptedContent(err) {
+		if err != nil && st.mode() == ModeStateless && !st.strippedReasoning && invalidEncryptedContent(err) {
 			// Encrypted reasoning is tied to one organization: a gateway
 			// that balanced this conversation over another channel cannot
 			// read it. Retry once without reasoning items.
@@ -542,6 +572,17 @@ func (st *run) loop(ctx context.Context) error {
 	}
 }
 
+// mode says how the history reaches the model.
+func (st *run) mode() string {
+	switch {
+	case st.s.Conversation != "":
+		return ModeConversation
+	case st.r.chain:
+		return ModeChained
+	}
+	return ModeStateless
+}
+
 // record adds a response to the state.
 func (st *run) record(resp *responses.Response) {
 	s := st.s
@@ -559,8 +600,14 @@ func (st *run) record(resp *responses.Response) {
 // resume.
 func (st *run) setup(ctx context.Context) error {
 	s := st.s
-	if st.r.chain && anyFilter(st.a) {
-		return errors.New("runner: a handoff has a history filter, which ChainResponses cannot apply: the server holds the history")
+	if (st.r.chain || s.Conversation != "") && anyFilter(st.a) {
+		return errors.New("runner: a handoff has a history filter, which a chained or conversation run cannot apply: the server holds the history")
+	}
+	if st.r.chain && s.Conversation != "" {
+		return errors.New("runner: ChainResponses and a conversation exclude each other")
+	}
+	if !st.r.chain && s.PreviousResponseID != "" && s.Turn == 0 {
+		return errors.New("runner: WithPreviousResponseID needs Options.ChainResponses")
 	}
 	if st.resume {
 		cur := findAgent(st.a, s.Agent)
@@ -664,7 +711,7 @@ func (st *run) finish(ctx context.Context, resp *responses.Response, turn int) e
 		}
 		res.Value = v
 	}
-	res.Agent = st.a.Name
+	res.Agent, res.Mode = st.a.Name, st.mode()
 	if err := st.outputGuardrails(ctx, res); err != nil {
 		return err
 	}
@@ -700,7 +747,14 @@ func (st *run) request() *responses.Request {
 		}
 	}
 	history := st.s.History
-	if st.r.chain {
+	if st.s.Conversation != "" {
+		req.Conversation = st.s.Conversation
+		if req.Store == nil {
+			req.Store = responses.Ptr(true)
+		}
+		// The server holds everything up to the last response's output.
+		history = history[st.s.ServerItems:]
+	} else if st.r.chain {
 		if req.Store == nil {
 			req.Store = responses.Ptr(true)
 		}

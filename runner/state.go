@@ -179,6 +179,9 @@ type State struct {
 	// last response's id, and how many items of History the server holds.
 	PreviousResponseID string
 	ServerItems        int
+	// Conversation is the server-side conversation the run continues, if
+	// any (see WithConversation).
+	Conversation string
 	// History is the conversation: the input and every item sent to or
 	// received from the model, byte for byte. The outputs of the open turn
 	// are in Calls until every call is done.
@@ -408,6 +411,7 @@ type stateHeader struct {
 	Usage              responses.Usage            `json:"usage"`
 	PreviousResponseID string                     `json:"previous_response_id,omitempty"`
 	ServerItems        int                        `json:"server_items,omitempty"`
+	Conversation       string                     `json:"conversation,omitempty"`
 	Standing           []StandingDecision         `json:"standing,omitempty"`
 	Meta               map[string]json.RawMessage `json:"meta,omitempty"`
 }
@@ -423,7 +427,7 @@ type stateHeader struct {
 func (s *State) MarshalJSON() ([]byte, error) {
 	h := stateHeader{Version: s.Version, RunID: s.RunID, Agent: s.Agent, Tools: s.Tools, Status: s.Status,
 		Turn: s.Turn, Usage: s.Usage, PreviousResponseID: s.PreviousResponseID, ServerItems: s.ServerItems,
-		Standing: s.Standing, Meta: s.Meta}
+		Standing: s.Standing, Meta: s.Meta, Conversation: s.Conversation}
 	if h.Version == 0 {
 		h.Version = StateVersion
 	}
@@ -546,7 +550,7 @@ func (s *State) UnmarshalJSON(b []byte) error {
 	}
 	*s = State{Version: w.Version, RunID: w.RunID, Agent: w.Agent, Tools: w.Tools, Status: w.Status,
 		Turn: w.Turn, Usage: w.Usage, PreviousResponseID: w.PreviousResponseID, ServerItems: w.ServerItems,
-		Standing: w.Standing, Meta: w.Meta, Extra: w.Extra, History: w.History}
+		Standing: w.Standing, Meta: w.Meta, Conversation: w.Conversation, Extra: w.Extra, History: w.History}
 	for _, c := range w.Calls {
 		rec := c.CallRecord
 		rec.Output, rec.Extra, rec.Nested = c.Output, c.Extra, c.Nested

@@ -18,7 +18,10 @@
 //     output of the matching type with its call_id, no output lacks its
 //     call, and a computer_call_output acknowledges its call's pending
 //     safety checks;
-//   - without previous_response_id, every output item this server sent
+//   - with previous_response_id or a conversation (see
+//     [Server.NewConversation]), no input item is one the server already
+//     holds ("Duplicate item found"), and the two are not given together;
+//   - without previous_response_id or a conversation, every output item this server sent
 //     earlier in the same conversation is replayed byte for byte (an item
 //     sent with invalid UTF-8 must come back with U+FFFD in its place; an
 //     item a response reported withheld in its input_transformations may
@@ -114,6 +117,9 @@ type Server struct {
 	convs      map[string]*conv
 	nconv      int
 	withheld   map[string]bool // ids reported removed by input_transformations
+	// conversations maps a conversation id to its latest response (or to
+	// an empty start, for a new conversation).
+	conversations map[string]*conv
 }
 
 // sentItem is an output item the server sent, with the bytes a replay must
@@ -130,8 +136,9 @@ type sentItem struct {
 type conv struct {
 	seq     int
 	id      string
-	history []*sentItem // every item the server sent in this conversation
-	calls   []*sentItem // the calls of this response
+	history []*sentItem     // every item the server sent in this conversation
+	calls   []*sentItem     // the calls of this response
+	held    map[string]bool // the ids of every item in the context: inputs and outputs
 }
 
 // NewServer starts a server listening on a loopback port. Close it when
@@ -142,7 +149,7 @@ type conv struct {
 //	t.Cleanup(func() { srv.Close(); srv.Check(t) })
 func NewServer(opts *Options) *Server {
 	s := &Server{closing: make(chan struct{}), byID: map[string]*sentItem{},
-		byCall: map[string]*sentItem{}, convs: map[string]*conv{}}
+		byCall: map[string]*sentItem{}, convs: map[string]*conv{}, conversations: map[string]*conv{}}
 	if opts != nil {
 		s.opts = *opts
 	}
@@ -168,6 +175,20 @@ func Start(t testing.TB, steps ...Step) *Server {
 		s.Check(t)
 	})
 	return s
+}
+
+// NewConversation creates a server-side conversation and returns its id
+// ("conv_…"), as POST /v1/conversations does. A request that names it
+// ("conversation") continues it: the server holds every item sent and
+// received in it, answers "Duplicate item found" to an input item it
+// already holds, and pairs the calls of its last response with the
+// request's outputs.
+func (s *Server) NewConversation() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := s.nextID("conv_")
+	s.conversations[id] = &conv{seq: -1, held: map[string]bool{}}
+	return id
 }
 
 // URL returns the base URL of the API, ending in /v1 (as OPENAI_BASE_URL
@@ -243,6 +264,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	var status int
 	var typ, code, param, problem string
 	switch {
+	case r.Method == http.MethodPost && r.URL.Path == "/v1/conversations":
+		id := s.NewConversation()
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"id":%q,"object":"conversation","created_at":%d,"metadata":{}}`, id, s.opts.Now().Unix())
+		return
 	case r.Method != http.MethodPost || r.URL.Path != "/v1/responses":
 		status, typ = http.StatusNotFound, "invalid_request_error"
 		problem = fmt.Sprintf("Invalid URL (%s %s): want POST /v1/responses", r.Method, r.URL.Path)
@@ -546,18 +572,37 @@ func (s *Server) prepare(n int, req *responses.Request, parent *conv, step Step)
 		rp.usage = responses.Usage{InputTokens: in, OutputTokens: out, TotalTokens: in + out}
 	}
 	s.received[n].ResponseID = rp.id
-	s.register(parent, rp.id, sent)
+	s.register(parent, rp.id, sent, req)
 	return rp
 }
 
-// register records a response and its output items; s.mu must be held.
-func (s *Server) register(parent *conv, id string, items []*sentItem) {
-	c := &conv{seq: s.nconv, id: id}
+// register records a response, its output items and the input that led to
+// it; s.mu must be held.
+func (s *Server) register(parent *conv, id string, items []*sentItem, req *responses.Request) {
+	c := &conv{seq: s.nconv, id: id, held: map[string]bool{}}
 	s.nconv++
 	if parent != nil {
 		c.history = append(c.history, parent.history...)
+		for k := range parent.held {
+			c.held[k] = true
+		}
+	}
+	if req != nil {
+		for i := range req.Input.Items {
+			if id := req.Input.Items[i].ID; id != "" {
+				c.held[id] = true
+			}
+		}
+		if req.Conversation != "" {
+			defer func() { s.conversations[req.Conversation] = c }()
+		}
 	}
 	c.history = append(c.history, items...)
+	for _, it := range items {
+		if it.id != "" {
+			c.held[it.id] = true
+		}
+	}
 	for _, it := range items {
 		it.conv = c
 		if it.id != "" {
@@ -579,7 +624,7 @@ func (s *Server) registerRaw(n int, parent *conv, body []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.received[n].ResponseID = id
-	s.register(parent, id, items)
+	s.register(parent, id, items, s.received[n].Request)
 }
 
 // parseOutput reads the response id and output items of a response body,
@@ -667,10 +712,27 @@ func (s *Server) check(req *responses.Request) (*conv, []string) {
 	var problems []string
 	items := req.Input.Items
 	var prev *conv
-	if req.PreviousResponseID != "" {
+	switch {
+	case req.PreviousResponseID != "" && req.Conversation != "":
+		problems = append(problems, "Mutually exclusive parameters: Ensure you are only providing one of: 'previous_response_id' or 'conversation'.")
+	case req.PreviousResponseID != "":
 		prev = s.convs[req.PreviousResponseID]
 		if prev == nil {
 			problems = append(problems, fmt.Sprintf("Previous response with id '%s' not found.", req.PreviousResponseID))
+		}
+	case req.Conversation != "":
+		prev = s.conversations[req.Conversation]
+		if prev == nil {
+			problems = append(problems, fmt.Sprintf("Conversation with id '%s' not found.", req.Conversation))
+		}
+	}
+	if prev != nil {
+		// The server holds the context: an input item it already has is a
+		// duplicate.
+		for i := range items {
+			if id := items[i].ID; id != "" && prev.held[id] {
+				problems = append(problems, fmt.Sprintf("Duplicate item found with id %s. Remove the duplicate items from your input and try again.", id))
+			}
 		}
 	}
 
