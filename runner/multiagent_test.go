@@ -108,7 +108,7 @@ func TestHandoffFilter(t *testing.T) {
 		t.Errorf("billing's input (-want +got):\n%s", diff)
 	}
 	if _, err := newRunner(srv, &runner.Options{ChainResponses: true}).Run(context.Background(), triage, runner.Text("x")); err == nil ||
-		!strings.Contains(err.Error(), "ChainResponses") {
+		!strings.Contains(err.Error(), "chained or conversation run") {
 		t.Errorf("a filter under ChainResponses: err = %v", err)
 	}
 }
