@@ -189,6 +189,10 @@ type ModelSettings struct {
 	Truncation        string // auto or disabled
 	Metadata          map[string]string
 	Verbosity         string // low, medium, high
+	// ContextManagement asks the server to compact the context past a
+	// token threshold (context_management); the response then carries a
+	// compaction item, and the runner sends nothing before it again.
+	ContextManagement []responses.ContextManagement
 
 	// Extra holds raw top-level request fields sent as they are, for
 	// anything the fields above do not name; a key naming a field the runner

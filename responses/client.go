@@ -156,6 +156,7 @@ type Options struct {
 // done with it.
 type Client struct {
 	url               string
+	compactURL        string
 	urlErr            error // the base URL may not carry the key
 	apiKey            string
 	http              *http.Client
@@ -201,6 +202,7 @@ func NewClient(opts *Options) *Client {
 		base = DefaultBaseURL
 	}
 	c.url = strings.TrimRight(base, "/") + "/responses"
+	c.compactURL = c.url + "/compact"
 	if err := keyguard.CheckBaseURL(base, o.AllowInsecureHTTP); err != nil {
 		c.urlErr = fmt.Errorf("responses: %w; use https, or set Options.AllowInsecureHTTP", err)
 	}
@@ -303,10 +305,14 @@ func encode(req *Request, stream bool, model string) ([]byte, error) {
 
 // newHTTPRequest builds one attempt's request.
 func (c *Client) newHTTPRequest(ctx context.Context, body []byte, stream bool) (*http.Request, error) {
+	return c.newHTTPRequestTo(ctx, c.url, body, stream)
+}
+
+func (c *Client) newHTTPRequestTo(ctx context.Context, url string, body []byte, stream bool) (*http.Request, error) {
 	if c.urlErr != nil {
 		return nil, c.urlErr
 	}
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("responses: %w", err)
 	}
@@ -415,13 +421,17 @@ func (c *Client) Create(ctx context.Context, req *Request) (*Response, error) {
 }
 
 func (c *Client) createOnce(ctx context.Context, body []byte) (*Response, error) {
+	return c.createOnceAt(ctx, c.url, body)
+}
+
+func (c *Client) createOnceAt(ctx context.Context, url string, body []byte) (*Response, error) {
 	actx := ctx
 	if c.requestTimeout > 0 {
 		var cancel context.CancelFunc
 		actx, cancel = context.WithTimeout(ctx, c.requestTimeout)
 		defer cancel()
 	}
-	hr, err := c.newHTTPRequest(actx, body, false)
+	hr, err := c.newHTTPRequestTo(actx, url, body, false)
 	if err != nil {
 		return nil, err
 	}

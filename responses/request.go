@@ -28,6 +28,7 @@ type Request struct {
 	Conversation       string // "conv_…"
 	Store              *bool
 	Include            []string
+	ContextManagement  []ContextManagement
 	Reasoning          *Reasoning
 	Text               *TextConfig
 	Temperature        *float64
@@ -366,6 +367,9 @@ func (r *Request) AppendJSON(b []byte) ([]byte, error) {
 	if r.Include != nil {
 		val("include", r.Include)
 	}
+	if r.ContextManagement != nil {
+		val("context_management", r.ContextManagement)
+	}
 	if r.Reasoning != nil {
 		val("reasoning", r.Reasoning)
 	}
@@ -446,7 +450,7 @@ func (r *Request) UnmarshalJSON(b []byte) error {
 		{"tools", &r.Tools}, {"tool_choice", &r.ToolChoice},
 		{"parallel_tool_calls", &r.ParallelToolCalls}, {"max_output_tokens", &r.MaxOutputTokens},
 		{"max_tool_calls", &r.MaxToolCalls}, {"previous_response_id", &r.PreviousResponseID},
-		{"store", &r.Store}, {"include", &r.Include}, {"reasoning", &r.Reasoning},
+		{"store", &r.Store}, {"include", &r.Include}, {"context_management", &r.ContextManagement}, {"reasoning", &r.Reasoning},
 		{"text", &r.Text}, {"temperature", &r.Temperature}, {"top_p", &r.TopP},
 		{"truncation", &r.Truncation}, {"metadata", &r.Metadata}, {"service_tier", &r.ServiceTier},
 		{"prompt_cache_key", &r.PromptCacheKey}, {"safety_identifier", &r.SafetyIdentifier},

@@ -47,6 +47,13 @@ const (
 	// reasoning items a gateway moved to another organization could not
 	// read. The withheld items leave the history of later turns.
 	EventInputTransformed EventType = "input.transformed"
+	// EventCompacting: the server is compacting the context
+	// (context_management), streaming runs only.
+	EventCompacting EventType = "compacting"
+	// EventCompacted: the run compacted its history before a request
+	// (Options.Compaction), or trimmed it when the endpoint cannot compact;
+	// Compaction says how.
+	EventCompacted EventType = "compacted"
 	// EventHandoff: the conversation passed from agent From to agent To.
 	EventHandoff EventType = "handoff"
 	// EventGuardrail: a guardrail gave its verdict (Guardrail).
@@ -93,6 +100,8 @@ type Event struct {
 	From, To string
 	// Guardrail is a guardrail's verdict (EventGuardrail).
 	Guardrail *GuardrailVerdict
+	// Compaction reports a compaction (EventCompacted).
+	Compaction *CompactionReport
 
 	Response   *responses.Response // EventTurnEnded
 	Usage      *responses.Usage    // EventTurnEnded: this turn's usage

@@ -337,6 +337,8 @@ func (st *run) handOff(ctx context.Context, to string) error {
 	if h.Filter != nil {
 		kept := h.Filter(s.History)
 		s.History = kept
+		s.SendFrom = 0
+		st.rewrote()
 		s.ServerItems = min(s.ServerItems, len(kept))
 	}
 	st.a, st.ts = h.Agent, ts

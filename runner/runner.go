@@ -71,6 +71,15 @@ type Options struct {
 	ChainResponses bool
 	// Hooks observe every run of this runner (see [Hooks]).
 	Hooks *Hooks
+	// Trim, when set, shortens the items of each request before it is sent
+	// (package trim has policies that keep calls with their outputs); the
+	// run's history is not changed. Stateless runs only: a chained or
+	// conversation run sends new items only.
+	Trim func(items []responses.Item) []responses.Item
+	// Compaction, when set, compacts a stateless run's history through
+	// POST /v1/responses/compact before a request whose input would pass
+	// its budget (see [Compaction]).
+	Compaction *Compaction
 	// Logger receives debug logs. nil means silent.
 	Logger *slog.Logger
 	// Telemetry configures tracing and metrics (see [Telemetry]).
@@ -89,6 +98,8 @@ type Runner struct {
 	grace       time.Duration
 	approval    tools.ApprovalPolicy
 	hooks       *Hooks
+	trim        func([]responses.Item) []responses.Item
+	compaction  *Compaction
 	chain       bool
 	log         *slog.Logger
 	tel         *telemetry
@@ -109,6 +120,8 @@ func New(client *responses.Client, opts *Options) *Runner {
 		grace:       o.ToolGracePeriod,
 		approval:    o.Approval,
 		hooks:       o.Hooks,
+		trim:        o.Trim,
+		compaction:  o.Compaction,
 		chain:       o.ChainResponses,
 		log:         o.Logger,
 	}
@@ -348,7 +361,13 @@ type run struct {
 	// asked for whatever the model's name suggested; noInclude: the model
 	// refused the include, so it is never asked for.
 	reasoned, noInclude bool
+	// rewritten: the history was rewritten (compacted, trimmed, filtered,
+	// reasoning dropped), not only appended to.
+	rewritten bool
 }
+
+// rewrote records that the history was rewritten.
+func (st *run) rewrote() { st.rewritten = true }
 
 // learn corrects the run's guesses from a response: a model that reasoned
 // gets its encrypted reasoning asked for; reasoning items the server
@@ -378,6 +397,7 @@ func (st *run) learn(ctx context.Context, resp *responses.Response) {
 			kept = append(kept, it)
 		}
 		st.dropped(kept)
+		st.rewrote()
 	}
 	st.r.tel.inputTransformed(ctx, resp.InputTransformations)
 	st.r.log.WarnContext(ctx, "runner: the server withheld input items", "count", len(resp.InputTransformations),
@@ -392,6 +412,7 @@ func (st *run) dropped(kept []responses.Item) {
 	shift := len(s.History) - len(kept)
 	s.History = kept
 	s.ServerItems -= min(shift, s.ServerItems)
+	s.SendFrom -= min(shift, s.SendFrom)
 	for i := range s.Calls {
 		s.Calls[i].Index -= shift
 	}
@@ -485,6 +506,9 @@ func (st *run) loop(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("runner: turn %d: %w", turn, err)
 		}
+		if err := st.compact(ctx); err != nil {
+			return fmt.Errorf("runner: turn %d: %w", turn, err)
+		}
 		req := st.request()
 		if !st.yield(Event{Type: EventTurnStarted, Turn: turn}, nil) {
 			return nil
@@ -520,6 +544,7 @@ func (st *run) loop(ctx context.Context) error {
 			st.r.log.WarnContext(ctx, "encrypted reasoning rejected; retrying without reasoning items", "turn", turn, "error", err)
 			st.strippedReasoning = true
 			s.History = stripReasoning(s.History)
+			st.rewrote()
 			req = st.request()
 			resp, err = st.callModel(ctx, req, turn)
 			if st.stopped {
@@ -588,9 +613,23 @@ func (st *run) record(resp *responses.Response) {
 	s := st.s
 	s.Turn++
 	s.Usage.Add(resp.Usage)
+	base := len(s.History)
 	s.History = append(s.History, resp.Output...)
+	for i := len(resp.Output) - 1; i >= 0; i-- {
+		if resp.Output[i].Type == responses.ItemCompaction {
+			// The server compacted the context (context_management):
+			// nothing before this item is sent again.
+			s.SendFrom = base + i
+			break
+		}
+	}
 	s.PreviousResponseID = resp.ID
 	s.ServerItems = len(s.History)
+	if resp.Usage != nil && resp.Usage.InputTokens > 0 {
+		// What the next request costs is estimated from here.
+		s.InputTokens = resp.Usage.InputTokens + resp.Usage.OutputTokens
+		s.CountedItems = len(s.History)
+	}
 	st.last = resp
 	st.res.Response = resp
 	st.res.NewItems = append(st.res.NewItems, resp.Output...)
@@ -735,6 +774,7 @@ func (st *run) request() *responses.Request {
 		Truncation:        s.Truncation,
 		Metadata:          s.Metadata,
 		Store:             s.Store,
+		ContextManagement: s.ContextManagement,
 		Extra:             s.Extra,
 	}
 	if s.ReasoningEffort != "" || s.ReasoningSummary != "" {
@@ -770,6 +810,13 @@ func (st *run) request() *responses.Request {
 		}
 		if !*req.Store && !st.noInclude && (st.reasoned || reasons(a, history)) {
 			req.Include = []string{responses.IncludeReasoningEncryptedContent}
+		}
+		if st.s.SendFrom > 0 && st.s.SendFrom <= len(history) {
+			// A compaction item stands for everything before it.
+			history = history[st.s.SendFrom:]
+		}
+		if st.r.trim != nil {
+			history = st.r.trim(history)
 		}
 	}
 	req.Input = responses.Input{Items: history}
@@ -858,6 +905,8 @@ func (st *run) callModel1(ctx context.Context, req *responses.Request, turn int,
 			e = Event{Type: EventReasoningDelta, Turn: turn, Delta: ev.Delta, ItemID: ev.ItemID}
 		case responses.EventFunctionCallArgumentsDelta:
 			e = Event{Type: EventArgumentsDelta, Turn: turn, Delta: ev.Delta, ItemID: ev.ItemID}
+		case responses.EventCompactionCompacting:
+			e = Event{Type: EventCompacting, Turn: turn, ItemID: ev.ItemID}
 		case responses.EventRetry:
 			var why error
 			if ev.Retry != nil {

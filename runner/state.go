@@ -182,6 +182,14 @@ type State struct {
 	// Conversation is the server-side conversation the run continues, if
 	// any (see WithConversation).
 	Conversation string
+	// InputTokens and CountedItems estimate what the next request costs:
+	// the tokens of the last response (input and output) and how many
+	// history items they covered.
+	InputTokens  int64
+	CountedItems int
+	// SendFrom is where a stateless request's history starts: the last
+	// compaction item the server sent, which stands for the items before it.
+	SendFrom int
 	// History is the conversation: the input and every item sent to or
 	// received from the model, byte for byte. The outputs of the open turn
 	// are in Calls until every call is done.
@@ -412,6 +420,9 @@ type stateHeader struct {
 	PreviousResponseID string                     `json:"previous_response_id,omitempty"`
 	ServerItems        int                        `json:"server_items,omitempty"`
 	Conversation       string                     `json:"conversation,omitempty"`
+	InputTokens        int64                      `json:"input_tokens,omitempty"`
+	CountedItems       int                        `json:"counted_items,omitempty"`
+	SendFrom           int                        `json:"send_from,omitempty"`
 	Standing           []StandingDecision         `json:"standing,omitempty"`
 	Meta               map[string]json.RawMessage `json:"meta,omitempty"`
 }
@@ -427,7 +438,7 @@ type stateHeader struct {
 func (s *State) MarshalJSON() ([]byte, error) {
 	h := stateHeader{Version: s.Version, RunID: s.RunID, Agent: s.Agent, Tools: s.Tools, Status: s.Status,
 		Turn: s.Turn, Usage: s.Usage, PreviousResponseID: s.PreviousResponseID, ServerItems: s.ServerItems,
-		Standing: s.Standing, Meta: s.Meta, Conversation: s.Conversation}
+		Standing: s.Standing, Meta: s.Meta, Conversation: s.Conversation, InputTokens: s.InputTokens, CountedItems: s.CountedItems, SendFrom: s.SendFrom}
 	if h.Version == 0 {
 		h.Version = StateVersion
 	}
@@ -550,7 +561,8 @@ func (s *State) UnmarshalJSON(b []byte) error {
 	}
 	*s = State{Version: w.Version, RunID: w.RunID, Agent: w.Agent, Tools: w.Tools, Status: w.Status,
 		Turn: w.Turn, Usage: w.Usage, PreviousResponseID: w.PreviousResponseID, ServerItems: w.ServerItems,
-		Standing: w.Standing, Meta: w.Meta, Conversation: w.Conversation, Extra: w.Extra, History: w.History}
+		Standing: w.Standing, Meta: w.Meta, Conversation: w.Conversation, InputTokens: w.InputTokens, CountedItems: w.CountedItems, SendFrom: w.SendFrom,
+		Extra: w.Extra, History: w.History}
 	for _, c := range w.Calls {
 		rec := c.CallRecord
 		rec.Output, rec.Extra, rec.Nested = c.Output, c.Extra, c.Nested

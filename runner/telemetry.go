@@ -635,6 +635,25 @@ func (t *telemetry) inputTransformed(ctx context.Context, trs []responses.InputT
 	}
 }
 
+// startCompact starts the span of a compaction request.
+func (t *telemetry) startCompact(ctx context.Context, model string) (context.Context, trace.Span) {
+	run := genai.RunFrom(ctx)
+	attrs := []attribute.KeyValue{genai.KeyOperationName.String("compact"), genai.KeyProviderName.String(genai.ProviderOpenAI),
+		genai.KeyRequestModel.String(model)}
+	if run != nil {
+		attrs = append(attrs, run.Common()...)
+	}
+	return t.tracer.Start(ctx, t.spanName("compact", model), t.kindClient, trace.WithAttributes(attrs...))
+}
+
+// endCompact ends the span of a compaction request.
+func (t *telemetry) endCompact(_ context.Context, span trace.Span, err error) {
+	if err != nil && span.IsRecording() {
+		genai.SetError(span, err, errorType(err), t.secrets)
+	}
+	span.End()
+}
+
 // guardrail records a guardrail's verdict as an event on the span in ctx.
 func (t *telemetry) guardrail(ctx context.Context, name, stage, action string) {
 	span := trace.SpanFromContext(ctx)

@@ -220,6 +220,12 @@ func (r *reply) appendEvents(w *events, errorEvent bool) {
 	w.raw("response", r.appendResponse(nil, false))
 	w.end()
 	for i := range r.items {
+		if r.items[i].Type == responses.ItemCompaction {
+			w.begin(responses.EventCompactionCompacting)
+			w.str("item_id", r.items[i].ID)
+			w.int("output_index", i)
+			w.end()
+		}
 		r.appendItemEvents(w, i)
 	}
 	if errorEvent {

@@ -75,6 +75,12 @@ type Options struct {
 	// replayed byte for byte.
 	NoHistoryCheck bool
 
+	// NoCompact makes POST /v1/responses/compact answer 404, as a gateway
+	// without the route does. By default the server compacts: it answers
+	// with the input's last user message and a compaction item standing for
+	// the rest.
+	NoCompact bool
+
 	// Chunks is about how many delta events carry each text, arguments or
 	// input when streaming (texts shorter than 8 bytes per chunk get fewer).
 	// Zero means 3.
@@ -120,6 +126,7 @@ type Server struct {
 	// conversations maps a conversation id to its latest response (or to
 	// an empty start, for a new conversation).
 	conversations map[string]*conv
+	compactions   map[string]bool // ids of the compaction items sent
 }
 
 // sentItem is an output item the server sent, with the bytes a replay must
@@ -264,6 +271,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	var status int
 	var typ, code, param, problem string
 	switch {
+	case r.Method == http.MethodPost && r.URL.Path == "/v1/responses/compact":
+		s.compact(w, r, rec)
+		return
 	case r.Method == http.MethodPost && r.URL.Path == "/v1/conversations":
 		id := s.NewConversation()
 		w.Header().Set("Content-Type", "application/json")
@@ -527,6 +537,9 @@ func (s *Server) prepare(n int, req *responses.Request, parent *conv, step Step)
 		chunks:     s.opts.Chunks}
 	if rp.model == "" {
 		rp.model = req.Model
+	}
+	if step.compaction {
+		step.items = append([]responses.Item{s.compactionItem(len(req.Input.Items))}, step.items...)
 	}
 	for _, t := range step.transforms {
 		if t.Action == responses.TransformRemoved && t.ID != "" {
@@ -811,6 +824,12 @@ func (s *Server) check(req *responses.Request) (*conv, []string) {
 	if latest == nil || s.opts.NoHistoryCheck {
 		return latest, problems
 	}
+	for i := range items {
+		if items[i].Type == responses.ItemCompaction && s.compactions[items[i].ID] {
+			// A compaction item stands for the items before it.
+			return latest, problems
+		}
+	}
 	for _, h := range latest.history {
 		got := find(items, h)
 		if got == nil && h.id == "" && h.callID == "" {
@@ -885,4 +904,68 @@ func clip(b []byte) string {
 		return string(b[:n]) + "…"
 	}
 	return string(b)
+}
+
+// compactionItem returns a new compaction item standing for n items; s.mu
+// must be held.
+func (s *Server) compactionItem(n int) responses.Item {
+	id := s.nextID("cmp_")
+	if s.compactions == nil {
+		s.compactions = map[string]bool{}
+	}
+	s.compactions[id] = true
+	var it responses.Item
+	raw := fmt.Sprintf(`{"type":"compaction","id":%q,"encrypted_content":"compacted:%d"}`, id, n)
+	if err := it.UnmarshalJSON([]byte(raw)); err != nil {
+		panic(err) // a constant shape
+	}
+	return it
+}
+
+// compact answers POST /v1/responses/compact: the compacted window is the
+// input's last user message and a compaction item for the rest.
+func (s *Server) compact(w http.ResponseWriter, r *http.Request, rec Received) {
+	if s.opts.NoCompact {
+		s.mu.Lock()
+		s.received = append(s.received, rec)
+		s.mu.Unlock()
+		writeError(w, http.StatusNotFound, "invalid_request_error", "", fmt.Sprintf("Invalid URL (POST %s)", r.URL.Path), "")
+		return
+	}
+	var req struct {
+		Model string           `json:"model"`
+		Input []responses.Item `json:"input"`
+	}
+	if err := json.Unmarshal(rec.Body, &req); err != nil || req.Model == "" {
+		s.mu.Lock()
+		n := len(s.received)
+		s.received = append(s.received, rec)
+		msg := s.violate(n, "the body is not a compact request (model and input): %v", err)
+		s.mu.Unlock()
+		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "responsestest: "+msg, "")
+		return
+	}
+	s.mu.Lock()
+	s.received = append(s.received, rec)
+	out := []responses.Item{s.compactionItem(len(req.Input))}
+	id := s.nextID("resp_")
+	s.mu.Unlock()
+	for i := len(req.Input) - 1; i >= 0; i-- {
+		if it := req.Input[i]; it.Role == responses.RoleUser && it.Type != responses.ItemFunctionCallOutput {
+			out = append([]responses.Item{it}, out...)
+			break
+		}
+	}
+	b := fmt.Appendf(nil, `{"id":%q,"object":"response.compaction","created_at":%d,"output":[`, id, s.opts.Now().Unix())
+	for i := range out {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		ib, _ := out[i].MarshalJSON()
+		b = append(b, ib...)
+	}
+	in := len(rec.Body) / 4
+	b = fmt.Appendf(b, `],"usage":{"input_tokens":%d,"output_tokens":%d,"total_tokens":%d}}`, in, 50, in+50)
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(b) //nolint:errcheck // the client may be gone
 }

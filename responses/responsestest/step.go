@@ -34,6 +34,7 @@ type Step struct {
 	usage      *responses.Usage
 	model      string
 	transforms []responses.InputTransformation
+	compaction bool // a compaction item first, as context_management makes
 	stream     int8 // 0: as the request asks, 1: SSE, -1: JSON
 	cutAfter   int  // -1: not cut
 	stallAfter int  // -1: no stall
@@ -194,6 +195,14 @@ func (s Step) Done() Step {
 //		ID: "rs_1", Type: "reasoning", Action: responses.TransformRemoved, Reason: responses.TransformOrganizationMismatch})
 func (s Step) InputTransformations(ts ...responses.InputTransformation) Step {
 	s.transforms = ts
+	return s
+}
+
+// Compaction makes the response start with a compaction item standing for
+// the request's input, as a request whose context_management threshold was
+// passed gets: a client must send none of the items before it again.
+func (s Step) Compaction() Step {
+	s.compaction = true
 	return s
 }
 
