@@ -245,6 +245,7 @@ type runConfig struct {
 	meta         map[string]json.RawMessage
 	conversation string
 	previous     string
+	session      Session
 }
 
 // WithPreviousResponseID continues, with [Options].ChainResponses, from a
@@ -351,6 +352,7 @@ type run struct {
 	s       *State
 	res     *Result
 	cp      Checkpointer
+	session Session
 	resume  bool
 	last    *responses.Response // the last response of this call
 	yield   func(Event, error) bool
@@ -413,6 +415,7 @@ func (st *run) dropped(kept []responses.Item) {
 	s.History = kept
 	s.ServerItems -= min(shift, s.ServerItems)
 	s.SendFrom -= min(shift, s.SendFrom)
+	s.TurnStart -= min(shift, s.TurnStart)
 	for i := range s.Calls {
 		s.Calls[i].Index -= shift
 	}
@@ -426,7 +429,7 @@ func (r *Runner) stream1(ctx context.Context, a *agent.Agent, input Input, resum
 		}
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		st := &run{r: r, a: a, res: &Result{}, cp: cfg.cp, resume: resume != nil, s: resume}
+		st := &run{r: r, a: a, res: &Result{}, cp: cfg.cp, session: cfg.session, resume: resume != nil, s: resume}
 		if st.s == nil {
 			st.s = &State{Version: StateVersion, RunID: newRunID(), Status: StatusRunning, Meta: cfg.meta,
 				Conversation: cfg.conversation, PreviousResponseID: cfg.previous,
@@ -448,6 +451,9 @@ func (r *Runner) stream1(ctx context.Context, a *agent.Agent, input Input, resum
 		}
 		ctx, span := r.tel.startRun(ctx, a, input)
 		err := st.loop(ctx)
+		if serr := st.saveSession(context.WithoutCancel(ctx)); serr != nil && err == nil && !st.stopped {
+			err = serr
+		}
 		st.res.History = st.s.History
 		if err != nil {
 			st.interrupted(ctx)
@@ -471,10 +477,14 @@ func (st *run) loop(ctx context.Context) error {
 	if err := st.setup(ctx); err != nil {
 		return err
 	}
+	input := s.History
+	if err := st.loadSession(ctx); err != nil {
+		return err
+	}
 	var guard *inputGuardrails
 	if !st.resume && s.Turn == 0 && len(st.a.Guardrails.Input) > 0 {
 		var err error
-		guard, err = st.startInputGuardrails(ctx, s.History)
+		guard, err = st.startInputGuardrails(ctx, input)
 		if err != nil {
 			_ = guard.wait(ctx, st)
 			return err
@@ -614,6 +624,7 @@ func (st *run) record(resp *responses.Response) {
 	s.Turn++
 	s.Usage.Add(resp.Usage)
 	base := len(s.History)
+	s.TurnStart = base
 	s.History = append(s.History, resp.Output...)
 	for i := len(resp.Output) - 1; i >= 0; i-- {
 		if resp.Output[i].Type == responses.ItemCompaction {

@@ -190,6 +190,12 @@ type State struct {
 	// SendFrom is where a stateless request's history starts: the last
 	// compaction item the server sent, which stands for the items before it.
 	SendFrom int
+	// TurnStart is where the last response's items start in History.
+	TurnStart int
+	// InSession and SessionItems: the run keeps its history in a session
+	// (WithSession), which holds the first SessionItems items of History.
+	InSession    bool
+	SessionItems int
 	// History is the conversation: the input and every item sent to or
 	// received from the model, byte for byte. The outputs of the open turn
 	// are in Calls until every call is done.
@@ -423,6 +429,9 @@ type stateHeader struct {
 	InputTokens        int64                      `json:"input_tokens,omitempty"`
 	CountedItems       int                        `json:"counted_items,omitempty"`
 	SendFrom           int                        `json:"send_from,omitempty"`
+	TurnStart          int                        `json:"turn_start,omitempty"`
+	InSession          bool                       `json:"in_session,omitempty"`
+	SessionItems       int                        `json:"session_items,omitempty"`
 	Standing           []StandingDecision         `json:"standing,omitempty"`
 	Meta               map[string]json.RawMessage `json:"meta,omitempty"`
 }
@@ -438,7 +447,8 @@ type stateHeader struct {
 func (s *State) MarshalJSON() ([]byte, error) {
 	h := stateHeader{Version: s.Version, RunID: s.RunID, Agent: s.Agent, Tools: s.Tools, Status: s.Status,
 		Turn: s.Turn, Usage: s.Usage, PreviousResponseID: s.PreviousResponseID, ServerItems: s.ServerItems,
-		Standing: s.Standing, Meta: s.Meta, Conversation: s.Conversation, InputTokens: s.InputTokens, CountedItems: s.CountedItems, SendFrom: s.SendFrom}
+		Standing: s.Standing, Meta: s.Meta, Conversation: s.Conversation, InputTokens: s.InputTokens, CountedItems: s.CountedItems, SendFrom: s.SendFrom,
+		TurnStart: s.TurnStart, InSession: s.InSession, SessionItems: s.SessionItems}
 	if h.Version == 0 {
 		h.Version = StateVersion
 	}
@@ -562,6 +572,7 @@ func (s *State) UnmarshalJSON(b []byte) error {
 	*s = State{Version: w.Version, RunID: w.RunID, Agent: w.Agent, Tools: w.Tools, Status: w.Status,
 		Turn: w.Turn, Usage: w.Usage, PreviousResponseID: w.PreviousResponseID, ServerItems: w.ServerItems,
 		Standing: w.Standing, Meta: w.Meta, Conversation: w.Conversation, InputTokens: w.InputTokens, CountedItems: w.CountedItems, SendFrom: w.SendFrom,
+		TurnStart: w.TurnStart, InSession: w.InSession, SessionItems: w.SessionItems,
 		Extra: w.Extra, History: w.History}
 	for _, c := range w.Calls {
 		rec := c.CallRecord
