@@ -398,6 +398,13 @@ func (st *run) runCalls(ctx context.Context) (paused bool, err error) {
 		case se := <-side:
 			if se.Type == eventNestedUsage {
 				s.Usage.Add(se.Usage) // what a nested run cost, when it ended
+				if st.r.prices != nil {
+					if se.Cost != nil {
+						s.CostUSD += *se.Cost
+					} else {
+						s.CostUnknown = true
+					}
+				}
 				continue
 			}
 			if !st.yield(se, nil) {
@@ -569,7 +576,7 @@ func (st *run) closeTurn(ctx context.Context) error {
 	if st.last != nil {
 		usage = st.last.Usage
 	}
-	if !st.yield(Event{Type: EventTurnEnded, Turn: s.Turn, Response: st.last, Usage: usage, TotalUsage: &total}, nil) {
+	if !st.yield(Event{Type: EventTurnEnded, Turn: s.Turn, Response: st.last, Usage: usage, TotalUsage: &total, Cost: st.turnCost(st.last)}, nil) {
 		return nil
 	}
 	if handoff != "" {

@@ -102,6 +102,9 @@ type Event struct {
 	Guardrail *GuardrailVerdict
 	// Compaction reports a compaction (EventCompacted).
 	Compaction *CompactionReport
+	// Cost is what the turn's model call cost in US dollars
+	// (EventTurnEnded, with Options.Prices; nil when unknown).
+	Cost *float64
 
 	Response   *responses.Response // EventTurnEnded
 	Usage      *responses.Usage    // EventTurnEnded: this turn's usage

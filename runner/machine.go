@@ -144,7 +144,7 @@ func (m *Machine) Next() Step {
 		if paused {
 			s.Status = StatusPaused
 			res := st.res
-			res.History, res.Turns, res.Usage = s.History, s.Turn, s.Usage
+			res.History, res.Turns, res.Usage, res.Cost = s.History, s.Turn, s.Usage, st.cost()
 			res.Interruptions = interruptions(s, nil)
 			return Step{Kind: StepPause, Turn: s.Turn, Result: res}
 		}

@@ -485,7 +485,7 @@ func AgentToolOf[In any](r *Runner, a *agent.Agent, opts *AgentToolOptions, toIn
 				// the outer run's. A paused one carries it in its state.
 				u := ev.Result.Usage
 				select {
-				case nc.events <- Event{Type: eventNestedUsage, Usage: &u}:
+				case nc.events <- Event{Type: eventNestedUsage, Usage: &u, Cost: ev.Result.Cost}:
 				case <-ctx.Done():
 				}
 			}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/agentloop/agentloop/agent"
+	"github.com/agentloop/agentloop/pricing"
 	"github.com/agentloop/agentloop/responses"
 	"github.com/agentloop/agentloop/tools"
 )
@@ -80,6 +81,13 @@ type Options struct {
 	// POST /v1/responses/compact before a request whose input would pass
 	// its budget (see [Compaction]).
 	Compaction *Compaction
+	// Prices, when set, prices every model call: Result.Cost, the turn
+	// events' Cost and the agentloop.cost.usd span attribute (see package
+	// pricing; pricing.Default() has OpenAI's prices).
+	Prices *pricing.Table
+	// Budget, when set, ends a run before a model call that would take it
+	// past a number of tokens or dollars (see [Budget]).
+	Budget *Budget
 	// Logger receives debug logs. nil means silent.
 	Logger *slog.Logger
 	// Telemetry configures tracing and metrics (see [Telemetry]).
@@ -100,6 +108,8 @@ type Runner struct {
 	hooks       *Hooks
 	trim        func([]responses.Item) []responses.Item
 	compaction  *Compaction
+	prices      *pricing.Table
+	budget      *Budget
 	chain       bool
 	log         *slog.Logger
 	tel         *telemetry
@@ -122,6 +132,8 @@ func New(client *responses.Client, opts *Options) *Runner {
 		hooks:       o.Hooks,
 		trim:        o.Trim,
 		compaction:  o.Compaction,
+		prices:      o.Prices,
+		budget:      o.Budget,
 		chain:       o.ChainResponses,
 		log:         o.Logger,
 	}
@@ -192,6 +204,10 @@ type Result struct {
 	// Mode says how the history reached the model: ModeStateless,
 	// ModeChained or ModeConversation.
 	Mode string
+	// Cost is what the run's model calls cost in US dollars (nested runs
+	// included), with Options.Prices; nil without a price table, or when a
+	// model had no price: an unknown cost is never zero.
+	Cost *float64
 	// Interruptions lists the calls awaiting approval when the run paused,
 	// in call order; empty when it did not pause.
 	Interruptions []Interruption
@@ -458,7 +474,7 @@ func (r *Runner) stream1(ctx context.Context, a *agent.Agent, input Input, resum
 		if err != nil {
 			st.interrupted(ctx)
 		}
-		st.res.Turns, st.res.Usage = st.s.Turn, st.s.Usage
+		st.res.Turns, st.res.Usage, st.res.Cost = st.s.Turn, st.s.Usage, st.cost()
 		r.tel.endRun(ctx, span, st.res, err)
 		if err != nil && !st.stopped {
 			st.yield(Event{Result: st.res}, err)
@@ -518,6 +534,9 @@ func (st *run) loop(ctx context.Context) error {
 		}
 		if err := st.compact(ctx); err != nil {
 			return fmt.Errorf("runner: turn %d: %w", turn, err)
+		}
+		if err := st.checkBudget(turn); err != nil {
+			return err
 		}
 		req := st.request()
 		if !st.yield(Event{Type: EventTurnStarted, Turn: turn}, nil) {
@@ -596,7 +615,7 @@ func (st *run) loop(ctx context.Context) error {
 				return err
 			}
 			total := s.Usage
-			if !st.yield(Event{Type: EventTurnEnded, Turn: turn, Response: resp, Usage: resp.Usage, TotalUsage: &total}, nil) {
+			if !st.yield(Event{Type: EventTurnEnded, Turn: turn, Response: resp, Usage: resp.Usage, TotalUsage: &total, Cost: st.turnCost(resp)}, nil) {
 				return nil
 			}
 			return st.finish(ctx, resp, turn)
@@ -643,6 +662,7 @@ func (st *run) record(resp *responses.Response) {
 	}
 	st.last = resp
 	st.res.Response = resp
+	st.addCost(resp)
 	st.res.NewItems = append(st.res.NewItems, resp.Output...)
 }
 
@@ -718,7 +738,7 @@ func (st *run) pause(ctx context.Context) error {
 	}
 	res := st.res
 	res.History = s.History
-	res.Turns, res.Usage = s.Turn, s.Usage
+	res.Turns, res.Usage, res.Cost = s.Turn, s.Usage, st.cost()
 	res.Interruptions = interruptions(s, nil)
 	for _, in := range res.Interruptions {
 		if len(in.Path) > 0 {
@@ -736,7 +756,7 @@ func (st *run) pause(ctx context.Context) error {
 func (st *run) finish(ctx context.Context, resp *responses.Response, turn int) error {
 	res := st.res
 	res.History = st.s.History
-	res.Turns, res.Usage = st.s.Turn, st.s.Usage
+	res.Turns, res.Usage, res.Cost = st.s.Turn, st.s.Usage, st.cost()
 	for i := len(resp.Output) - 1; i >= 0; i-- {
 		if resp.Output[i].IsMessage() && resp.Output[i].Role == responses.RoleAssistant {
 			msg := resp.Output[i]

@@ -175,6 +175,10 @@ type State struct {
 	Turn int
 	// Usage sums the usage of every model call.
 	Usage responses.Usage
+	// CostUSD sums what the model calls cost, with a price table;
+	// CostUnknown is set once a call's model had no price.
+	CostUSD     float64
+	CostUnknown bool
 	// PreviousResponseID and ServerItems are the chained-mode cursor: the
 	// last response's id, and how many items of History the server holds.
 	PreviousResponseID string
@@ -423,6 +427,8 @@ type stateHeader struct {
 	Status             RunStatus                  `json:"status"`
 	Turn               int                        `json:"turn"`
 	Usage              responses.Usage            `json:"usage"`
+	CostUSD            float64                    `json:"cost_usd,omitempty"`
+	CostUnknown        bool                       `json:"cost_unknown,omitempty"`
 	PreviousResponseID string                     `json:"previous_response_id,omitempty"`
 	ServerItems        int                        `json:"server_items,omitempty"`
 	Conversation       string                     `json:"conversation,omitempty"`
@@ -446,7 +452,7 @@ type stateHeader struct {
 // [FileCheckpointer] does.
 func (s *State) MarshalJSON() ([]byte, error) {
 	h := stateHeader{Version: s.Version, RunID: s.RunID, Agent: s.Agent, Tools: s.Tools, Status: s.Status,
-		Turn: s.Turn, Usage: s.Usage, PreviousResponseID: s.PreviousResponseID, ServerItems: s.ServerItems,
+		Turn: s.Turn, Usage: s.Usage, CostUSD: s.CostUSD, CostUnknown: s.CostUnknown, PreviousResponseID: s.PreviousResponseID, ServerItems: s.ServerItems,
 		Standing: s.Standing, Meta: s.Meta, Conversation: s.Conversation, InputTokens: s.InputTokens, CountedItems: s.CountedItems, SendFrom: s.SendFrom,
 		TurnStart: s.TurnStart, InSession: s.InSession, SessionItems: s.SessionItems}
 	if h.Version == 0 {
@@ -570,7 +576,7 @@ func (s *State) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("runner: decoding state: %w", err)
 	}
 	*s = State{Version: w.Version, RunID: w.RunID, Agent: w.Agent, Tools: w.Tools, Status: w.Status,
-		Turn: w.Turn, Usage: w.Usage, PreviousResponseID: w.PreviousResponseID, ServerItems: w.ServerItems,
+		Turn: w.Turn, Usage: w.Usage, CostUSD: w.CostUSD, CostUnknown: w.CostUnknown, PreviousResponseID: w.PreviousResponseID, ServerItems: w.ServerItems,
 		Standing: w.Standing, Meta: w.Meta, Conversation: w.Conversation, InputTokens: w.InputTokens, CountedItems: w.CountedItems, SendFrom: w.SendFrom,
 		TurnStart: w.TurnStart, InSession: w.InSession, SessionItems: w.SessionItems,
 		Extra: w.Extra, History: w.History}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/agentloop/agentloop/agent"
 	"github.com/agentloop/agentloop/internal/genai"
+	"github.com/agentloop/agentloop/pricing"
 	"github.com/agentloop/agentloop/responses"
 	"github.com/agentloop/agentloop/tools"
 )
@@ -102,6 +103,7 @@ type telemetry struct {
 	stream     bool
 	server     string
 	port       int
+	prices     *pricing.Table
 
 	m    *genai.Instruments
 	sets attrSets
@@ -153,6 +155,7 @@ func newTelemetry(r *Runner, t *Telemetry) *telemetry {
 		maxContent: o.MaxContentBytes,
 		secrets:    append([]string(nil), o.Secrets...),
 		stream:     r.stream,
+		prices:     r.prices,
 	}
 	if tel.maxContent <= 0 {
 		tel.maxContent = DefaultMaxContentBytes
@@ -281,6 +284,9 @@ func (t *telemetry) endRun(ctx context.Context, rs *runSpan, res *Result, err er
 			}
 			if n := u.OutputTokensDetails.ReasoningTokens; n != 0 {
 				attrs = append(attrs, genai.KeyReasoningTokens.Int64(n))
+			}
+			if res.Cost != nil {
+				attrs = append(attrs, genai.KeyCostUSD.Float64(*res.Cost))
 			}
 			if t.capture && res.Final != nil {
 				attrs = append(attrs, genai.KeyOutputValue.String(rs.run.Fit(res.Output)), genai.KeyOutputMimeType.String(mimeOf(res.Output)))
@@ -454,6 +460,15 @@ func (t *telemetry) endChat(ctx context.Context, c *chatSpan, resp *responses.Re
 				}
 				if n := u.OutputTokensDetails.ReasoningTokens; n != 0 {
 					attrs = append(attrs, genai.KeyReasoningTokens.Int64(n))
+				}
+				if t.prices != nil {
+					model := resp.Model
+					if model == "" {
+						model = c.model
+					}
+					if usd, ok := t.prices.Cost(model, u); ok {
+						attrs = append(attrs, genai.KeyCostUSD.Float64(usd))
+					}
 				}
 			}
 			if resp.ServiceTier != "" {

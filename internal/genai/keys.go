@@ -124,6 +124,9 @@ const (
 	KeyGuardrailAction    = attribute.Key("agentloop.guardrail.action")
 	KeyHandoffFrom        = attribute.Key("agentloop.handoff.from")
 	KeyHandoffTo          = attribute.Key("agentloop.handoff.to")
+	// KeyCostUSD is what a model call (chat span) or a run (invoke_agent
+	// span) cost in US dollars, with a price table; absent when unknown.
+	KeyCostUSD = attribute.Key("agentloop.cost.usd")
 	KeyBrowserAction      = attribute.Key("agentloop.browser.action")
 	KeyOutcome            = attribute.Key("agentloop.outcome")
 
