@@ -141,7 +141,7 @@ func TestToolIgnoresContext(t *testing.T) {
 	if err != nil || res.Output != "ok" {
 		t.Fatalf("res %v err %v", res, err)
 	}
-	if d := time.Since(start); d > 3*time.Second {
+	if d := time.Since(start); d > 10*time.Second { // generous: the tool never returns by itself
 		t.Errorf("the run took %v with a 300ms timeout and 100ms grace", d)
 	}
 	out := outputsOf(srv.Requests()[1].Request)["c1"]
@@ -159,7 +159,7 @@ func TestToolIgnoresContext(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err = %v", err)
 	}
-	if d := time.Since(start); d > 3*time.Second {
+	if d := time.Since(start); d > 10*time.Second { // generous: the tool never returns by itself
 		t.Errorf("Run returned %v after a 200ms deadline", d)
 	}
 
