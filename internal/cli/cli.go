@@ -52,6 +52,7 @@ func commands() []command {
 		{"demo", "[--only NAME] [--no-stream]", "run the example agents against a scripted model (no key, no network)", runDemo},
 		{"run", "[flags] PROMPT", "run one agent against OpenAI or an OpenAI-compatible gateway", runRun},
 		{"resume", "[flags] [STATE]", "continue a run that paused for approvals, was interrupted or crashed", runResume},
+		{"doctor", "[flags]", "check which parts of the Responses API work through an endpoint", runDoctor},
 		{"ingest", "[flags] DIR...", "read files into a file-search store (embedded, or Qdrant)", runIngest},
 		{"search", "[flags] QUERY", "search the file-search store built by ingest", runSearch},
 		{"version", "", "print the version", runVersion},
