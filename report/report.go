@@ -74,7 +74,7 @@ type call struct {
 	Output    string
 	Error     string
 	Duration  time.Duration
-	Shot      *shot  // the screenshot the actions were taken on
+	Shot      *shot        // the screenshot the actions were taken on
 	After     template.URL // the screenshot after, a thumbnail data URL
 	Actions   []string
 	Path      string // a nested run's path

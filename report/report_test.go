@@ -20,9 +20,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/agentloop/agentloop/agent"
+	"github.com/agentloop/agentloop/report"
 	"github.com/agentloop/agentloop/responses"
 	"github.com/agentloop/agentloop/responses/responsestest"
-	"github.com/agentloop/agentloop/report"
 	"github.com/agentloop/agentloop/runner"
 	"github.com/agentloop/agentloop/tools"
 	"github.com/agentloop/agentloop/tools/computer"
@@ -219,4 +219,3 @@ func ExampleFromResult() {
 	fmt.Println(strings.Contains(b.String(), "<title>six times seven</title>"), strings.Contains(b.String(), "What is 6 × 7?"))
 	// Output: true true
 }
-

@@ -22,7 +22,7 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 		}
 		return fmt.Sprintf("$%.4f", *c)
 	},
-	"pct": func(f float64) string { return fmt.Sprintf("%.2f%%", f) },
+	"pct":  func(f float64) string { return fmt.Sprintf("%.2f%%", f) },
 	"long": func(s string) bool { return len(s) > 400 },
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title>
