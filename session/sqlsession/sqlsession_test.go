@@ -18,6 +18,7 @@ import (
 	_ "modernc.org/sqlite"             // the "sqlite" driver, pure Go
 
 	"github.com/agentloop/agentloop/responses"
+	"github.com/agentloop/agentloop/runner"
 	"github.com/agentloop/agentloop/session"
 	"github.com/agentloop/agentloop/session/sessiontest"
 	"github.com/agentloop/agentloop/session/sqlsession"
@@ -26,6 +27,9 @@ import (
 // postgresEnv names the variable holding the DSN of a PostgreSQL server for
 // the tests; .ci/run sets it (.ci/postgres start DIR prints a value).
 const postgresEnv = "AGENTLOOP_TEST_POSTGRES"
+
+// A Session is what runner.WithSession takes.
+var _ runner.Session = (*sqlsession.Session)(nil)
 
 // openSQLite returns a new SQLite database in a file, set up as the
 // package documentation advises, with the tables created.
