@@ -1,14 +1,17 @@
 package session_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -267,16 +270,22 @@ func child(mode, path string) error {
 	s := session.NewFile(path, nil)
 	switch {
 	case mode == "crash":
-		pad := strings.Repeat("x", 512<<10)
-		items, err := s.Items(ctx)
+		// Items decoded from bytes encode as those bytes: Append spends
+		// its time writing and syncing. Each append is announced on
+		// stdout just before it starts.
+		n, err := strconv.Atoi(os.Getenv("SESSION_TEST_COUNT"))
 		if err != nil {
 			return err
 		}
-		for n := len(items); ; n += 3 {
-			var batch []responses.Item
-			for i := range 3 {
-				batch = append(batch, responses.UserMessage(fmt.Sprintf("item %d %s", n+i, pad)))
+		pad := strings.Repeat("x", 64<<10)
+		for ; ; n += 3 {
+			batch := make([]responses.Item, 3)
+			for i := range batch {
+				if err := batch[i].UnmarshalJSON(fmt.Appendf(nil, `{"type":"message","role":"user","content":"item %d %s"}`, n+i, pad)); err != nil {
+					return err
+				}
 			}
+			fmt.Println(n)
 			if err := s.Append(ctx, n, batch); err != nil {
 				return err
 			}
@@ -319,47 +328,60 @@ func start(t *testing.T, mode, path string) *exec.Cmd {
 }
 
 // TestFileCrash kills a process appending to a file with SIGKILL, again and
-// again: every load keeps every whole append (batches of three, in order)
-// and never fails, and the next process goes on from there.
+// again, at random moments of an append: every load keeps every whole
+// append (batches of three, in order) and never fails, a torn append is
+// reported, and the next process goes on from there.
 func TestFileCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the crash test starts processes")
 	}
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "crash.jsonl")
-	const rounds = 5
-	torn := 0
-	begin := time.Now()
+	const rounds = 8
+	torn, count := 0, 0
+	var stored, torn0 int64 // the file's committed bytes, and the torn ones after them
 	for round := range rounds {
-		st, _ := os.Stat(path)
-		var size0 int64
-		if st != nil {
-			size0 = st.Size()
-		}
-		cmd := start(t, "crash", path)
-		// Kill it while the file ends mid-append (a write under way), or
-		// else after a while.
-		f, err := os.Open(path)
-		for err != nil && time.Since(begin) < time.Minute {
-			time.Sleep(time.Millisecond)
-			f, err = os.Open(path)
-		}
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), "SESSION_TEST_CHILD=crash", "SESSION_TEST_FILE="+path,
+			"SESSION_TEST_COUNT="+strconv.Itoa(count))
+		cmd.Stderr = os.Stderr
+		out, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
 		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Once it announces its first or second append, kill it when the
+		// file is caught mid-write (it may append a few times before).
+		lines := bufio.NewScanner(out)
+		for range 1 + rand.IntN(2) {
+			if !lines.Scan() {
+				t.Fatalf("round %d: the child stopped: %v", round, lines.Err())
+			}
+		}
 		end := make([]byte, 2)
-		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+		var f *os.File // the child appends in place: one open file will do
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); runtime.Gosched() {
+			if f == nil {
+				if f, err = os.Open(path); err != nil {
+					f = nil
+					continue
+				}
+			}
 			st, err := f.Stat()
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n := st.Size(); n > size0 {
+			if n := st.Size(); n > stored+2 && n != stored+torn0 {
 				if _, err := f.ReadAt(end, n-2); err == nil && string(end) != "]\n" {
 					break
 				}
 			}
 		}
-		_ = f.Close()
+		if f != nil {
+			_ = f.Close()
+		}
 		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
@@ -372,8 +394,8 @@ func TestFileCrash(t *testing.T) {
 		if err != nil {
 			t.Fatalf("round %d: load after the crash: %v", round, err)
 		}
-		if len(items)%3 != 0 {
-			t.Errorf("round %d: %d items: an append was stored in part", round, len(items))
+		if len(items)%3 != 0 || len(items) < count {
+			t.Errorf("round %d: %d items after %d: an append was stored in part, or lost", round, len(items), count)
 		}
 		for i := range items {
 			if want := fmt.Sprintf("item %d ", i); !strings.HasPrefix(items[i].Text(), want) {
@@ -384,6 +406,12 @@ func TestFileCrash(t *testing.T) {
 			torn++
 		}
 		t.Logf("round %d: %d items kept, %d torn bytes ignored", round, len(items), s.Torn())
+		count = len(items)
+		st, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored, torn0 = st.Size()-s.Torn(), s.Torn()
 	}
 	t.Logf("%d of %d kills left a torn append", torn, rounds)
 }
