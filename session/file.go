@@ -342,7 +342,7 @@ func syncDir(dir string) {
 // appendLines appends the lines of the items encoded as enc.
 func appendLines(b []byte, enc [][]byte) []byte {
 	for _, it := range enc {
-		if len(it) > 0 && it[0] == '{' && bytes.IndexAny(it, "\r\n") < 0 {
+		if len(it) > 0 && it[0] == '{' && !bytes.ContainsAny(it, "\r\n") {
 			b = append(b, it...)
 		} else {
 			b = appendQuoted(b, it)
