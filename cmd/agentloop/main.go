@@ -3,6 +3,8 @@
 //	agentloop demo              the whole loop against a scripted model: no key, no network
 //	agentloop run PROMPT        one agent against OpenAI or an OpenAI-compatible gateway
 //	agentloop resume [STATE]    continue a run that paused for approvals or was interrupted
+//	agentloop chat              talk with an agent, the conversation kept in a session file
+//	agentloop doctor            which parts of the Responses API work through an endpoint
 //	agentloop ingest DIR        build a local file-search store from a folder
 //	agentloop search QUERY      search that store
 //	agentloop version           the version
@@ -20,9 +22,14 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGTERM ends any command; Ctrl-C is delivered to it (chat cancels
+	// the turn under way, the others stop).
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	interrupts := make(chan os.Signal, 1)
+	signal.Notify(interrupts, os.Interrupt)
 	code := cli.Main(ctx, os.Args[1:], &cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
-		Stdin: os.Stdin, StdinIsTerminal: isTerminal(os.Stdin)})
+		Stdin: os.Stdin, StdinIsTerminal: isTerminal(os.Stdin), Interrupts: interrupts})
+	signal.Stop(interrupts)
 	stop()
 	os.Exit(code)
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/agentloop/agentloop/responses"
 	"github.com/agentloop/agentloop/runner"
+	"github.com/agentloop/agentloop/session"
 )
 
 // ExitPaused is the exit status of a run that paused for approvals or was
@@ -231,6 +232,9 @@ func runResume(ctx context.Context, env *Env, args []string) error {
 	}
 	defer s.close()
 	return s.drive(ctx, env, func(ctx context.Context, r *runner.Runner, opts ...runner.RunOption) iter.Seq2[runner.Event, error] {
+		if s.f.session != "" {
+			opts = append(opts, runner.WithSession(session.NewFile(s.f.session, nil)))
+		}
 		return r.ResumeStream(ctx, s.agent, st, opts...)
 	})
 }

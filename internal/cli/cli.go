@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -30,6 +31,10 @@ type Env struct {
 	// Tools are extra tools for --tools, by name, beside the built-in ones:
 	// for programs that embed the CLI with their own tools, and for tests.
 	Tools map[string]func() (tools.Tool, error)
+	// Interrupts delivers Ctrl-C to the commands that handle it themselves
+	// (chat cancels the turn under way); Main cancels the context of the
+	// others on the first one. Nil: the context alone says.
+	Interrupts <-chan os.Signal
 }
 
 func (e *Env) stdin() io.Reader {
@@ -52,6 +57,7 @@ func commands() []command {
 		{"demo", "[--only NAME] [--no-stream]", "run the example agents against a scripted model (no key, no network)", runDemo},
 		{"run", "[flags] PROMPT", "run one agent against OpenAI or an OpenAI-compatible gateway", runRun},
 		{"resume", "[flags] [STATE]", "continue a run that paused for approvals, was interrupted or crashed", runResume},
+		{"chat", "[flags]", "talk with an agent in the terminal, the conversation kept in a session file", runChat},
 		{"doctor", "[flags]", "check which parts of the Responses API work through an endpoint", runDoctor},
 		{"ingest", "[flags] DIR...", "read files into a file-search store (embedded, or Qdrant)", runIngest},
 		{"search", "[flags] QUERY", "search the file-search store built by ingest", runSearch},
@@ -80,6 +86,13 @@ func Main(ctx context.Context, args []string, env *Env) int {
 	for _, c := range commands() {
 		if c.name != args[0] {
 			continue
+		}
+		if env.Interrupts != nil && c.name != "chat" {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithCancel(ctx)
+			stop := env.onInterrupt(cancel)
+			defer cancel()
+			defer stop()
 		}
 		err := c.run(ctx, env, args[1:])
 		switch {

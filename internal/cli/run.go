@@ -21,6 +21,7 @@ import (
 	"github.com/agentloop/agentloop/internal/exampletools"
 	"github.com/agentloop/agentloop/responses"
 	"github.com/agentloop/agentloop/runner"
+	"github.com/agentloop/agentloop/session"
 	"github.com/agentloop/agentloop/tools"
 )
 
@@ -32,6 +33,7 @@ type runFlags struct {
 	stream, json                        bool
 	maxTurns                            int
 	approve, state                      string
+	session                             string
 }
 
 // runSetup is an agent ready to run: what `run` builds from its flags, and
@@ -68,6 +70,7 @@ func runFlagSet(env *Env, name, args, summary string) (*flag.FlagSet, *runSetup)
 	fs.BoolVar(&f.json, "json", false, "print one JSON object per event on stdout")
 	fs.IntVar(&f.maxTurns, "max-turns", runner.DefaultMaxTurns, "maximum model calls")
 	addApproveFlags(fs, &f.approve, &f.state)
+	fs.StringVar(&f.session, "session", "", "keep the conversation in this session file (JSON lines): a later run, or `agentloop chat --session`, continues it")
 	s.sf = addStoreFlags(fs, env)
 	s.bf = addBrowserFlags(fs)
 	s.trace = addTraceFlag(fs)
@@ -94,6 +97,9 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 	}
 	return s.drive(ctx, env, func(ctx context.Context, r *runner.Runner, opts ...runner.RunOption) iter.Seq2[runner.Event, error] {
 		opts = append(opts, runner.WithMeta(map[string]json.RawMessage{metaKey: meta}))
+		if s.f.session != "" {
+			opts = append(opts, runner.WithSession(session.NewFile(s.f.session, nil)))
+		}
 		return r.Stream(ctx, s.agent, runner.Text(s.prompt), opts...)
 	})
 }
