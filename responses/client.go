@@ -151,6 +151,17 @@ type Options struct {
 	FallbackModels []string
 }
 
+// ErrNoAPIKey is what every request returns when the client talks to
+// api.openai.com without a key (Options.APIKey, OPENAI_API_KEY, or an
+// Authorization header in Options.Header).
+var ErrNoAPIKey = errors.New("responses: no API key: set OPENAI_API_KEY (or Options.APIKey); for a gateway, also set OPENAI_BASE_URL")
+
+// isOpenAI reports whether a base URL is OpenAI's API.
+func isOpenAI(base string) bool {
+	u, err := url.Parse(base)
+	return err == nil && strings.EqualFold(u.Hostname(), "api.openai.com")
+}
+
 // Client sends requests to the Responses API. It is safe for concurrent
 // use; its configuration is fixed at [NewClient]. Call [Client.Close] when
 // done with it.
@@ -208,6 +219,11 @@ func NewClient(opts *Options) *Client {
 	}
 	if c.apiKey == "" {
 		c.apiKey = os.Getenv("OPENAI_API_KEY")
+	}
+	if c.apiKey == "" && c.urlErr == nil && isOpenAI(base) && o.Header.Get("Authorization") == "" {
+		// OpenAI needs a key: say so before sending, not with a 401 (or a
+		// DNS error, offline). Gateways and local servers may need none.
+		c.urlErr = ErrNoAPIKey
 	}
 	c.http, c.ownTransport = keyguard.Client(o.HTTPClient, 0)
 	switch {

@@ -686,3 +686,26 @@ func TestConcurrentUse(t *testing.T) {
 		}
 	}
 }
+
+// TestNoAPIKey: without a key, a client of api.openai.com fails before
+// sending, saying what to set; a gateway may need none.
+func TestNoAPIKey(t *testing.T) {
+	t.Setenv("OPENAI_API_KEY", "")
+	t.Setenv("OPENAI_BASE_URL", "")
+	c := responses.NewClient(nil)
+	defer c.Close()
+	_, err := c.Create(context.Background(), &responses.Request{Model: "gpt-5", Input: responses.InputText("hi")})
+	if !errors.Is(err, responses.ErrNoAPIKey) || !strings.Contains(err.Error(), "OPENAI_API_KEY") {
+		t.Errorf("err = %v", err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"id":"resp_1","status":"completed","output":[]}`)) //nolint:errcheck // a test server
+	}))
+	defer srv.Close()
+	local := responses.NewClient(&responses.Options{BaseURL: srv.URL})
+	defer local.Close()
+	if _, err := local.Create(context.Background(), &responses.Request{Model: "m", Input: responses.InputText("hi")}); err != nil {
+		t.Errorf("a local server without a key: %v", err)
+	}
+}

@@ -10,12 +10,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"log"
 	"os"
+	"strings"
 
 	"github.com/agentloop/agentloop/agent"
-	"github.com/agentloop/agentloop/internal/exampletools"
 	"github.com/agentloop/agentloop/responses"
 	"github.com/agentloop/agentloop/runner"
 	"github.com/agentloop/agentloop/tools"
@@ -41,7 +42,7 @@ func main() {
 }
 
 func run(ctx context.Context, client *responses.Client, city string, w io.Writer) error {
-	weather, err := exampletools.NewWeatherTool()
+	weather, err := newWeatherTool()
 	if err != nil {
 		return err
 	}
@@ -66,4 +67,34 @@ func run(ctx context.Context, client *responses.Client, city string, w io.Writer
 		fmt.Fprintln(w, *adv.Note)
 	}
 	return nil
+}
+
+// WeatherArgs are get_weather's arguments.
+type WeatherArgs struct {
+	City string `json:"city" jsonschema:"description=City name, such as Paris"`
+}
+
+// Weather is get_weather's result.
+type Weather struct {
+	City       string `json:"city"`
+	TempC      int    `json:"temp_c"`
+	Conditions string `json:"conditions"`
+	Note       string `json:"note"`
+}
+
+// newWeatherTool returns get_weather. It answers with made-up, stable demo
+// data (and says so to the model): replace lookupWeather with a call to a
+// real weather API.
+func newWeatherTool() (tools.Tool, error) {
+	return tools.NewFunc("get_weather", "Weather for a city (demo data, not the real weather).",
+		func(_ context.Context, in WeatherArgs) (Weather, error) { return lookupWeather(in.City), nil })
+}
+
+func lookupWeather(city string) Weather {
+	h := fnv.New32a()
+	h.Write([]byte(strings.ToLower(city)))
+	n := h.Sum32()
+	conditions := []string{"sunny", "partly cloudy", "overcast", "light rain", "windy", "clear"}
+	return Weather{City: city, TempC: int(n%30) - 2, Conditions: conditions[n/30%uint32(len(conditions))],
+		Note: "demo data, not the real weather"}
 }

@@ -17,12 +17,17 @@ type WeatherArgs struct {
 	City string `json:"city" jsonschema:"description=City name, such as Paris"`
 }
 
-// Weather is get_weather's result.
+// Weather is get_weather's result. Note tells the model (and whoever
+// reads the output) that the data is made up.
 type Weather struct {
 	City       string `json:"city"`
 	TempC      int    `json:"temp_c"`
 	Conditions string `json:"conditions"`
+	Note       string `json:"note"`
 }
+
+// DemoNote is the note every demo weather carries.
+const DemoNote = "demo data, not the real weather"
 
 var conditions = []string{"sunny", "partly cloudy", "overcast", "light rain", "windy", "clear"}
 
@@ -41,11 +46,11 @@ func LookupWeather(ctx context.Context, city string) (Weather, error) {
 	h := fnv.New32a()
 	h.Write([]byte(strings.ToLower(city)))
 	n := h.Sum32()
-	return Weather{City: city, TempC: int(n%30) - 2, Conditions: conditions[n/30%uint32(len(conditions))]}, nil
+	return Weather{City: city, TempC: int(n%30) - 2, Conditions: conditions[n/30%uint32(len(conditions))], Note: DemoNote}, nil
 }
 
 // NewWeatherTool returns the get_weather function tool.
 func NewWeatherTool() (tools.Tool, error) {
-	return tools.NewFunc("get_weather", "Current weather for a city.",
+	return tools.NewFunc("get_weather", "Weather for a city (demo data, not the real weather: say so when you answer).",
 		func(ctx context.Context, in WeatherArgs) (Weather, error) { return LookupWeather(ctx, in.City) })
 }
