@@ -522,6 +522,10 @@ var idPrefix = map[string]string{
 	responses.ItemReasoning:      "rs_",
 	responses.ItemFileSearchCall: "fs_",
 	responses.ItemWebSearchCall:  "ws_",
+	responses.ItemShellCall:      "sh_",
+	responses.ItemLocalShellCall: "lsh_",
+	responses.ItemApplyPatchCall: "apc_",
+	responses.ItemToolSearchCall: "tsc_",
 }
 
 // prepare builds the reply to request n: ids, item encodings, usage, and
