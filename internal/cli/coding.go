@@ -31,10 +31,25 @@ func workdirOf(dir string) (string, error) {
 	return abs, nil
 }
 
+// codingFlags are the settings of the shell and apply_patch tools.
+type codingFlags struct {
+	workdir string
+	sandbox bool
+}
+
 // shellTool returns the shell tool running commands in dir, on this
-// machine; every call needs approval (--approve decides how).
-func shellTool(dir string) tools.Tool {
-	return shell.New(shell.NewLocal(&shell.LocalOptions{Dir: dir}), &shell.Options{Dir: dir})
+// machine, under unshare with sandbox; every call needs approval
+// (--approve decides how).
+func shellTool(ctx context.Context, dir string, sandbox bool) (tools.Tool, error) {
+	lo := &shell.LocalOptions{Dir: dir}
+	if sandbox {
+		wrap, err := shell.Unshare(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("--sandbox: %w", err)
+		}
+		lo.Wrap = wrap
+	}
+	return shell.New(shell.NewLocal(lo), &shell.Options{Dir: dir}), nil
 }
 
 // applyPatchTool returns the apply_patch tool editing the files under dir;

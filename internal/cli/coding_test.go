@@ -12,6 +12,7 @@ import (
 	"github.com/agentloop/agentloop/responses"
 	"github.com/agentloop/agentloop/responses/responsestest"
 	"github.com/agentloop/agentloop/runner"
+	"github.com/agentloop/agentloop/tools/shell"
 )
 
 func codingSteps() []responsestest.Step {
@@ -151,6 +152,29 @@ func TestDemoCoding(t *testing.T) {
 		`greeting.txt now reads "hello\ngoodbye\n" (2 lines)`} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
+
+// TestRunSandbox: with --sandbox, shell commands run under unshare (here:
+// as PID 1 of their own namespace), where the machine allows it.
+func TestRunSandbox(t *testing.T) {
+	if _, err := shell.Unshare(context.Background()); err != nil {
+		t.Skipf("no namespaces here: %v", err)
+	}
+	srv := responsestest.Start(t,
+		responsestest.Reply(responsestest.ShellCall("call_s", "echo $$")),
+		responsestest.Reply(responsestest.Message("Done.")),
+	)
+	env, out, errOut := codingEnv(srv, "")
+	code := Main(context.Background(), []string{"run", "--tools", "shell", "--sandbox", "--approve", "always", "--workdir", t.TempDir(),
+		"--state", filepath.Join(t.TempDir(), "s.json"), "pid?"}, env)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, it := range srv.Requests()[1].Request.Input.Items {
+		if it.Type == responses.ItemShellCallOutput && (len(it.ShellOutput) != 1 || it.ShellOutput[0].Stdout != "1\n") {
+			t.Errorf("output %s", it.Raw())
 		}
 	}
 }

@@ -31,6 +31,7 @@ const DefaultModel = "gpt-5-mini"
 type runFlags struct {
 	baseURL, model, instructions, tools string
 	workdir                             string
+	sandbox                             bool
 	stream, json                        bool
 	maxTurns                            int
 	approve, state                      string
@@ -67,6 +68,7 @@ func runFlagSet(env *Env, name, args, summary string) (*flag.FlagSet, *runSetup)
 	fs.StringVar(&f.model, "model", DefaultModel, "model name")
 	fs.StringVar(&f.instructions, "instructions", "You are a helpful assistant. Use the tools when they help, and answer briefly.", "system instructions")
 	fs.StringVar(&f.tools, "tools", "weather", "comma-separated built-in tools: "+strings.Join(toolNames(env), ", ")+" (empty for none)")
+	fs.BoolVar(&f.sandbox, "sandbox", false, "with --tools shell: run each command in Linux namespaces of its own (unshare): no network, its own processes; the file system is NOT isolated")
 	fs.StringVar(&f.workdir, "workdir", ".", "with --tools shell or apply_patch: the directory commands run in and patches apply to (nothing outside it for apply_patch; shell commands are not confined: approve them)")
 	fs.BoolVar(&f.stream, "stream", true, "stream the responses (--stream=false sends plain requests)")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object per event on stdout")
@@ -148,7 +150,7 @@ func (s *runSetup) build(ctx context.Context, env *Env) error {
 	}
 	s.base = base
 	s.sf.baseURL = base // file_search embeds its queries where the model is
-	ts, closeTools, err := buildTools(ctx, env, f.tools, s.sf, s.bf, f.workdir)
+	ts, closeTools, err := buildTools(ctx, env, f.tools, s.sf, s.bf, &codingFlags{workdir: f.workdir, sandbox: f.sandbox})
 	if err != nil {
 		return err
 	}
@@ -249,7 +251,7 @@ func toolNames(env *Env) []string {
 
 // buildTools returns the tools named in list and a function releasing what
 // they hold.
-func buildTools(ctx context.Context, env *Env, list string, sf *storeFlags, bf *browserFlags, workdir string) (_ []tools.Tool, _ func(), err error) {
+func buildTools(ctx context.Context, env *Env, list string, sf *storeFlags, bf *browserFlags, cf *codingFlags) (_ []tools.Tool, _ func(), err error) {
 	var out []tools.Tool
 	var closers []func() error
 	closeAll := func() {
@@ -285,12 +287,16 @@ func buildTools(ctx context.Context, env *Env, list string, sf *storeFlags, bf *
 			}
 			out, closers = append(out, t), append(closers, func() error { c(); return nil })
 		case "shell", "apply_patch":
-			dir, err := workdirOf(workdir)
+			dir, err := workdirOf(cf.workdir)
 			if err != nil {
 				return nil, nil, err
 			}
 			if name == "shell" {
-				out = append(out, shellTool(dir))
+				t, err := shellTool(ctx, dir, cf.sandbox)
+				if err != nil {
+					return nil, nil, err
+				}
+				out = append(out, t)
 				break
 			}
 			t, c, err := applyPatchTool(dir)

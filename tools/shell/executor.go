@@ -88,6 +88,11 @@ type LocalOptions struct {
 	// means this process's working directory.
 	Dir string
 
+	// Wrap is a program, with its arguments, that every command runs
+	// under, such as a sandbox's launcher (see [Unshare]): the command's
+	// own program and arguments follow them.
+	Wrap []string
+
 	// PipeGrace is how long Run waits, after the command and its process
 	// group are gone, for the output pipes to close (a process that left
 	// the group may still hold them). Zero means 2 seconds.
@@ -186,16 +191,17 @@ func (l *Local) Run(ctx context.Context, c Command) (Result, error) {
 	if err := context.Cause(ctx); err != nil {
 		return Result{ExitCode: -1}, fmt.Errorf("shell: not started: %w", err)
 	}
-	var cmd *exec.Cmd
+	var argv []string
 	switch {
 	case len(c.Argv) > 0:
-		cmd = exec.Command(c.Argv[0], c.Argv[1:]...)
+		argv = c.Argv
 	case c.Line != "":
-		args := append(append([]string(nil), l.shell[1:]...), c.Line)
-		cmd = exec.Command(l.shell[0], args...)
+		argv = append(append([]string(nil), l.shell...), c.Line)
 	default:
 		return Result{ExitCode: -1}, errors.New("shell: empty command")
 	}
+	argv = append(append([]string(nil), l.opts.Wrap...), argv...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = c.Dir
 	if cmd.Dir == "" {
 		cmd.Dir = l.opts.Dir

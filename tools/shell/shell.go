@@ -26,7 +26,8 @@
 // in this process's environment do not reach commands) and kills what a
 // command leaves running, but a command can read and change whatever this
 // process's user can. Approve what runs, or run the executor in a
-// container.
+// container. On Linux, [Unshare] as LocalOptions.Wrap takes the network and
+// other processes away from commands, not the file system.
 package shell
 
 import (
