@@ -70,6 +70,14 @@ func (r *renderer) event(ev runner.Event) {
 			if ev.Output != nil {
 				detail = ev.Output.Status + ": " + clip(ev.Output.Output.String(), 70)
 			}
+		case responses.ItemToolSearchCall:
+			if ev.Output != nil {
+				var names []string
+				for _, d := range ev.Output.Tools {
+					names = append(names, d.Name)
+				}
+				detail = "loaded [" + strings.Join(names, ", ") + "]"
+			}
 		}
 		if ev.Err != nil {
 			r.errs++
