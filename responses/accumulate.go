@@ -11,7 +11,8 @@ const maxOutputIndex = 1 << 16
 // Accumulator rebuilds a response from the events of a stream.
 //
 // Output items are rebuilt from response.output_item.added, the text,
-// refusal, argument, input and reasoning deltas, and their .done events; a
+// refusal, argument, input, reasoning and shell command deltas, and their
+// .done events; a
 // response.output_item.done event replaces its item wholesale, with the
 // item's raw bytes. The response itself is the latest snapshot
 // (response.created, .in_progress, and the terminal event). When the terminal
@@ -39,6 +40,8 @@ type accItem struct {
 	content [][]byte
 	summary [][]byte
 	args    []byte // function_call arguments, custom_tool_call input
+	// commands of a shell_call, built from response.shell_call_command.*
+	commands [][]byte
 }
 
 // Add folds one event into the response. It returns an error only for an
@@ -171,6 +174,19 @@ func (a *Accumulator) Add(ev *Event) error {
 		}
 	case EventCustomToolCallInputDone:
 		it.args = append(it.args[:0], ev.Input...)
+	case EventShellCallCommandAdded, EventShellCallCommandDelta, EventShellCallCommandDone:
+		i := ev.CommandIndex
+		if i < 0 || i >= maxOutputIndex {
+			return fmt.Errorf("responses: accumulate: command_index %d out of range", i)
+		}
+		for len(it.commands) <= i {
+			it.commands = append(it.commands, nil)
+		}
+		if ev.Type == EventShellCallCommandDelta {
+			it.commands[i] = append(it.commands[i], ev.Delta...)
+		} else if ev.Command != "" || ev.Type == EventShellCallCommandDone {
+			it.commands[i] = append(it.commands[i][:0], ev.Command...)
+		}
 	}
 	return nil
 }
@@ -267,6 +283,18 @@ func (it *accItem) build() Item {
 		out.Arguments = string(it.args)
 	case ItemCustomToolCall:
 		out.Input = string(it.args)
+	case ItemShellCall:
+		if it.commands != nil {
+			var a ShellAction
+			if out.ShellAction != nil {
+				a = *out.ShellAction
+			}
+			a.Commands = make([]string, len(it.commands))
+			for i, c := range it.commands {
+				a.Commands[i] = string(c)
+			}
+			out.ShellAction = &a
+		}
 	}
 	if out.Content != nil {
 		out.Content = append([]ContentPart(nil), out.Content...)

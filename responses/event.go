@@ -119,6 +119,15 @@ type Event struct {
 	Input     string `json:"input,omitempty"`     // custom_tool_call_input.done
 	Code      string `json:"code,omitempty"`      // error, code_interpreter_call_code.done
 
+	// response.shell_call_command.*: the command's position in the call's
+	// commands, and the command (.added, .done); its .delta is in Delta.
+	// response.shell_call_output_content.*: CommandIndex, and the output
+	// written (ShellDelta for .delta, ShellOutput for .done).
+	CommandIndex int                  `json:"command_index"`
+	Command      string               `json:"command,omitempty"`
+	ShellDelta   *ShellOutputDelta    `json:"-"`
+	ShellOutput  []ShellCommandOutput `json:"-"`
+
 	// error: code, message and param, at the top level or nested in "error"
 	Message string `json:"message,omitempty"`
 	Param   string `json:"param,omitempty"`
@@ -158,8 +167,8 @@ func (e *Event) IsTerminal() bool {
 	return false
 }
 
-// UnmarshalJSON decodes an event of any type and keeps its bytes. A delta
-// that is not a string (shell output deltas) stays only in Raw. An error
+// UnmarshalJSON decodes an event of any type and keeps its bytes. A shell
+// output delta, an object, is read into ShellDelta. An error
 // nested as {"type":"error","error":{…}} or sent as a bare {"error":{…}}
 // is read into Code, Message and Param, and the bare form gets Type "error".
 func (e *Event) UnmarshalJSON(b []byte) error { return e.decode(cloneBytes(b)) }
@@ -189,6 +198,9 @@ func (e *Event) decode(b []byte) error {
 		Message         string          `json:"message"`
 		Param           json.RawMessage `json:"param"`
 		Error           json.RawMessage `json:"error"`
+		CommandIndex    int             `json:"command_index"`
+		Command         string          `json:"command"`
+		Output          json.RawMessage `json:"output"`
 	}
 	err := scanObject(b, func(key []byte, val []byte) error {
 		var err error
@@ -247,6 +259,12 @@ func (e *Event) decode(b []byte) error {
 			w.Param = val
 		case "error":
 			w.Error = val
+		case "command_index":
+			w.CommandIndex, err = plainInt(val)
+		case "command":
+			w.Command, err = str(val)
+		case "output":
+			w.Output = val
 		}
 		if err != nil {
 			return fmt.Errorf("event field %q: %w", key, err)
@@ -262,10 +280,22 @@ func (e *Event) decode(b []byte) error {
 		AnnotationIndex: w.AnnotationIndex, ItemID: w.ItemID, Item: w.Item, Part: w.Part,
 		Annotation: w.Annotation, Text: w.Text, Refusal: w.Refusal, Arguments: w.Arguments,
 		Name: w.Name, Input: w.Input, Message: w.Message,
-		Code: looseString(w.Code), Param: looseString(w.Param), Raw: b,
+		Code: looseString(w.Code), Param: looseString(w.Param),
+		CommandIndex: w.CommandIndex, Command: w.Command, Raw: b,
 	}
 	if len(w.Delta) > 0 && w.Delta[0] == '"' {
 		e.Delta, _ = str(w.Delta)
+	}
+	if len(w.Delta) > 0 && w.Delta[0] == '{' && e.Type == EventShellCallOutputDelta {
+		e.ShellDelta = new(ShellOutputDelta)
+		if err := json.Unmarshal(w.Delta, e.ShellDelta); err != nil {
+			return fmt.Errorf("event %s: delta: %w", e.Type, err)
+		}
+	}
+	if len(w.Output) > 0 && w.Output[0] == '[' && e.Type == EventShellCallOutputDone {
+		if err := json.Unmarshal(w.Output, &e.ShellOutput); err != nil {
+			return fmt.Errorf("event %s: output: %w", e.Type, err)
+		}
 	}
 	if !isNull(w.Error) && w.Error[0] == '"' && (e.Type == "" || e.Type == EventError) {
 		// {"error":"text"}: a gateway's error line

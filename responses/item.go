@@ -86,7 +86,7 @@ type Item struct {
 	Namespace string
 	Arguments string      // function_call: a JSON document as a string; tool_search_call, mcp_approval_request: the arguments as JSON text
 	Input     string      // custom_tool_call: free-form input
-	Output    *ToolOutput // function_call_output, custom_tool_call_output
+	Output    *ToolOutput // function_call_output, custom_tool_call_output; the text of apply_patch_call_output and local_shell_call_output
 
 	// computer_call and computer_call_output
 	Action                   *ComputerAction  // computer_use_preview: a single action
@@ -106,11 +106,26 @@ type Item struct {
 	// web_search_call: its action object, kept as it came
 	SearchAction json.RawMessage
 
-	// tool_search_call: "server" or "client"; shell_call: the type of its
-	// environment ("local", "container_auto", "container_reference"; empty
-	// when absent), which says who runs it
+	// tool_search_call and tool_search_output: "server" or "client";
+	// shell_call: the type of its environment ("local", "container_auto",
+	// "container_reference"; empty when absent), which says who runs it
 	Execution       string
 	EnvironmentType string
+
+	// shell_call: its commands and limits; local_shell_call: its program
+	ShellAction      *ShellAction
+	LocalShellAction *LocalShellAction
+	// shell_call_output: the output of each command, and the
+	// max_output_length of the call it answers. (apply_patch_call_output
+	// and local_shell_call_output carry their text in Output.)
+	ShellOutput     []ShellCommandOutput
+	MaxOutputLength *int64
+
+	// apply_patch_call: the file operation
+	Operation *PatchOperation
+
+	// tool_search_output: the tool definitions it loads
+	Tools []Tool
 
 	raw json.RawMessage
 }
@@ -338,6 +353,9 @@ type itemWire struct {
 	Results                  []FileSearchResult `json:"results"`
 	Execution                string             `json:"execution"`
 	EnvironmentType          string             `json:"-"`
+	Operation                json.RawMessage    `json:"operation"`
+	Tools                    json.RawMessage    `json:"tools"`
+	MaxOutputLength          *int64             `json:"max_output_length"`
 }
 
 // UnmarshalJSON decodes an item of any type and keeps its bytes.
@@ -414,6 +432,15 @@ func (it *Item) decode(b []byte) error {
 			err = json.Unmarshal(val, &w.Queries)
 		case "results":
 			err = json.Unmarshal(val, &w.Results)
+		case "operation":
+			w.Operation = val
+		case "tools":
+			w.Tools = val
+		case "max_output_length":
+			if !isNull(val) {
+				w.MaxOutputLength = new(int64)
+				err = json.Unmarshal(val, w.MaxOutputLength)
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("field %q: %w", key, err)
@@ -429,7 +456,7 @@ func (it *Item) decode(b []byte) error {
 		Actions: w.Actions, PendingSafetyChecks: w.PendingSafetyChecks,
 		AcknowledgedSafetyChecks: w.AcknowledgedSafetyChecks, Summary: w.Summary,
 		EncryptedContent: w.EncryptedContent, Queries: w.Queries, Results: w.Results,
-		Execution: w.Execution, EnvironmentType: w.EnvironmentType,
+		Execution: w.Execution, EnvironmentType: w.EnvironmentType, MaxOutputLength: w.MaxOutputLength,
 		raw: b,
 	}
 	if isNull(w.Content) {
@@ -481,11 +508,12 @@ func (it *Item) decode(b []byte) error {
 			if err := it.Action.UnmarshalJSON(w.Action); err != nil {
 				return fmt.Errorf("item %s: action: %w", w.Type, err)
 			}
+		case ItemShellCall, ItemLocalShellCall:
 		default:
 			it.SearchAction = w.Action
 		}
 	}
-	return nil
+	return it.decodeBuiltin(w.Action, w.Output, w.Operation, w.Tools)
 }
 
 func isNull(b json.RawMessage) bool {
@@ -635,7 +663,9 @@ func (it Item) MarshalJSON() ([]byte, error) {
 		o.strOmit("status", it.Status)
 		o.raw("action", it.SearchAction)
 	default:
-		return nil, fmt.Errorf("%w: %q", errUnknownItem, it.Type)
+		if !it.encodeBuiltin(o) {
+			return nil, fmt.Errorf("%w: %q", errUnknownItem, it.Type)
+		}
 	}
 	return o.bytes()
 }
@@ -735,12 +765,23 @@ func FunctionCallOutput(callID, output string) Item {
 const PlaceholderScreenshot = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNoAAAAggCBd81ytgAAAABJRU5ErkJggg=="
 
 // ErrorOutput returns an item answering call that says it failed, or did not
-// run, with message: for a function or custom tool call, an output with the
-// message as its text; for the other calls, the output of their type that
-// says least (a computer_call_output with [PlaceholderScreenshot]), which
-// the caller should send with the message beside it, since those outputs
-// have no place for text. It returns an item with an empty Type for a call
-// it cannot answer.
+// run, with message:
+//
+//   - function and custom tool calls: an output with the message as its
+//     text;
+//   - shell_call: a shell_call_output with one entry, the message as its
+//     stderr and exit code -1 (no process exits with it);
+//   - local_shell_call: a local_shell_call_output in the JSON form
+//     {"output":message,"metadata":{"exit_code":-1}};
+//   - apply_patch_call: an apply_patch_call_output with status "failed" and
+//     the message as its output;
+//   - tool_search_call: a tool_search_output that loads no tool;
+//   - computer_call: a computer_call_output with [PlaceholderScreenshot].
+//
+// Only function and custom tool outputs are sure to reach the model as
+// text (see [TakesText]): the caller should send the message beside the
+// others too. It returns an item with an empty Type for a call it cannot
+// answer.
 func ErrorOutput(call *Item, message string) Item {
 	switch call.Type {
 	case ItemFunctionCall:
@@ -750,8 +791,35 @@ func ErrorOutput(call *Item, message string) Item {
 	case ItemComputerCall:
 		return Item{Type: ItemComputerCallOutput, CallID: call.CallID, AcknowledgedSafetyChecks: call.PendingSafetyChecks,
 			Screenshot: &ComputerScreenshot{Type: ContentComputerScreenshot, ImageURL: PlaceholderScreenshot}}
+	case ItemShellCall:
+		return ShellCallOutput(call, []ShellCommandOutput{{Stderr: message, Outcome: ShellOutcome{Type: OutcomeExit, ExitCode: -1}}})
+	case ItemLocalShellCall:
+		return Item{Type: ItemLocalShellCallOutput, CallID: call.CallID, Output: &ToolOutput{Text: LocalShellOutputText(message, -1, false, 0)}}
+	case ItemApplyPatchCall:
+		return Item{Type: ItemApplyPatchCallOutput, CallID: call.CallID, Status: StatusFailed, Output: &ToolOutput{Text: message}}
+	case ItemToolSearchCall:
+		return Item{Type: ItemToolSearchOutput, CallID: call.CallID, Execution: ExecutionClient, Status: StatusCompleted, Tools: []Tool{}}
 	}
 	return Item{}
+}
+
+// LocalShellOutputText returns the output of a local_shell_call_output: a
+// JSON string {"output":…,"metadata":{"exit_code":…,"duration_seconds":…}}
+// as Codex sends it, with "timed_out":true in the metadata for a command
+// that ran out of time.
+func LocalShellOutputText(output string, exitCode int, timedOut bool, durationSeconds float64) string {
+	o := newObject()
+	o.str("output", output)
+	m := newObject()
+	m.val("exit_code", exitCode)
+	m.val("duration_seconds", float64(int64(durationSeconds*10+0.5))/10)
+	if timedOut {
+		m.val("timed_out", true)
+	}
+	meta, _ := m.bytes()
+	o.raw("metadata", meta)
+	b, _ := o.bytes()
+	return string(b)
 }
 
 // TakesText reports whether a call's output carries text (function and

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -48,10 +49,27 @@ var itemSamples = []struct {
 	{"web_search_call open_page", `{"type":"web_search_call","id":"ws_2","status":"completed","action":{"type":"open_page","url":"https://example.com"}}`},
 	{"item_reference", `{"type":"item_reference","id":"msg_1"}`},
 	{"unknown mcp_call", `{"type":"mcp_call","id":"mcp_1","server_label":"s","name":"t","arguments":"{}","output":"42","error":null}`},
-	{"unknown shell_call", `{"type":"shell_call","id":"sh_1","call_id":"call_9","action":{"commands":["ls -la"],"timeout_ms":1000},"status":"completed"}`},
+	{"shell_call partial action", `{"type":"shell_call","id":"sh_1","call_id":"call_9","action":{"commands":["ls -la"],"timeout_ms":1000},"status":"completed"}`},
 	{"unknown image_generation_call", `{"type":"image_generation_call","id":"ig_1","status":"completed","result":"iVBORw0KGgo="}`},
 	{"whitespace and escapes", "{\n  \"type\" : \"message\",\n  \"role\": \"assistant\",\n  \"content\": [ {\"type\":\"output_text\",\"text\":\"caf\\u00e9 \\\"<ok>\\\" \\ud83d\\ude00\",\"annotations\":[ ]} ],\n  \"status\": \"completed\"\n}"},
 	{"null fields", `{"type":"function_call","id":null,"call_id":"call_1","name":"f","arguments":"{}","status":null,"namespace":null}`},
+	// The client-executed built-in tools, as FunctionShellCall,
+	// LocalShellToolCall, ApplyPatchToolCall, ToolSearchCall and their
+	// outputs define them.
+	{"shell_call", `{"type":"shell_call","id":"sh_2","call_id":"call_20","action":{"commands":["ls -la","cat go.mod"],"timeout_ms":120000,"max_output_length":4096},"status":"completed","environment":{"type":"local"},"created_by":"resp_1"}`},
+	{"shell_call nulls", `{"id":"sh_3","type":"shell_call","call_id":"call_21","action":{"commands":["pwd"],"timeout_ms":null,"max_output_length":null},"status":"in_progress","environment":null}`},
+	{"shell_call_output", `{"type":"shell_call_output","call_id":"call_20","output":[{"stdout":"a.txt\n","stderr":"","outcome":{"type":"exit","exit_code":0}},{"stdout":"","stderr":"slow","outcome":{"type":"timeout"}}],"max_output_length":4096}`},
+	{"shell_call_output as sent back", `{"type":"shell_call_output","id":"sho_1","call_id":"call_21","status":"completed","output":[{"stdout":"/w\n","stderr":"","outcome":{"type":"exit","exit_code":2},"created_by":"x"}],"max_output_length":null}`},
+	{"local_shell_call", `{"type":"local_shell_call","id":"lsh_1","call_id":"call_22","action":{"type":"exec","command":["ls","-la"],"timeout_ms":1000,"working_directory":"src","env":{"A":"1"},"user":null},"status":"completed"}`},
+	{"local_shell_call_output", `{"type":"local_shell_call_output","call_id":"call_22","output":"{\"output\":\"a\\n\",\"metadata\":{\"exit_code\":0,\"duration_seconds\":0.1}}"}`},
+	{"apply_patch_call create", `{"type":"apply_patch_call","id":"apc_1","call_id":"call_23","status":"completed","operation":{"type":"create_file","path":"hello.txt","diff":"+Hello\n+world\n"},"created_by":"resp_1"}`},
+	{"apply_patch_call update", `{"id":"apc_2","type":"apply_patch_call","call_id":"call_24","status":"in_progress","operation":{"type":"update_file","path":"src/app.py","diff":"@@ def greet():\n-    print(\"Hi\")\n+    print(\"Hello\")\n"}}`},
+	{"apply_patch_call delete", `{"type":"apply_patch_call","id":"apc_3","call_id":"call_25","status":"completed","operation":{"type":"delete_file","path":"old.txt"}}`},
+	{"apply_patch_call_output", `{"type":"apply_patch_call_output","call_id":"call_23","status":"completed","output":"Created hello.txt"}`},
+	{"apply_patch_call_output failed", `{"type":"apply_patch_call_output","id":"apco_1","call_id":"call_24","status":"failed","output":null}`},
+	{"tool_search_call client", `{"type":"tool_search_call","id":"tsc_1","call_id":"call_26","execution":"client","arguments":{"goal":"Find the shipping ETA tool for order_42."},"status":"completed"}`},
+	{"tool_search_call server", `{"type":"tool_search_call","execution":"server","call_id":null,"status":"completed","arguments":{"paths":["crm"]}}`},
+	{"tool_search_output", `{"type":"tool_search_output","execution":"client","call_id":"call_26","status":"completed","tools":[{"type":"function","name":"get_shipping_eta","description":"Look up shipping ETA details for an order.","defer_loading":true,"parameters":{"type":"object","properties":{"order_id":{"type":"string"}},"required":["order_id"],"additionalProperties":false}}]}`},
 }
 
 // TestItemRoundTrip decodes every sample and checks it encodes back to the
@@ -460,9 +478,9 @@ var eventSamples = map[string]string{
 	responses.EventMCPListToolsFailed:              `{"type":"response.mcp_list_tools.failed","item_id":"mcpl_1","output_index":0,"sequence_number":3}`,
 	responses.EventShellCallCommandAdded:           `{"type":"response.shell_call_command.added","output_index":0,"command_index":0,"command":"ls","sequence_number":3}`,
 	responses.EventShellCallCommandDelta:           `{"type":"response.shell_call_command.delta","output_index":0,"command_index":0,"delta":" -la","sequence_number":4}`,
-	responses.EventShellCallCommandDone:            `{"type":"response.shell_call_command.done","output_index":0,"command_index":0,"command":"ls -la","sequence_number":5}`,
-	responses.EventShellCallOutputDelta:            `{"type":"response.shell_call_output_content.delta","output_index":0,"command_index":0,"delta":{"stdout":"a\n","stderr":""},"sequence_number":6}`,
-	responses.EventShellCallOutputDone:             `{"type":"response.shell_call_output_content.done","output_index":0,"command_index":0,"output":[{"stdout":"a\n","stderr":""}],"sequence_number":7}`,
+	responses.EventShellCallCommandDone:            `{"type":"response.shell_call_command.done","output_index":0,"command_index":1,"command":"ls -la","sequence_number":5}`,
+	responses.EventShellCallOutputDelta:            `{"type":"response.shell_call_output_content.delta","item_id":"sh_1","output_index":0,"command_index":0,"delta":{"stdout":"a\n","stderr":""},"sequence_number":6}`,
+	responses.EventShellCallOutputDone:             `{"type":"response.shell_call_output_content.done","item_id":"sh_1","output_index":0,"command_index":0,"output":[{"stdout":"a\n","stderr":"","outcome":{"type":"exit","exit_code":0}}],"sequence_number":7}`,
 	responses.EventAudioDelta:                      `{"type":"response.audio.delta","delta":"UklGR","sequence_number":3}`,
 	responses.EventAudioDone:                       `{"type":"response.audio.done","sequence_number":4}`,
 	responses.EventAudioTranscriptDelta:            `{"type":"response.audio.transcript.delta","delta":"Hel","sequence_number":3}`,
@@ -477,13 +495,21 @@ type eventView struct {
 	ItemID, Delta, Text, Refusal, Arguments, Name, Input      string
 	Code, Message, Param                                      string
 	Item, Part, Annotation, ResponseStatus, ResponseOutputLen string
+	CommandIndex                                              int
+	Command, Shell                                            string
 }
 
 func viewOf(e *responses.Event) eventView {
 	v := eventView{Type: e.Type, Seq: e.SequenceNumber, OutputIndex: e.OutputIndex, ContentIndex: e.ContentIndex,
 		SummaryIndex: e.SummaryIndex, AnnotationIndex: e.AnnotationIndex, ItemID: e.ItemID, Delta: e.Delta,
 		Text: e.Text, Refusal: e.Refusal, Arguments: e.Arguments, Name: e.Name, Input: e.Input,
-		Code: e.Code, Message: e.Message, Param: e.Param}
+		Code: e.Code, Message: e.Message, Param: e.Param, CommandIndex: e.CommandIndex, Command: e.Command}
+	if d := e.ShellDelta; d != nil {
+		v.Shell = fmt.Sprintf("stdout %q stderr %q", d.Stdout, d.Stderr)
+	}
+	for _, o := range e.ShellOutput {
+		v.Shell += fmt.Sprintf("stdout %q stderr %q %s %d", o.Stdout, o.Stderr, o.Outcome.Type, o.Outcome.ExitCode)
+	}
 	if e.Item != nil {
 		v.Item = e.Item.Type + " " + e.Item.ID
 	}
@@ -520,7 +546,11 @@ func TestEventDecode(t *testing.T) {
 		responses.EventReasoningSummaryPartDone:    {Seq: 6, ItemID: "rs_1", SummaryIndex: 1, Part: "summary_text Plan."},
 		responses.EventReasoningSummaryTextDelta:   {Seq: 4, ItemID: "rs_1", SummaryIndex: 1, Delta: "**Plan**"},
 		responses.EventCodeInterpreterCallCodeDone: {Seq: 7, ItemID: "ci_1", Code: "print(1)"},
-		responses.EventShellCallOutputDelta:        {Seq: 6}, // a non-string delta stays in Raw only
+		responses.EventShellCallCommandAdded:       {Seq: 3, Command: "ls"},
+		responses.EventShellCallCommandDelta:       {Seq: 4, Delta: " -la"},
+		responses.EventShellCallCommandDone:        {Seq: 5, CommandIndex: 1, Command: "ls -la"},
+		responses.EventShellCallOutputDelta:        {Seq: 6, ItemID: "sh_1", Shell: `stdout "a\n" stderr ""`},
+		responses.EventShellCallOutputDone:         {Seq: 7, ItemID: "sh_1", Shell: `stdout "a\n" stderr "" exit 0`},
 	}
 	for _, name := range eventConstants(t) {
 		if name == "EventRetry" {

@@ -150,23 +150,30 @@ const (
 	ToolComputer           = "computer"
 	ToolComputerUsePreview = "computer_use_preview"
 	ToolMCP                = "mcp"
+	ToolShell              = "shell"
+	ToolLocalShell         = "local_shell"
+	ToolApplyPatch         = "apply_patch"
+	ToolToolSearch         = "tool_search"
+	ToolNamespace          = "namespace"
 )
 
-// Tool is a tool definition in a request. Function tools, custom tools and
-// both computer tool shapes are typed; any other tool (file_search,
-// web_search, mcp, …) is sent from Raw, which, when set, is sent as it is for
-// every type.
+// Tool is a tool definition in a request. Function tools, custom tools,
+// both computer tool shapes, shell, local_shell, apply_patch and tool_search
+// are typed; any other tool (file_search, web_search, mcp, namespace, …) is
+// sent from Raw, which, when set, is sent as it is for every type.
 type Tool struct {
-	Type        string
-	Name        string          // function, custom
-	Description string          // function, custom
-	Parameters  json.RawMessage // function: a JSON schema
-	Strict      *bool           // function: always sent when set
-	Format      json.RawMessage // custom: the input grammar, if any
+	Type         string
+	Name         string          // function, custom
+	Description  string          // function, custom, tool_search
+	Parameters   json.RawMessage // function: a JSON schema; tool_search: the schema of its arguments
+	Strict       *bool           // function: always sent when set
+	Format       json.RawMessage // custom: the input grammar, if any
+	DeferLoading bool            // function, custom: loaded only when a tool search finds it
+	Execution    string          // tool_search: "server" (empty) or "client"
 
 	DisplayWidth  int    // computer_use_preview
 	DisplayHeight int    // computer_use_preview
-	Environment   string // computer_use_preview: browser, mac, windows, ubuntu, linux
+	Environment   string // computer_use_preview: browser, mac, windows, ubuntu, linux; shell: the environment type (local, container_auto), sent as {"type":…}
 
 	Raw json.RawMessage
 }
@@ -190,15 +197,31 @@ func (t Tool) MarshalJSON() ([]byte, error) {
 		if t.Strict != nil {
 			o.val("strict", *t.Strict)
 		}
+		if t.DeferLoading {
+			o.val("defer_loading", true)
+		}
 	case ToolCustom:
 		o.str("name", t.Name)
 		o.strOmit("description", t.Description)
 		o.raw("format", t.Format)
+		if t.DeferLoading {
+			o.val("defer_loading", true)
+		}
 	case ToolComputerUsePreview:
 		o.val("display_width", t.DisplayWidth)
 		o.val("display_height", t.DisplayHeight)
 		o.str("environment", t.Environment)
-	case ToolComputer:
+	case ToolShell:
+		if t.Environment != "" {
+			o.val("environment", struct {
+				Type string `json:"type"`
+			}{t.Environment})
+		}
+	case ToolToolSearch:
+		o.strOmit("execution", t.Execution)
+		o.strOmit("description", t.Description)
+		o.raw("parameters", t.Parameters)
+	case ToolComputer, ToolLocalShell, ToolApplyPatch:
 	default:
 		return nil, fmt.Errorf("responses: tool type %q needs Raw", t.Type)
 	}
@@ -214,16 +237,33 @@ func (t *Tool) UnmarshalJSON(b []byte) error {
 		Parameters    json.RawMessage `json:"parameters"`
 		Strict        *bool           `json:"strict"`
 		Format        json.RawMessage `json:"format"`
+		DeferLoading  bool            `json:"defer_loading"`
+		Execution     string          `json:"execution"`
 		DisplayWidth  int             `json:"display_width"`
 		DisplayHeight int             `json:"display_height"`
-		Environment   string          `json:"environment"`
+		Environment   json.RawMessage `json:"environment"` // a string, or {"type":…} (shell)
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
 	*t = Tool{Type: w.Type, Name: w.Name, Description: w.Description, Parameters: w.Parameters,
-		Strict: w.Strict, Format: w.Format, DisplayWidth: w.DisplayWidth,
-		DisplayHeight: w.DisplayHeight, Environment: w.Environment, Raw: cloneBytes(b)}
+		Strict: w.Strict, Format: w.Format, DeferLoading: w.DeferLoading, Execution: w.Execution,
+		DisplayWidth: w.DisplayWidth, DisplayHeight: w.DisplayHeight, Raw: cloneBytes(b)}
+	switch {
+	case isNull(w.Environment):
+	case w.Environment[0] == '"':
+		if err := json.Unmarshal(w.Environment, &t.Environment); err != nil {
+			return err
+		}
+	case w.Environment[0] == '{':
+		var env struct {
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(w.Environment, &env); err != nil {
+			return err
+		}
+		t.Environment = env.Type
+	}
 	return nil
 }
 

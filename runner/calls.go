@@ -112,7 +112,7 @@ func unanswerable(c *responses.Item) error {
 		responses.ItemShellCall:          "add a shell tool (tools/shell) to the agent",
 		responses.ItemLocalShellCall:     "add a shell tool (tools/shell) to the agent",
 		responses.ItemApplyPatchCall:     "add an apply_patch tool (tools/applypatch) to the agent",
-		responses.ItemToolSearchCall:     "add a tool search (client execution) to the agent",
+		responses.ItemToolSearchCall:     "add a client tool search (tools/toolsearch) to the agent",
 		responses.ItemMCPApprovalRequest: "give the agent's hosted MCP tool an approval policy (tools/mcp)",
 	}[c.Type]
 	if hint == "" {

@@ -117,6 +117,18 @@ func callArguments(run *genai.Run, c *responses.Item) string {
 		return run.FitValue(map[string]any{"actions": actions})
 	case responses.ItemCustomToolCall:
 		return run.Fit(c.Input)
+	case responses.ItemShellCall:
+		if c.ShellAction != nil {
+			return run.FitValue(c.ShellAction)
+		}
+	case responses.ItemLocalShellCall:
+		if c.LocalShellAction != nil {
+			return run.FitValue(c.LocalShellAction)
+		}
+	case responses.ItemApplyPatchCall:
+		if c.Operation != nil {
+			return run.FitValue(c.Operation)
+		}
 	}
 	return run.Fit(c.Arguments)
 }
@@ -128,6 +140,16 @@ func resultContent(run *genai.Run, out *responses.Item) string {
 			return `""`
 		}
 		return run.FitValue(map[string]any{"type": "computer_screenshot", "image": imagePlaceholder(out.Screenshot.ImageURL, out.Screenshot.FileID)})
+	}
+	switch out.Type {
+	case responses.ItemShellCallOutput:
+		return run.FitValue(out.ShellOutput)
+	case responses.ItemToolSearchOutput:
+		names := make([]string, 0, len(out.Tools))
+		for _, d := range out.Tools {
+			names = append(names, d.Name)
+		}
+		return run.FitValue(map[string]any{"tools": names})
 	}
 	if out.Output == nil {
 		return ""

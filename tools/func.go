@@ -21,14 +21,17 @@ type Timeouter interface {
 	Timeout() time.Duration
 }
 
-// FuncOption configures one function tool built by [NewFunc].
+// FuncOption configures one function tool built by [NewFunc], or one custom
+// tool built by [NewCustom].
 type FuncOption func(*funcConfig)
 
 type funcConfig struct {
-	strict     bool
-	timeout    time.Duration
-	approval   ApprovalPolicy
-	idempotent bool
+	strict       bool
+	timeout      time.Duration
+	approval     ApprovalPolicy
+	idempotent   bool
+	deferLoading bool
+	grammar      *grammar // custom tools only
 }
 
 // WithStrict sets whether the tool's schema is sent in strict mode (the
@@ -125,6 +128,9 @@ func NewFunc[In, Out any](name, description string, fn func(context.Context, In)
 	for _, o := range opts {
 		o(&cfg)
 	}
+	if cfg.grammar != nil {
+		return nil, fmt.Errorf("tools: %s: WithGrammar applies to custom tools (NewCustom), not to function tools", name)
+	}
 	schema, err := buildSchema(reflect.TypeFor[In](), cfg.strict)
 	if err != nil {
 		hint := ""
@@ -140,7 +146,7 @@ func NewFunc[In, Out any](name, description string, fn func(context.Context, In)
 	v.v.absentIsNull = true
 	return &funcTool[In, Out]{
 		def: responses.Tool{Type: responses.ToolFunction, Name: name, Description: description,
-			Parameters: schema, Strict: &cfg.strict},
+			Parameters: schema, Strict: &cfg.strict, DeferLoading: cfg.deferLoading},
 		args:       v,
 		timeout:    cfg.timeout,
 		approval:   cfg.approval,

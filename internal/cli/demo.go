@@ -67,6 +67,7 @@ func demoCases() []demoCase {
 			},
 		},
 		docsQADemoCase(),
+		codingDemoCase(),
 		browserDemoCase(),
 	}
 }

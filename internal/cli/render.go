@@ -61,8 +61,23 @@ func (r *renderer) event(ev runner.Event) {
 		if ev.Output != nil {
 			detail = clip(ev.Output.Output.String(), 70)
 		}
-		if ev.Item.Type == responses.ItemComputerCall {
+		switch ev.Item.Type {
+		case responses.ItemComputerCall:
 			detail = describeComputerCall(ev.Item, ev.Output)
+		case responses.ItemShellCall, responses.ItemLocalShellCall:
+			detail = describeShellCall(ev.Output)
+		case responses.ItemApplyPatchCall:
+			if ev.Output != nil {
+				detail = ev.Output.Status + ": " + clip(ev.Output.Output.String(), 70)
+			}
+		case responses.ItemToolSearchCall:
+			if ev.Output != nil {
+				var names []string
+				for _, d := range ev.Output.Tools {
+					names = append(names, d.Name)
+				}
+				detail = "loaded [" + strings.Join(names, ", ") + "]"
+			}
 		}
 		if ev.Err != nil {
 			r.errs++
@@ -86,6 +101,22 @@ func callArgs(it *responses.Item) string {
 	switch it.Type {
 	case responses.ItemCustomToolCall:
 		return it.Input
+	case responses.ItemShellCall:
+		if it.ShellAction != nil {
+			return strings.Join(it.ShellAction.Commands, " ; ")
+		}
+	case responses.ItemLocalShellCall:
+		if it.LocalShellAction != nil {
+			return shellQuoteArgs(it.LocalShellAction.Command)
+		}
+	case responses.ItemApplyPatchCall:
+		if op := it.Operation; op != nil {
+			s := op.Type + " " + op.Path
+			if op.Diff != "" {
+				s += fmt.Sprintf(" (%s)", plural(strings.Count(op.Diff, "\n"), "diff line"))
+			}
+			return s
+		}
 	case responses.ItemComputerCall:
 		var names []string
 		if it.Action != nil {
@@ -97,6 +128,14 @@ func callArgs(it *responses.Item) string {
 		return "[" + strings.Join(names, ", ") + "]"
 	}
 	return it.Arguments
+}
+
+func shellQuoteArgs(argv []string) string {
+	q := make([]string, len(argv))
+	for i, a := range argv {
+		q[i] = shellQuote(a)
+	}
+	return strings.Join(q, " ")
 }
 
 func describeComputerCall(_ *responses.Item, out *responses.Item) string {

@@ -30,6 +30,8 @@ const DefaultModel = "gpt-5-mini"
 
 type runFlags struct {
 	baseURL, model, instructions, tools string
+	workdir                             string
+	sandbox                             bool
 	stream, json                        bool
 	maxTurns                            int
 	approve, state                      string
@@ -66,6 +68,8 @@ func runFlagSet(env *Env, name, args, summary string) (*flag.FlagSet, *runSetup)
 	fs.StringVar(&f.model, "model", DefaultModel, "model name")
 	fs.StringVar(&f.instructions, "instructions", "You are a helpful assistant. Use the tools when they help, and answer briefly.", "system instructions")
 	fs.StringVar(&f.tools, "tools", "weather", "comma-separated built-in tools: "+strings.Join(toolNames(env), ", ")+" (empty for none)")
+	fs.BoolVar(&f.sandbox, "sandbox", false, "with --tools shell: run each command in Linux namespaces of its own (unshare): no network, its own processes; the file system is NOT isolated")
+	fs.StringVar(&f.workdir, "workdir", ".", "with --tools shell or apply_patch: the directory commands run in and patches apply to (nothing outside it for apply_patch; shell commands are not confined: approve them)")
 	fs.BoolVar(&f.stream, "stream", true, "stream the responses (--stream=false sends plain requests)")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object per event on stdout")
 	fs.IntVar(&f.maxTurns, "max-turns", runner.DefaultMaxTurns, "maximum model calls")
@@ -87,6 +91,9 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("%w: a PROMPT is required, as in: agentloop run \"What is the weather in Paris?\"", errUsage)
 	}
 	s.args = args[:len(args)-fs.NArg()]
+	if err := s.pinWorkdir(); err != nil {
+		return err
+	}
 	if err := s.build(ctx, env); err != nil {
 		return err
 	}
@@ -102,6 +109,18 @@ func runRun(ctx context.Context, env *Env, args []string) error {
 		}
 		return r.Stream(ctx, s.agent, runner.Text(s.prompt), opts...)
 	})
+}
+
+// pinWorkdir makes --workdir absolute in the flags kept in the state, so
+// that `agentloop resume` from another directory works on the same files.
+func (s *runSetup) pinWorkdir() error {
+	dir, err := workdirOf(s.f.workdir)
+	if err != nil {
+		return err
+	}
+	s.f.workdir = dir
+	s.args = append(s.args[:len(s.args):len(s.args)], "--workdir="+dir)
+	return nil
 }
 
 // build checks the settings and builds the agent and its tools.
@@ -131,7 +150,7 @@ func (s *runSetup) build(ctx context.Context, env *Env) error {
 	}
 	s.base = base
 	s.sf.baseURL = base // file_search embeds its queries where the model is
-	ts, closeTools, err := buildTools(ctx, env, f.tools, s.sf, s.bf)
+	ts, closeTools, err := buildTools(ctx, env, f.tools, s.sf, s.bf, &codingFlags{workdir: f.workdir, sandbox: f.sandbox})
 	if err != nil {
 		return err
 	}
@@ -221,17 +240,18 @@ func (s *runSetup) drive(ctx context.Context, env *Env, start func(context.Conte
 }
 
 func toolNames(env *Env) []string {
-	names := []string{"weather", "file_search", "browser"}
+	names := []string{"weather", "file_search", "browser", "shell", "apply_patch"}
+	builtin := len(names)
 	for name := range env.Tools {
 		names = append(names, name)
 	}
-	sort.Strings(names[3:])
+	sort.Strings(names[builtin:])
 	return names
 }
 
 // buildTools returns the tools named in list and a function releasing what
 // they hold.
-func buildTools(ctx context.Context, env *Env, list string, sf *storeFlags, bf *browserFlags) (_ []tools.Tool, _ func(), err error) {
+func buildTools(ctx context.Context, env *Env, list string, sf *storeFlags, bf *browserFlags, cf *codingFlags) (_ []tools.Tool, _ func(), err error) {
 	var out []tools.Tool
 	var closers []func() error
 	closeAll := func() {
@@ -266,6 +286,24 @@ func buildTools(ctx context.Context, env *Env, list string, sf *storeFlags, bf *
 				return nil, nil, err
 			}
 			out, closers = append(out, t), append(closers, func() error { c(); return nil })
+		case "shell", "apply_patch":
+			dir, err := workdirOf(cf.workdir)
+			if err != nil {
+				return nil, nil, err
+			}
+			if name == "shell" {
+				t, err := shellTool(ctx, dir, cf.sandbox)
+				if err != nil {
+					return nil, nil, err
+				}
+				out = append(out, t)
+				break
+			}
+			t, c, err := applyPatchTool(dir)
+			if err != nil {
+				return nil, nil, err
+			}
+			out, closers = append(out, t), append(closers, c)
 		default:
 			mk := env.Tools[name]
 			if mk == nil {

@@ -375,6 +375,30 @@ func (r *reply) appendItemEvents(w *events, i int) {
 			w.str("text", text)
 			w.end()
 		}
+	case responses.ItemShellCall:
+		// Each command: added (empty), its deltas, done (in full).
+		if it.ShellAction == nil {
+			break
+		}
+		for j, cmd := range it.ShellAction.Commands {
+			w.begin(responses.EventShellCallCommandAdded)
+			w.int("output_index", i)
+			w.int("command_index", j)
+			w.str("command", "")
+			w.end()
+			for _, d := range split(cmd, r.chunks) {
+				w.begin(responses.EventShellCallCommandDelta)
+				w.int("output_index", i)
+				w.int("command_index", j)
+				w.str("delta", d)
+				w.end()
+			}
+			w.begin(responses.EventShellCallCommandDone)
+			w.int("output_index", i)
+			w.int("command_index", j)
+			w.str("command", cmd)
+			w.end()
+		}
 	case responses.ItemFileSearchCall:
 		for _, typ := range []string{responses.EventFileSearchCallInProgress,
 			responses.EventFileSearchCallSearching, responses.EventFileSearchCallCompleted} {
@@ -413,7 +437,13 @@ func addedItem(it *responses.Item, done []byte) []byte {
 		a.EncryptedContent = ""
 	case responses.ItemFileSearchCall:
 		a.Results = nil
-	case responses.ItemComputerCall, responses.ItemWebSearchCall:
+	case responses.ItemShellCall:
+		if a.ShellAction != nil {
+			sa := *a.ShellAction
+			sa.Commands = []string{}
+			a.ShellAction = &sa
+		}
+	case responses.ItemComputerCall, responses.ItemWebSearchCall, responses.ItemApplyPatchCall, responses.ItemToolSearchCall:
 	default:
 		return done
 	}

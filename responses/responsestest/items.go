@@ -84,3 +84,33 @@ func WebSearchCall(query string) responses.Item {
 	return responses.Item{Type: responses.ItemWebSearchCall, Status: responses.StatusCompleted,
 		SearchAction: action}
 }
+
+// ShellCall returns a completed shell_call in the local environment (one
+// the client runs) with these commands and no limits; set
+// ShellAction.TimeoutMS and MaxOutputLength on the result to add them.
+func ShellCall(callID string, commands ...string) responses.Item {
+	if commands == nil {
+		commands = []string{}
+	}
+	return responses.Item{Type: responses.ItemShellCall, CallID: callID, Status: responses.StatusCompleted,
+		EnvironmentType: "local", ShellAction: &responses.ShellAction{Commands: commands}}
+}
+
+// LocalShellCall returns a completed local_shell_call running argv.
+func LocalShellCall(callID string, argv ...string) responses.Item {
+	return responses.Item{Type: responses.ItemLocalShellCall, CallID: callID, Status: responses.StatusCompleted,
+		LocalShellAction: &responses.LocalShellAction{Type: "exec", Command: argv, Env: map[string]string{}}}
+}
+
+// ApplyPatchCall returns a completed apply_patch_call with one operation.
+func ApplyPatchCall(callID string, op responses.PatchOperation) responses.Item {
+	return responses.Item{Type: responses.ItemApplyPatchCall, CallID: callID, Status: responses.StatusCompleted,
+		Operation: &op}
+}
+
+// ToolSearchCall returns a completed tool_search_call the client executes,
+// with arguments (a JSON object, such as {"query":"shipping"}).
+func ToolSearchCall(callID, arguments string) responses.Item {
+	return responses.Item{Type: responses.ItemToolSearchCall, CallID: callID, Status: responses.StatusCompleted,
+		Execution: responses.ExecutionClient, Arguments: arguments}
+}

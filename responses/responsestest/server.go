@@ -13,11 +13,13 @@
 //   - the method and path are POST /v1/responses, with an
 //     "Authorization: Bearer" key (the one in [Options.APIKey], if set);
 //   - the body is valid UTF-8 and decodes as a [responses.Request];
-//   - every function_call, custom_tool_call and computer_call in the input
-//     (or in the response named by previous_response_id) has exactly one
-//     output of the matching type with its call_id, no output lacks its
-//     call, and a computer_call_output acknowledges its call's pending
-//     safety checks;
+//   - every call the client must answer in the input (or in the response
+//     named by previous_response_id): function_call, custom_tool_call,
+//     computer_call, shell_call and local_shell_call, apply_patch_call, a
+//     client tool_search_call, has exactly one output of the matching type
+//     ([responses.OutputType]) with its call_id, no output lacks its call (a
+//     hosted search's tool_search_output answers none), and a
+//     computer_call_output acknowledges its call's pending safety checks;
 //   - with previous_response_id or a conversation (see
 //     [Server.NewConversation]), no input item is one the server already
 //     holds ("Duplicate item found"), and the two are not given together;
@@ -522,6 +524,10 @@ var idPrefix = map[string]string{
 	responses.ItemReasoning:      "rs_",
 	responses.ItemFileSearchCall: "fs_",
 	responses.ItemWebSearchCall:  "ws_",
+	responses.ItemShellCall:      "sh_",
+	responses.ItemLocalShellCall: "lsh_",
+	responses.ItemApplyPatchCall: "apc_",
+	responses.ItemToolSearchCall: "tsc_",
 }
 
 // prepare builds the reply to request n: ids, item encodings, usage, and
@@ -779,7 +785,7 @@ func (s *Server) check(req *responses.Request) (*conv, []string) {
 	}
 	for i := range items {
 		want := callOf(items[i].Type)
-		if want == "" {
+		if want == "" || hostedResult(&items[i]) {
 			continue
 		}
 		c := byID[items[i].CallID]
@@ -848,6 +854,13 @@ func (s *Server) check(req *responses.Request) (*conv, []string) {
 		}
 	}
 	return latest, problems
+}
+
+// hostedResult reports whether an output item is the result of a call the
+// server ran itself (a tool_search_output of a hosted search, with no
+// call_id), which answers no client call.
+func hostedResult(it *responses.Item) bool {
+	return it.Type == responses.ItemToolSearchOutput && (it.Execution == responses.ExecutionServer || it.CallID == "")
 }
 
 // unacknowledged returns the ids of the pending checks that acked lacks,
