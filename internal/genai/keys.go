@@ -126,9 +126,9 @@ const (
 	KeyHandoffTo          = attribute.Key("agentloop.handoff.to")
 	// KeyCostUSD is what a model call (chat span) or a run (invoke_agent
 	// span) cost in US dollars, with a price table; absent when unknown.
-	KeyCostUSD = attribute.Key("agentloop.cost.usd")
-	KeyBrowserAction      = attribute.Key("agentloop.browser.action")
-	KeyOutcome            = attribute.Key("agentloop.outcome")
+	KeyCostUSD       = attribute.Key("agentloop.cost.usd")
+	KeyBrowserAction = attribute.Key("agentloop.browser.action")
+	KeyOutcome       = attribute.Key("agentloop.outcome")
 
 	// Retrieval spans of the file_search tool.
 	KeyRetrievalHitCount   = attribute.Key("agentloop.retrieval.hit_count")
