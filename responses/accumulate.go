@@ -5,7 +5,10 @@ import (
 )
 
 // maxOutputIndex bounds the output_index and part indexes an Accumulator
-// accepts, so that a broken stream cannot make it allocate without limit.
+// accepts, and the number of items and parts it holds in all, so that a
+// broken stream cannot make it allocate without limit: an index creates
+// every item or part below it, so a few events naming high indexes on
+// many items would otherwise take gigabytes.
 const maxOutputIndex = 1 << 16
 
 // Accumulator rebuilds a response from the events of a stream.
@@ -25,6 +28,9 @@ type Accumulator struct {
 	resp     *Response
 	terminal bool
 	items    []accItem
+	// parts counts the content and summary parts of items, which with
+	// len(items) stays within maxOutputIndex.
+	parts int
 	// transforms is the latest input_transformations a snapshot carried,
 	// for a terminal event that leaves them out.
 	transforms []InputTransformation
@@ -45,8 +51,10 @@ type accItem struct {
 }
 
 // Add folds one event into the response. It returns an error only for an
-// event that cannot belong to a stream (nil, or an index out of range);
-// events for unknown items and unknown event types are ignored.
+// event that cannot belong to a stream (nil, an index out of range, or one
+// that would take the output past 65,536 items and parts in all, since an
+// index creates every item or part below it); events for unknown items and
+// unknown event types are ignored.
 func (a *Accumulator) Add(ev *Event) error {
 	if ev == nil {
 		return fmt.Errorf("responses: accumulate: nil event")
@@ -113,7 +121,7 @@ func (a *Accumulator) Add(ev *Event) error {
 		if ev.Part == nil {
 			return nil
 		}
-		if err := it.part(ev.ContentIndex, ev.Part.Type); err != nil {
+		if err := a.part(it, ev.ContentIndex, ev.Part.Type); err != nil {
 			return err
 		}
 		it.item.Content[ev.ContentIndex] = *ev.Part
@@ -121,17 +129,17 @@ func (a *Accumulator) Add(ev *Event) error {
 			it.content[ev.ContentIndex] = append(it.content[ev.ContentIndex][:0], partText(ev.Part)...)
 		}
 	case EventOutputTextDelta, EventRefusalDelta, EventReasoningTextDelta:
-		if err := it.part(ev.ContentIndex, deltaPartType(ev.Type)); err != nil {
+		if err := a.part(it, ev.ContentIndex, deltaPartType(ev.Type)); err != nil {
 			return err
 		}
 		it.content[ev.ContentIndex] = append(it.content[ev.ContentIndex], ev.Delta...)
 	case EventOutputTextDone, EventReasoningTextDone:
-		if err := it.part(ev.ContentIndex, deltaPartType(ev.Type)); err != nil {
+		if err := a.part(it, ev.ContentIndex, deltaPartType(ev.Type)); err != nil {
 			return err
 		}
 		it.content[ev.ContentIndex] = append(it.content[ev.ContentIndex][:0], ev.Text...)
 	case EventRefusalDone:
-		if err := it.part(ev.ContentIndex, ContentRefusal); err != nil {
+		if err := a.part(it, ev.ContentIndex, ContentRefusal); err != nil {
 			return err
 		}
 		it.content[ev.ContentIndex] = append(it.content[ev.ContentIndex][:0], ev.Refusal...)
@@ -139,7 +147,7 @@ func (a *Accumulator) Add(ev *Event) error {
 		if ev.Annotation == nil {
 			return nil
 		}
-		if err := it.part(ev.ContentIndex, ContentOutputText); err != nil {
+		if err := a.part(it, ev.ContentIndex, ContentOutputText); err != nil {
 			return err
 		}
 		p := &it.item.Content[ev.ContentIndex]
@@ -148,7 +156,7 @@ func (a *Accumulator) Add(ev *Event) error {
 		if ev.Part == nil {
 			return nil
 		}
-		if err := it.summaryPart(ev.SummaryIndex); err != nil {
+		if err := a.summaryPart(it, ev.SummaryIndex); err != nil {
 			return err
 		}
 		it.item.Summary[ev.SummaryIndex] = *ev.Part
@@ -156,12 +164,12 @@ func (a *Accumulator) Add(ev *Event) error {
 			it.summary[ev.SummaryIndex] = append(it.summary[ev.SummaryIndex][:0], ev.Part.Text...)
 		}
 	case EventReasoningSummaryTextDelta:
-		if err := it.summaryPart(ev.SummaryIndex); err != nil {
+		if err := a.summaryPart(it, ev.SummaryIndex); err != nil {
 			return err
 		}
 		it.summary[ev.SummaryIndex] = append(it.summary[ev.SummaryIndex], ev.Delta...)
 	case EventReasoningSummaryTextDone:
-		if err := it.summaryPart(ev.SummaryIndex); err != nil {
+		if err := a.summaryPart(it, ev.SummaryIndex); err != nil {
 			return err
 		}
 		it.summary[ev.SummaryIndex] = append(it.summary[ev.SummaryIndex][:0], ev.Text...)
@@ -208,10 +216,25 @@ func partText(p *ContentPart) string {
 	return p.Text
 }
 
+// errTooManyParts is returned by Add for an event that would take the items
+// and parts past maxOutputIndex in all.
+var errTooManyParts = fmt.Errorf("responses: accumulate: more than %d output items and parts", maxOutputIndex)
+
+// grow reports whether n more items or parts fit within maxOutputIndex.
+func (a *Accumulator) grow(n int) error {
+	if n > 0 && len(a.items)+a.parts+n > maxOutputIndex {
+		return errTooManyParts
+	}
+	return nil
+}
+
 // slot returns the item at output index i, growing the list as needed.
 func (a *Accumulator) slot(i int) (*accItem, error) {
 	if i < 0 || i >= maxOutputIndex {
 		return nil, fmt.Errorf("responses: accumulate: output_index %d out of range", i)
+	}
+	if err := a.grow(i + 1 - len(a.items)); err != nil {
+		return nil, err
 	}
 	for len(a.items) <= i {
 		a.items = append(a.items, accItem{})
@@ -241,11 +264,15 @@ func (a *Accumulator) find(ev *Event) *accItem {
 	return it
 }
 
-// part makes sure content part i exists, creating a part of type typ.
-func (it *accItem) part(i int, typ string) error {
+// part makes sure content part i of it exists, creating a part of type typ.
+func (a *Accumulator) part(it *accItem, i int, typ string) error {
 	if i < 0 || i >= maxOutputIndex {
 		return fmt.Errorf("responses: accumulate: content_index %d out of range", i)
 	}
+	if err := a.grow(i + 1 - len(it.item.Content)); err != nil {
+		return err
+	}
+	a.parts += max(0, i+1-len(it.item.Content))
 	for len(it.item.Content) <= i {
 		it.item.Content = append(it.item.Content, ContentPart{Type: typ})
 	}
@@ -255,11 +282,15 @@ func (it *accItem) part(i int, typ string) error {
 	return nil
 }
 
-// summaryPart makes sure summary part i exists.
-func (it *accItem) summaryPart(i int) error {
+// summaryPart makes sure summary part i of it exists.
+func (a *Accumulator) summaryPart(it *accItem, i int) error {
 	if i < 0 || i >= maxOutputIndex {
 		return fmt.Errorf("responses: accumulate: summary_index %d out of range", i)
 	}
+	if err := a.grow(i + 1 - len(it.item.Summary)); err != nil {
+		return err
+	}
+	a.parts += max(0, i+1-len(it.item.Summary))
 	for len(it.item.Summary) <= i {
 		it.item.Summary = append(it.item.Summary, ContentPart{Type: ContentSummaryText})
 	}

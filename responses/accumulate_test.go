@@ -3,6 +3,7 @@ package responses
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -355,5 +356,80 @@ func TestAccumulatorDeltas(t *testing.T) {
 	}
 	if err := a.Add(nil); err == nil {
 		t.Error("Add(nil) = nil, want an error")
+	}
+}
+
+// TestAccumulatorBounds checks that events naming high indexes cannot make
+// an Accumulator hold more than maxOutputIndex items and parts in all: a
+// 100-byte event naming content_index 65,000 creates the 65,000 parts
+// below it, so a few hundred such events would otherwise take gigabytes.
+func TestAccumulatorBounds(t *testing.T) {
+	added := func(i int) string {
+		return fmt.Sprintf(`{"type":"response.output_item.added","output_index":%d,"item":{"type":"message","id":"m%d"}}`, i, i)
+	}
+	tests := []struct {
+		name   string
+		events []string
+		errs   []bool // whether each Add fails
+		parts  int    // parts created by index
+	}{{
+		name:   "one item, highest index",
+		events: []string{added(0), `{"type":"response.output_text.delta","output_index":0,"content_index":65534,"delta":"x"}`},
+		errs:   []bool{false, false},
+		parts:  65535,
+	}, {
+		name:   "one item, past the total",
+		events: []string{added(0), `{"type":"response.output_text.delta","output_index":0,"content_index":65535,"delta":"x"}`},
+		errs:   []bool{false, true},
+	}, {
+		name: "two items share the total",
+		events: []string{added(0), `{"type":"response.output_text.delta","output_index":0,"content_index":40000,"delta":"x"}`,
+			added(1), `{"type":"response.reasoning_summary_text.delta","output_index":1,"summary_index":40000,"delta":"x"}`,
+			`{"type":"response.refusal.delta","output_index":1,"content_index":20000,"delta":"x"}`},
+		errs:  []bool{false, false, false, true, false},
+		parts: 60002,
+	}, {
+		name: "an item added again does not reset the total",
+		events: []string{added(0), `{"type":"response.output_text.delta","output_index":0,"content_index":40000,"delta":"x"}`,
+			added(0), `{"type":"response.output_text.delta","output_index":0,"content_index":40000,"delta":"x"}`},
+		errs:  []bool{false, false, false, true},
+		parts: 40001,
+	}, {
+		name:   "items count too",
+		events: []string{added(65535), `{"type":"response.output_text.delta","output_index":65535,"content_index":0,"delta":"x"}`},
+		errs:   []bool{false, true},
+	}, {
+		name: "a retry starts afresh",
+		events: []string{added(0), `{"type":"response.output_text.delta","output_index":0,"content_index":65534,"delta":"x"}`,
+			`{"type":"agentloop.retry"}`,
+			added(0), `{"type":"response.output_text.delta","output_index":0,"content_index":65534,"delta":"x"}`},
+		errs:  []bool{false, false, false, false, false},
+		parts: 65535,
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var a Accumulator
+			var errs []bool
+			for _, e := range tt.events {
+				var ev Event
+				if err := json.Unmarshal([]byte(e), &ev); err != nil {
+					t.Fatal(err)
+				}
+				err := a.Add(&ev)
+				if err != nil && !strings.Contains(err.Error(), "more than 65536") {
+					t.Errorf("Add(%s) = %v", e, err)
+				}
+				errs = append(errs, err != nil)
+			}
+			if diff := cmp.Diff(tt.errs, errs); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+			if a.parts != tt.parts {
+				t.Errorf("parts = %d, want %d", a.parts, tt.parts)
+			}
+			if n := len(a.items) + a.parts; n > maxOutputIndex {
+				t.Errorf("%d items and parts, want at most %d", n, maxOutputIndex)
+			}
+		})
 	}
 }
