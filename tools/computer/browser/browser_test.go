@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"go.uber.org/goleak"
 
 	"github.com/agentloop/agentloop/responses"
 	"github.com/agentloop/agentloop/tools/computer"
@@ -24,9 +25,21 @@ var (
 	missingBrowser string
 )
 
+// TestMain starts the shared browser and fixture, and after the tests
+// fails the suite when a goroutine, a Chromium process or a profile folder
+// outlives them (helper processes excepted: their parent counts for them).
 func TestMain(m *testing.M) {
+	helper := os.Getenv(helperEnv) != ""
+	var leaks *suiteLeaks
+	if !helper {
+		var err error
+		if leaks, err = startLeakCount(); err != nil {
+			fmt.Fprintln(os.Stderr, "counting leaks:", err)
+			os.Exit(1)
+		}
+	}
 	fix = newFixture()
-	if os.Getenv(helperEnv) != "" {
+	if helper {
 		missingBrowser = "a helper process: the shared browser is unavailable"
 	} else if _, err := FindChromium(); err != nil {
 		missingBrowser = "Chromium not found (apt-get install -y chromium): " + err.Error()
@@ -46,6 +59,16 @@ func TestMain(m *testing.M) {
 		}
 	}
 	fix.close()
+	if leaks != nil {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "browser suite: goroutines outlived the suite:", err)
+			code = 1
+		}
+		if err := leaks.finish(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+		}
+	}
 	os.Exit(code)
 }
 
