@@ -4,7 +4,7 @@ GOLANGCI_VER  ?= v2.15.0
 GOBIN         ?= $(shell $(GO) env GOPATH)/bin
 GOLANGCI      := $(GOBIN)/golangci-lint-$(GOLANGCI_VER)
 
-.PHONY: all fmt vet lint test bench tidy vuln examples check build demo
+.PHONY: all fmt vet lint test fuzz-smoke bench tidy vuln examples check build demo load
 
 all: check
 
@@ -29,6 +29,31 @@ lint: $(GOLANGCI)
 
 test:
 	$(GO) test -race -shuffle=on -timeout 20m ./...
+	@$(MAKE) --no-print-directory fuzz-smoke
+
+# FUZZ lists every fuzz target as package:Target. fuzz-smoke runs each for
+# FUZZTIME, one at a time on one worker, and fails when a target is missing
+# from the list. The long runs and their figures are in docs/reliability.md.
+FUZZ := ./responses:FuzzSSE ./responses:FuzzItem ./responses:FuzzAccumulator \
+	./responses:FuzzComputerAction ./tools:FuzzValidate ./tools/computer:FuzzCallItem \
+	./vectorstore:FuzzFilter ./vectorstore:FuzzDecode ./internal/jsonscan:FuzzValue
+FUZZTIME ?= 3s
+
+fuzz-smoke:
+	@missing=$$(git grep -hoE '^func Fuzz[A-Za-z0-9_]+' -- '*_test.go' | sed 's/^func //' | sort -u | \
+		while read -r n; do case " $(FUZZ) " in *":$$n "*) ;; *) echo "$$n" ;; esac; done); \
+	if [ -n "$$missing" ]; then echo "fuzz-smoke: add to FUZZ in the Makefile:" $$missing; exit 1; fi
+	@for t in $(FUZZ); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name ($$pkg, $(FUZZTIME))"; \
+		out=$$($(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -parallel 1 $$pkg 2>&1) || \
+			{ echo "$$out"; exit 1; }; \
+	done
+
+# load runs the load command (1,000 concurrent runs, stream and not); see
+# docs/reliability.md.
+load:
+	$(GO) run ./internal/loadtest
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
