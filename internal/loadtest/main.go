@@ -15,10 +15,11 @@
 // their connections.
 //
 // The server runs in a child process (this command with -serve), so the
-// figures are the client's alone: its peak RSS (VmHWM, reset before each
-// mode where the kernel allows), and its goroutines and heap in use (after
-// a GC) before the runs, after them, and after the idle connections are
-// closed. The server checks every request as the API would (each call
+// figures are the client's alone: its CPU time per run (which other work on
+// the machine does not inflate, unlike the latency; the load average is
+// printed beside it), its peak RSS (VmHWM, reset before each mode where the
+// kernel allows), and its goroutines and heap in use (after a GC) before the
+// runs, after them, and after the idle connections are closed. The server checks every request as the API would (each call
 // answered once, history replayed byte for byte); a violation counts as an
 // error.
 //
@@ -107,7 +108,8 @@ type report struct {
 	violationLines        []string
 	requests              int
 	toolCalls             int64
-	wall                  time.Duration
+	wall, cpu             time.Duration // cpu: the client's, user and system
+	loadAvg               string        // /proc/loadavg after the runs
 	p50, p99, max         time.Duration
 	peakRSS               int64 // kB; -1 when unknown
 	rssReset              bool
@@ -128,6 +130,8 @@ func (r *report) print(w io.Writer) {
 		}
 	}
 	fmt.Fprintf(w, "\n%s: %d runs in %v: %.0f runs/s\n", mode, r.runs, r.wall.Round(time.Millisecond), float64(r.runs)/r.wall.Seconds())
+	fmt.Fprintf(w, "  client CPU    %v (%.2f ms a run); load average after: %s\n", r.cpu.Round(time.Millisecond),
+		float64(r.cpu.Microseconds())/1000/float64(r.runs), r.loadAvg)
 	fmt.Fprintf(w, "  run latency   p50 %v  p99 %v  max %v\n", r.p50.Round(time.Millisecond), r.p99.Round(time.Millisecond), r.max.Round(time.Millisecond))
 	fmt.Fprintf(w, "  errors        %d (server: %d requests, %d violations; %d tool calls)\n", r.errors, r.requests, r.violations, r.toolCalls)
 	fmt.Fprintf(w, "  peak RSS      %s\n", rss)
@@ -185,7 +189,7 @@ func load(ctx context.Context, runs, concurrency int, latency time.Duration, str
 	var mu sync.Mutex
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	for range concurrency {
 		wg.Go(func() {
 			for {
@@ -211,7 +215,10 @@ func load(ctx context.Context, runs, concurrency int, latency time.Duration, str
 		})
 	}
 	wg.Wait()
-	rep.wall = time.Since(start)
+	rep.wall, rep.cpu = time.Since(start), cpuTime()-cpu0
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		rep.loadAvg = strings.Join(strings.Fields(string(b))[:3], " ")
+	}
 	rep.toolCalls = toolCalls.Load()
 	if want := int64(4 * runs); rep.toolCalls != want && rep.errors == 0 {
 		rep.errors++
