@@ -1,8 +1,10 @@
 package responses
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Computer action types, the values of [ComputerAction.Type].
@@ -45,8 +47,13 @@ type Point struct {
 }
 
 // UnmarshalJSON decodes an action and keeps its raw bytes. Coordinates sent as
-// floating-point numbers are rounded, since some models emit them.
+// floating-point numbers are rounded, since some models emit them. Invalid
+// UTF-8 is replaced with U+FFFD first, in the kept bytes too, as an [Item]
+// does, so an action decoded on its own never carries it upstream either.
 func (a *ComputerAction) UnmarshalJSON(b []byte) error {
+	if !utf8.Valid(b) {
+		b = bytes.ToValidUTF8(b, []byte("\uFFFD"))
+	}
 	var w struct {
 		Type    string      `json:"type"`
 		Button  string      `json:"button"`

@@ -51,7 +51,8 @@ func actionView(a *ComputerAction) ComputerAction {
 
 // FuzzComputerAction decodes arbitrary bytes as a computer action, alone
 // and in the single and batched shapes of a computer_call. Decoding never
-// panics; a decoded action encodes to exactly the bytes it came from; its
+// panics; a decoded action encodes to exactly the bytes it came from
+// (invalid UTF-8 replaced, as in an item); its
 // encoding from fields is valid JSON that decodes to the same action (the
 // fields its type uses) and encodes to itself again; and an item holding it
 // decodes to the same action.
@@ -64,7 +65,8 @@ func FuzzComputerAction(f *testing.F) {
 		if json.Unmarshal(data, &a) != nil {
 			return
 		}
-		want := bytes.Trim(data, " \t\r\n")
+		// The bytes it came from, invalid UTF-8 replaced as in an item.
+		want := bytes.ToValidUTF8(bytes.Trim(data, " \t\r\n"), []byte("\uFFFD"))
 		got, err := a.MarshalJSON()
 		if err != nil || !bytes.Equal(got, want) {
 			t.Fatalf("MarshalJSON = %q, %v; want %q", got, err, want)
