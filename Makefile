@@ -37,7 +37,7 @@ test:
 FUZZ := ./responses:FuzzSSE ./responses:FuzzItem ./responses:FuzzAccumulator \
 	./responses:FuzzComputerAction ./tools:FuzzValidate ./tools/computer:FuzzCallItem \
 	./vectorstore:FuzzFilter ./vectorstore:FuzzDecode ./internal/jsonscan:FuzzValue
-FUZZTIME ?= 3s
+FUZZTIME ?= 2s
 
 fuzz-smoke:
 	@missing=$$(git grep -hoE '^func Fuzz[A-Za-z0-9_]+' -- '*_test.go' | sed 's/^func //' | sort -u | \
