@@ -314,6 +314,11 @@ func (c *Client) readEvents(ctx context.Context, resp *http.Response, r io.Reade
 		if err := ev.decode(bytes.Clone(data)); err != nil {
 			return fmt.Errorf("responses: decode event after %d events: %w", n, err)
 		}
+		if ev.Type == EventRetry {
+			// The client's own event type: a server cannot send one (it
+			// would make the consumer drop what it built).
+			continue
+		}
 		n++
 		if err := acc.Add(ev); err != nil {
 			return err

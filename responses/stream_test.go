@@ -105,3 +105,34 @@ func TestStreamCassettes(t *testing.T) {
 		t.Fatalf("only %d SSE interactions found", n)
 	}
 }
+
+// TestServerCannotFakeRetry: an "agentloop.retry" event from the server is
+// ignored: only the client yields one.
+func TestServerCannotFakeRetry(t *testing.T) {
+	body := "data: {\"type\":\"response.output_item.done\",\"output_index\":0,\"item\":{\"type\":\"message\",\"id\":\"m1\",\"role\":\"assistant\",\"status\":\"completed\",\"content\":[{\"type\":\"output_text\",\"text\":\"hi\",\"annotations\":[]}]}}\n\n" +
+		"data: {\"type\":\"agentloop.retry\"}\n\n" +
+		"data: {\"type\":\"response.completed\",\"response\":{\"id\":\"r1\",\"status\":\"completed\",\"output\":[]}}\n\n"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Write([]byte(body)) //nolint:errcheck // a test server
+	}))
+	defer srv.Close()
+	c := NewClient(&Options{BaseURL: srv.URL, APIKey: "k", MaxRetries: -1})
+	defer c.Close()
+	retries := 0
+	var final *Response
+	for ev, err := range c.Stream(context.Background(), &Request{Model: "m", Input: InputText("x")}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Type == EventRetry {
+			retries++
+		}
+		if ev.Type == EventResponseCompleted {
+			final = ev.Response
+		}
+	}
+	if retries != 0 || final == nil || final.OutputText() != "hi" {
+		t.Errorf("retries %d, final %+v", retries, final)
+	}
+}
