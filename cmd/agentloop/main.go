@@ -28,7 +28,7 @@ func main() {
 	interrupts := make(chan os.Signal, 1)
 	signal.Notify(interrupts, os.Interrupt)
 	code := cli.Main(ctx, os.Args[1:], &cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
-		Stdin: os.Stdin, StdinIsTerminal: isTerminal(os.Stdin), Interrupts: interrupts})
+		Stdin: os.Stdin, StdinIsTerminal: isTerminal(os.Stdin), StdoutIsTerminal: isTerminal(os.Stdout), Interrupts: interrupts})
 	signal.Stop(interrupts)
 	stop()
 	os.Exit(code)

@@ -26,8 +26,12 @@ type Env struct {
 	// Stdin answers the approval prompts of --approve ask; nil reads
 	// nothing.
 	Stdin io.Reader
-	// StdinIsTerminal makes --approve default to ask instead of pause.
+	// StdinIsTerminal makes --approve default to ask instead of pause, and
+	// `run` without a prompt read none from stdin.
 	StdinIsTerminal bool
+	// StdoutIsTerminal streams answers as they are written; otherwise
+	// stdout gets the final answer alone, at the end.
+	StdoutIsTerminal bool
 	// Tools are extra tools for --tools, by name, beside the built-in ones:
 	// for programs that embed the CLI with their own tools, and for tests.
 	Tools map[string]func() (tools.Tool, error)
@@ -75,7 +79,10 @@ func Main(ctx context.Context, args []string, env *Env) int {
 	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
 		if len(args) > 1 {
-			return Main(ctx, []string{args[1], "--help"}, env)
+			// Asked for: the help goes to stdout, for a pager.
+			helpEnv := *env
+			helpEnv.Stderr = env.Stdout
+			return Main(ctx, []string{args[1], "--help"}, &helpEnv)
 		}
 		usage(env.Stdout)
 		if len(args) == 0 {

@@ -153,7 +153,7 @@ func TestRunAgainstScriptedModel(t *testing.T) {
 		responsestest.Reply(responsestest.Message("Paris is fine.")),
 	)
 	r := runCLI(t, map[string]string{"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": srv.URL()}, "run", "Weather in Paris?")
-	if r.code != 0 || r.stdout != "  Paris is fine.\n" || !strings.Contains(r.stderr, "✓ get_weather") {
+	if r.code != 0 || r.stdout != "Paris is fine.\n" || !strings.Contains(r.stderr, "✓ get_weather") {
 		t.Errorf("exit %d\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)
 	}
 

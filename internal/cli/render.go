@@ -16,9 +16,20 @@ import (
 type renderer struct {
 	out, progress io.Writer
 	indent        string
+	// plain: the answer's text as it is, not indented (the run command);
+	// buffer: nothing on out until final, which prints the final answer
+	// alone (stdout is not a terminal).
+	plain, buffer bool
 	midLine       bool // text was printed without a newline yet
 	streamed      bool // some text of the current turn was printed
 	calls, errs   int
+}
+
+// final prints the final answer, when stdout was held back for it.
+func (r *renderer) final(res *runner.Result) {
+	if r.buffer && res != nil {
+		fmt.Fprintln(r.out, res.Output)
+	}
 }
 
 func (r *renderer) endLine() {
@@ -35,6 +46,14 @@ func (r *renderer) event(ev runner.Event) {
 		r.streamed = false
 		fmt.Fprintf(r.progress, "%s· turn %d\n", r.indent, ev.Turn)
 	case runner.EventTextDelta:
+		if len(ev.Path) > 0 || r.buffer {
+			return
+		}
+		if r.plain {
+			fmt.Fprint(r.out, ev.Delta)
+			r.midLine, r.streamed = !strings.HasSuffix(ev.Delta, "\n"), true
+			return
+		}
 		if !r.midLine {
 			fmt.Fprint(r.out, r.indent+"  ")
 		}
@@ -42,12 +61,19 @@ func (r *renderer) event(ev runner.Event) {
 		r.midLine, r.streamed = true, true
 	case runner.EventRetry:
 		r.endLine()
+		if r.streamed && r.plain {
+			fmt.Fprintf(r.progress, "%s  (the text above is void: the answer is being written again)\n", r.indent)
+		}
 		fmt.Fprintf(r.progress, "%s  (the model call failed and is being retried: %v)\n", r.indent, ev.Err)
 	case runner.EventItem:
 		// Without streaming, show the assistant's messages when they arrive.
-		if !r.streamed && ev.Item.IsMessage() && ev.Item.Role == responses.RoleAssistant {
+		if !r.streamed && !r.buffer && len(ev.Path) == 0 && ev.Item.IsMessage() && ev.Item.Role == responses.RoleAssistant {
 			r.endLine()
-			fmt.Fprintf(r.out, "%s  %s\n", r.indent, strings.ReplaceAll(ev.Item.Text(), "\n", "\n"+r.indent+"  "))
+			if r.plain {
+				fmt.Fprintln(r.out, ev.Item.Text())
+			} else {
+				fmt.Fprintf(r.out, "%s  %s\n", r.indent, strings.ReplaceAll(ev.Item.Text(), "\n", "\n"+r.indent+"  "))
+			}
 		}
 		if ev.Item.Type == responses.ItemFileSearchCall {
 			r.endLine()
@@ -186,7 +212,11 @@ type jsonEvent struct {
 	Usage      *responses.Usage `json:"usage,omitempty"`
 	TotalUsage *responses.Usage `json:"total_usage,omitempty"`
 	OutputText *string          `json:"output_text,omitempty"`
-	Value      any              `json:"value,omitempty"`
+	// Final is the final message, with its annotations (file citations).
+	Final *responses.Item `json:"final,omitempty"`
+	// Attempts counts the attempts of the model call that failed (error).
+	Attempts int `json:"attempts,omitempty"`
+	Value    any `json:"value,omitempty"`
 	// Interruptions: the calls a paused run waits for.
 	Interruptions []jsonInterruption `json:"interruptions,omitempty"`
 	// RunID and Status identify a paused or finished run's state.
@@ -216,6 +246,7 @@ func toJSONEvent(ev runner.Event) jsonEvent {
 	if ev.Result != nil && ev.Type == runner.EventFinalOutput {
 		j.OutputText = &ev.Result.Output
 		j.Value = ev.Result.Value
+		j.Final = ev.Result.Final
 	}
 	if ev.Result != nil {
 		u := ev.Result.Usage

@@ -16,9 +16,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/agentloop/agentloop/agent"
 	"github.com/agentloop/agentloop/internal/exampletools"
+	"github.com/agentloop/agentloop/pricing"
 	"github.com/agentloop/agentloop/responses"
 	"github.com/agentloop/agentloop/runner"
 	"github.com/agentloop/agentloop/session"
@@ -36,6 +39,8 @@ type runFlags struct {
 	maxTurns                            int
 	approve, state                      string
 	session                             string
+	timeout, idleTimeout                time.Duration
+	prices                              string
 }
 
 // runSetup is an agent ready to run: what `run` builds from its flags, and
@@ -74,6 +79,9 @@ func runFlagSet(env *Env, name, args, summary string) (*flag.FlagSet, *runSetup)
 	fs.BoolVar(&f.json, "json", false, "print one JSON object per event on stdout")
 	fs.IntVar(&f.maxTurns, "max-turns", runner.DefaultMaxTurns, "maximum model calls")
 	addApproveFlags(fs, &f.approve, &f.state)
+	fs.DurationVar(&f.timeout, "timeout", 10*time.Minute, "the longest one model call may take, retries included (0: no limit)")
+	fs.DurationVar(&f.idleTimeout, "idle-timeout", 90*time.Second, "the longest a streamed answer may stay silent before the attempt is retried")
+	fs.StringVar(&f.prices, "prices", "", "a JSON file of model prices (see package pricing) added to OpenAI's built-in ones, for the cost shown")
 	fs.StringVar(&f.session, "session", "", "keep the conversation in this session file (JSON lines): a later run, or `agentloop chat --session`, continues it")
 	s.sf = addStoreFlags(fs, env)
 	s.bf = addBrowserFlags(fs)
@@ -83,14 +91,22 @@ func runFlagSet(env *Env, name, args, summary string) (*flag.FlagSet, *runSetup)
 
 func runRun(ctx context.Context, env *Env, args []string) error {
 	fs, s := runFlagSet(env, "run", "[flags] PROMPT", "run one agent against OpenAI or an OpenAI-compatible gateway; the final text goes to stdout, progress to stderr")
-	if err := fs.Parse(args); err != nil {
+	flagArgs, words, err := parseInterleaved(fs, args)
+	if err != nil {
 		return err
 	}
-	s.prompt = strings.TrimSpace(strings.Join(fs.Args(), " "))
-	if s.prompt == "" {
-		return fmt.Errorf("%w: a PROMPT is required, as in: agentloop run \"What is the weather in Paris?\"", errUsage)
+	s.args = flagArgs
+	s.prompt = strings.TrimSpace(strings.Join(words, " "))
+	if s.prompt == "-" || s.prompt == "" && !env.StdinIsTerminal && env.Stdin != nil {
+		b, err := io.ReadAll(io.LimitReader(env.stdin(), 10<<20))
+		if err != nil {
+			return fmt.Errorf("reading the prompt from stdin: %w", err)
+		}
+		s.prompt = strings.TrimSpace(string(b))
 	}
-	s.args = args[:len(args)-fs.NArg()]
+	if s.prompt == "" {
+		return fmt.Errorf("%w: a PROMPT is required, as in: agentloop run \"What is the weather in Paris?\" (or `agentloop run -` to read it from stdin)", errUsage)
+	}
 	if err := s.pinWorkdir(); err != nil {
 		return err
 	}
@@ -163,21 +179,33 @@ func (s *runSetup) build(ctx context.Context, env *Env) error {
 // until it ends, pauses or is interrupted.
 func (s *runSetup) drive(ctx context.Context, env *Env, start func(context.Context, *runner.Runner, ...runner.RunOption) iter.Seq2[runner.Event, error]) error {
 	f := &s.f
-	client := responses.NewClient(&responses.Options{BaseURL: s.base, APIKey: s.key, AllowInsecureHTTP: s.sf.allowInsecure})
+	var attempts atomic.Int64 // retries of the model call under way, shown as they happen
+	client := responses.NewClient(&responses.Options{BaseURL: s.base, APIKey: s.key, AllowInsecureHTTP: s.sf.allowInsecure,
+		RequestTimeout: f.timeout, StreamIdleTimeout: f.idleTimeout,
+		OnRetry: func(_ context.Context, info responses.RetryInfo) {
+			attempts.Store(int64(info.Attempt))
+			if !f.json {
+				fmt.Fprintf(env.Stderr, "· %s\n", describeRetry(info))
+			}
+		}})
 	defer client.Close()
 	ctx, tr, err := startTracing(ctx, env, *s.trace)
 	if err != nil {
 		return err
 	}
-	treeOut := env.Stdout
-	if f.json {
-		treeOut = env.Stderr
+	// stdout holds the answer and nothing else: the span tree goes to
+	// stderr.
+	defer tr.finish(ctx, env.Stderr, env.Stderr)
+	prices, err := loadPrices(f.prices)
+	if err != nil {
+		return err
 	}
-	defer tr.finish(ctx, treeOut, env.Stderr)
-	r := runner.New(client, &runner.Options{MaxTurns: f.maxTurns, DisableStreaming: !f.stream, Telemetry: tr.telemetry(s.key)})
+	r := runner.New(client, &runner.Options{MaxTurns: f.maxTurns, DisableStreaming: !f.stream, Telemetry: tr.telemetry(s.key), Prices: prices})
 	cp := runner.WithCheckpointer(&runner.FileCheckpointer{Path: f.state})
 
-	rd := &renderer{out: env.Stdout, progress: env.Stderr}
+	// On a terminal the answer streams as it is written; otherwise stdout
+	// gets the final answer alone, once, so a script can trust it.
+	rd := &renderer{out: env.Stdout, progress: env.Stderr, plain: true, buffer: !env.StdoutIsTerminal}
 	enc := json.NewEncoder(env.Stdout)
 	enc.SetEscapeHTML(false)
 	seq := start(ctx, r, cp)
@@ -202,9 +230,12 @@ func (s *runSetup) drive(ctx context.Context, env *Env, start func(context.Conte
 			}
 		}
 		rd.endLine()
+		if runErr != nil && f.json {
+			_ = enc.Encode(jsonError(runErr, s.base, int(attempts.Load())+1))
+		}
 		if runErr != nil {
 			if ctx.Err() != nil && res != nil && res.State != nil {
-				fmt.Fprintf(env.Stderr, "· interrupted: the run's state is saved in %s\n", f.state)
+				fmt.Fprintf(env.Stderr, "· interrupted (Ctrl-C): the run's state is saved in %s\n", f.state)
 				printResume(env.Stderr, f.state)
 				return errPaused
 			}
@@ -213,16 +244,23 @@ func (s *runSetup) drive(ctx context.Context, env *Env, start func(context.Conte
 			} else {
 				removeState(f.state) // nothing happened worth resuming
 			}
-			return explain(runErr, s.base)
+			return explainAttempts(runErr, s.base, int(attempts.Load())+1)
 		}
 		if res == nil {
 			return errors.New("the run ended without a result")
 		}
 		if !res.Paused() {
 			if !f.json {
+				rd.final(res)
 				printCitations(env.Stderr, res.Final)
-				fmt.Fprintf(env.Stderr, "· done: %s, %s, %d input / %d output tokens\n",
-					plural(res.Turns, "turn"), plural(rd.calls, "tool call"), res.Usage.InputTokens, res.Usage.OutputTokens)
+				cost := ""
+				if res.Cost != nil {
+					cost = fmt.Sprintf(", $%.4f", *res.Cost)
+				} else if prices != nil {
+					cost = ", cost unknown (no price for " + s.agent.Model + "; see --prices)"
+				}
+				fmt.Fprintf(env.Stderr, "· done: %s, %s, %d input / %d output tokens%s\n",
+					plural(res.Turns, "turn"), plural(rd.calls, "tool call"), res.Usage.InputTokens, res.Usage.OutputTokens, cost)
 			}
 			removeState(f.state) // a finished run has nothing to resume
 			return nil
@@ -344,8 +382,19 @@ func explain(err error, base string) error {
 			return fmt.Errorf("the model does not exist or this key cannot use it (%s)%s: pick another with --model", msg, ids)
 		case apiErr.StatusCode == http.StatusNotFound:
 			return fmt.Errorf("%s/responses was not found (404: %s)%s: is OPENAI_BASE_URL right, and does the gateway support the Responses API?", base, msg, ids)
-		case apiErr.Code == "insufficient_quota" || apiErr.Code == "insufficient_user_quota":
-			return fmt.Errorf("the account is out of quota (%s)%s", msg, ids)
+		case apiErr.Code == "insufficient_quota" || apiErr.Code == "insufficient_user_quota" ||
+			apiErr.StatusCode == http.StatusForbidden && strings.Contains(strings.ToLower(msg), "quota"):
+			return fmt.Errorf("the account is out of quota (%d: %s)%s: add credit, or use another key", apiErr.StatusCode, msg, ids)
+		case apiErr.StatusCode == http.StatusForbidden:
+			return fmt.Errorf("%s refused the request (403: %s)%s: the key may not be allowed this model or region", base, msg, ids)
+		case apiErr.StatusCode == http.StatusTooManyRequests:
+			return fmt.Errorf("rate limited (429: %s)%s: wait and try again, or lower the request rate", msg, ids)
+		case apiErr.StatusCode >= 500:
+			return fmt.Errorf("the endpoint failed (HTTP %d: %s)%s: try again later; a gateway may be overloaded or misconfigured", apiErr.StatusCode, msg, ids)
+		case apiErr.StatusCode == http.StatusBadRequest:
+			return fmt.Errorf("the request was refused (400: %s)%s: check --model and the tools' schemas", msg, ids)
+		case apiErr.Code != "":
+			return fmt.Errorf("the model call failed (%s: %s)%s", apiErr.Code, msg, ids)
 		}
 		return fmt.Errorf("%w", err)
 	}
@@ -353,9 +402,37 @@ func explain(err error, base string) error {
 	var opErr *net.OpError
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) || errors.As(err, &opErr) || errors.As(err, &netErr) {
-		return fmt.Errorf("cannot reach %s (%v): check OPENAI_BASE_URL and the network", base, rootCause(err))
+		return fmt.Errorf("cannot reach %s (%v): check the base URL (--base-url, or OPENAI_BASE_URL) and the network", base, rootCause(err))
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return errors.New("interrupted (Ctrl-C)")
+	case errors.Is(err, context.DeadlineExceeded):
+		return errors.New("the model call took longer than --timeout: raise it, or try again")
+	case errors.Is(err, responses.ErrStreamTruncated):
+		return fmt.Errorf("the answer's stream kept being cut (%v): the gateway may close long streams; try --stream=false", rootCause(err))
+	case errors.Is(err, runner.ErrMaxTurns):
+		return fmt.Errorf("%v: raise --max-turns", err)
+	case errors.Is(err, runner.ErrBudget):
+		return err
 	}
 	return err
+}
+
+// explainAttempts is explain, saying how many attempts the failing model
+// call made.
+func explainAttempts(err error, base string, attempts int) error {
+	e := explain(err, base)
+	var apiErr *responses.Error
+	if attempts > 1 && (errors.As(err, &apiErr) || errors.Is(err, responses.ErrStreamTruncated) || errors.Is(err, context.DeadlineExceeded)) {
+		return fmt.Errorf("%w (after %d attempts)", e, attempts)
+	}
+	return e
+}
+
+// jsonError is the --json event of a failed run.
+func jsonError(err error, base string, attempts int) jsonEvent {
+	return jsonEvent{Type: "error", Error: explainAttempts(err, base, attempts).Error(), Attempts: attempts}
 }
 
 func rootCause(err error) error {
@@ -390,4 +467,66 @@ func printCitations(w io.Writer, final *responses.Item) {
 func removeState(path string) {
 	_ = os.Remove(path)
 	_ = os.Remove(filepath.Dir(path))
+}
+
+// parseInterleaved parses flags wherever they are among args (a flag after
+// the prompt is a flag, not a word of it; "--" ends the flags) and returns
+// the flag arguments and the other words.
+func parseInterleaved(fs *flag.FlagSet, args []string) (flagArgs, words []string, err error) {
+	rest := args
+	for {
+		if err := fs.Parse(rest); err != nil {
+			return nil, nil, err
+		}
+		flagArgs = append(flagArgs, rest[:len(rest)-fs.NArg()]...)
+		rest = fs.Args()
+		if len(rest) == 0 {
+			return flagArgs, words, nil
+		}
+		if len(flagArgs) > 0 && flagArgs[len(flagArgs)-1] == "--" {
+			flagArgs = flagArgs[:len(flagArgs)-1]
+			return flagArgs, append(words, rest...), nil
+		}
+		words = append(words, rest[0])
+		rest = rest[1:]
+	}
+}
+
+// describeRetry says what failed and how long the wait is.
+func describeRetry(info responses.RetryInfo) string {
+	what := "the model call failed"
+	var apiErr *responses.Error
+	switch {
+	case info.StatusCode == http.StatusTooManyRequests:
+		what = "rate limited (429)"
+	case info.StatusCode >= 500:
+		what = fmt.Sprintf("the endpoint failed (HTTP %d)", info.StatusCode)
+	case errors.Is(info.Err, responses.ErrStreamTruncated):
+		what = "the stream was cut"
+	case errors.As(info.Err, &apiErr) && apiErr.Code != "":
+		what = "the model call failed (" + apiErr.Code + ")"
+	}
+	s := fmt.Sprintf("%s; retrying in %s (attempt %d)", what, info.Delay.Round(100*time.Millisecond), info.Attempt+1)
+	if info.FallbackModel != "" {
+		s = fmt.Sprintf("%s; trying %s instead", what, info.FallbackModel)
+	}
+	return s
+}
+
+// loadPrices returns OpenAI's prices, with those of path added.
+func loadPrices(path string) (*pricing.Table, error) {
+	table := pricing.Default()
+	if path == "" {
+		return table, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--prices: %w", err)
+	}
+	defer f.Close()
+	extra, err := pricing.Load(f)
+	if err != nil {
+		return nil, fmt.Errorf("--prices %s: %w", path, err)
+	}
+	return table.Merge(extra), nil
 }

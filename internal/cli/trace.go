@@ -31,7 +31,7 @@ import (
 // addTraceFlag registers --trace.
 func addTraceFlag(fs *flag.FlagSet) *string {
 	return fs.String("trace", "", "trace the run with OpenTelemetry: \"stdout\" prints the span tree when the run ends\n"+
-		"(on stderr with --json); \"otlp\" exports over OTLP/HTTP to $OTEL_EXPORTER_OTLP_ENDPOINT\n"+
+		"(on stderr for run, chat and resume, so stdout holds the answer alone); \"otlp\" exports over OTLP/HTTP to $OTEL_EXPORTER_OTLP_ENDPOINT\n"+
 		"(default http://localhost:4318); an http(s) URL exports to that OTLP endpoint.\n"+
 		"TRACEPARENT parents the run on the caller's trace; "+runner.EnvCaptureContent+"=true adds prompts and outputs")
 }

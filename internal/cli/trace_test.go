@@ -146,9 +146,12 @@ func TestRunTraceStdout(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
-	_, treeText, ok := strings.Cut(r.stdout, "trace ")
+	if r.stdout != "Paris and Tokyo are fine.\n" {
+		t.Errorf("stdout holds more than the answer:\n%s", r.stdout)
+	}
+	_, treeText, ok := strings.Cut(r.stderr, "trace ")
 	if !ok {
-		t.Fatalf("no trace tree on stdout:\n%s", r.stdout)
+		t.Fatalf("no trace tree on stderr:\n%s", r.stderr)
 	}
 	lines := strings.Split(strings.TrimSpace(durations.ReplaceAllString(treeText, "D")), "\n")
 	lines[0] = "trace " + regexp.MustCompile(`[0-9a-f]{32}`).ReplaceAllString(lines[0], "ID")
