@@ -487,9 +487,10 @@ func resolveLauncher(p string) string {
 }
 
 // allocatorOptions returns the flags of a closed-network headless browser
-// whose files all go to dataDir, and whose connections go through the SOCKS
-// proxy at proxyAddr, when set.
-func allocatorOptions(o *Options, execPath, dataDir, proxyAddr string, modify func(*exec.Cmd)) []chromedp.ExecAllocatorOption {
+// whose profile and crash reports go to dataDir, its temporary files to
+// tmpDir, and whose connections go through the SOCKS proxy at proxyAddr,
+// when set.
+func allocatorOptions(o *Options, execPath, dataDir, tmpDir, proxyAddr string, modify func(*exec.Cmd)) []chromedp.ExecAllocatorOption {
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(execPath),
 		chromedp.UserDataDir(dataDir),
@@ -497,8 +498,8 @@ func allocatorOptions(o *Options, execPath, dataDir, proxyAddr string, modify fu
 		// Chromium's temporary files (its singleton socket folder,
 		// org.chromium.Chromium.*) and crash reports (Crashpad writes them
 		// under $XDG_CONFIG_HOME/chromium, whatever --user-data-dir says)
-		// go to the profile directory, which close removes.
-		chromedp.Env("TMPDIR="+dataDir, "XDG_CONFIG_HOME="+dataDir),
+		// go to folders close removes.
+		chromedp.Env("TMPDIR="+tmpDir, "XDG_CONFIG_HOME="+dataDir),
 		chromedp.Flag("headless", true),
 		chromedp.Flag("disable-gpu", true),
 		chromedp.Flag("no-first-run", true),

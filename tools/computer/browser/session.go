@@ -40,6 +40,7 @@ type session struct {
 	browser     *chromedp.Browser
 	proc        *exec.Cmd // the Chromium process, set when it starts
 	dataDir     string
+	tmpDir      string         // Chromium's TMPDIR when it is not dataDir (a long TMPDIR)
 	proxy       *proxy         // the domain policy's SOCKS proxy, nil without a host policy
 	wg          sync.WaitGroup // the dialog and request handlers
 
@@ -180,11 +181,24 @@ func startSession(ctx context.Context, o *Options, pol policy, bd *board) (_ *se
 		return nil, fmt.Errorf("%w: %s: %w", ErrNoChromium, execPath, lerr)
 	}
 	removeStaleProfiles(os.TempDir(), profilePrefix)
+	if os.TempDir() != shortTemp {
+		removeStaleProfiles(shortTemp, profilePrefix)
+	}
 	dataDir, err := os.MkdirTemp("", profilePrefix)
 	if err != nil {
 		return nil, fmt.Errorf("browser: profile directory: %w", err)
 	}
 	s := &session{o: o, policy: pol, board: bd, dataDir: dataDir, failures: map[string]int{}}
+	tmpDir := dataDir
+	if len(dataDir)+len(singletonSuffix) > maxSocketPath {
+		// Chromium's singleton socket would not fit: its temporary files
+		// go to a folder of their own, with a path short enough.
+		if s.tmpDir, err = os.MkdirTemp(shortTemp, profilePrefix); err != nil {
+			_ = os.RemoveAll(dataDir)
+			return nil, fmt.Errorf("browser: temporary directory: %w", err)
+		}
+		tmpDir = s.tmpDir
+	}
 	s.ev.changed = make(chan struct{})
 	s.ev.destroyed = make(map[target.ID]bool)
 	s.ev.pages = make(map[target.ID]bool)
@@ -193,7 +207,7 @@ func startSession(ctx context.Context, o *Options, pol policy, bd *board) (_ *se
 	var proxyAddr string
 	if pol.hosts() {
 		if s.proxy, err = startProxy(pol, bd.refused); err != nil {
-			_ = os.RemoveAll(dataDir)
+			_ = s.removeDirs()
 			return nil, err
 		}
 		proxyAddr = s.proxy.addr()
@@ -204,7 +218,7 @@ func startSession(ctx context.Context, o *Options, pol policy, bd *board) (_ *se
 	// bound the start only.
 	bctx, cancelAll := context.WithCancel(context.Background())
 	s.cancelAll = cancelAll
-	allocCtx, allocCancel := chromedp.NewExecAllocator(bctx, allocatorOptions(o, execPath, dataDir, proxyAddr, s.modifyCmd)...)
+	allocCtx, allocCancel := chromedp.NewExecAllocator(bctx, allocatorOptions(o, execPath, dataDir, tmpDir, proxyAddr, s.modifyCmd)...)
 	s.allocCancel = allocCancel
 	first := newTab("")
 	s.root, s.rootCancel = chromedp.NewContext(allocCtx, chromedp.WithListener(s.tabListener(first)))
@@ -296,18 +310,38 @@ func (s *session) close() error {
 		s.proxy.close()
 	}
 	killLeftovers(s.dataDir)
+	return s.removeDirs()
+}
+
+// removeDirs removes the profile directory and Chromium's temporary one.
+func (s *session) removeDirs() error {
 	var err error
-	for range 50 {
-		if err = os.RemoveAll(s.dataDir); err == nil {
-			break
+	for _, dir := range []string{s.dataDir, s.tmpDir} {
+		if dir == "" {
+			continue
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err != nil {
-		return fmt.Errorf("browser: removing the profile: %w", err)
+		for range 50 {
+			if err = os.RemoveAll(dir); err == nil {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if err != nil {
+			return fmt.Errorf("browser: removing the profile: %w", err)
+		}
 	}
 	return nil
 }
+
+// Chromium's singleton socket is TMPDIR/org.chromium.Chromium.XXXXXX/
+// SingletonSocket, and a Unix socket's path has at most 107 bytes: Chromium
+// exits at once when it is longer. A TMPDIR too long for it is replaced by
+// a folder in shortTemp.
+const (
+	singletonSuffix = "/org.chromium.Chromium.XXXXXX/SingletonSocket"
+	maxSocketPath   = 107
+	shortTemp       = "/tmp"
+)
 
 func (s *session) lost() bool {
 	s.ev.Lock()
