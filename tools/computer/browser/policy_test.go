@@ -120,6 +120,9 @@ func TestDomainPolicy(t *testing.T) {
 		t.Errorf("requests reached a blocked host: %q", h)
 	}
 	notices := strings.Join(b.Notices(), "\n")
+	if strings.Contains(notices, "google") {
+		t.Errorf("Chromium's own connections told as the page's: %q", notices)
+	}
 	for _, want := range []string{
 		"The domain policy refused connections the page tried to make, so they failed:",
 		"localhost:" + crossPort + " (localhost is not on the allow list)",

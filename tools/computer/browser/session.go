@@ -206,7 +206,14 @@ func startSession(ctx context.Context, o *Options, pol policy, bd *board) (_ *se
 
 	var proxyAddr string
 	if pol.hosts() {
-		if s.proxy, err = startProxy(pol, bd.refused); err != nil {
+		// The proxy refuses quietly: Chromium's own connections (its
+		// component updater, sign-in) go through it too, and are no news
+		// to the model; the page's refused requests are told by
+		// handleRequests and the tabs' listeners, which know whose they are.
+		refused := func(hostPort string, err error) {
+			s.logf("browser proxy refused a connection", "to", hostPort, "reason", err)
+		}
+		if s.proxy, err = startProxy(pol, refused); err != nil {
 			_ = s.removeDirs()
 			return nil, err
 		}
@@ -260,13 +267,15 @@ func startSession(ctx context.Context, o *Options, pol policy, bd *board) (_ *se
 		return nil, fmt.Errorf("browser: download behavior: %w", err)
 	}
 	if pol.hosts() {
-		// Documents are checked here, where their frame is known (the
-		// proxy checks every connection, documents included, but can only
-		// say which host it refused).
+		// The requests of pages and their workers are checked here, where
+		// their URL and frame are known: a blocked page fails its action,
+		// other blocked requests are told. The proxy checks every
+		// connection again, WebSockets included, which interception does
+		// not see.
 		paused := chromedp.BrowserEvents(s.root, fetch.RequestPaused)
 		s.wg.Go(func() { s.handleRequests(paused) })
 		_, err := cdp.Call(sctx, s.browser, fetch.Enable, fetch.EnableParams{
-			Patterns: []*fetch.RequestPattern{{URLPattern: "*", ResourceType: network.ResourceTypeDocument}}})
+			Patterns: []*fetch.RequestPattern{{URLPattern: "*"}}})
 		if err != nil {
 			return nil, fmt.Errorf("browser: request interception: %w", err)
 		}
@@ -405,6 +414,13 @@ func (s *session) tabListener(tb *tab) func(ev any) {
 			}
 			frame = ev.Frame.ID
 			update = func() { tb.url = ev.Frame.URL + ev.Frame.URLFragment }
+		case *network.EventWebSocketCreated:
+			// Interception does not see WebSockets; the proxy refuses
+			// them, and here the model is told.
+			if err := s.policy.request(ev.URL); err != nil {
+				s.board.refused(hostOf(ev.URL), err)
+			}
+			return
 		case *inspector.EventTargetCrashed:
 			tb.kill(errCrashed)
 			s.ev.Lock()
@@ -444,34 +460,58 @@ func (s *session) browserListener(ev any) {
 	s.notify()
 }
 
-// handleRequests answers the paused document requests by the domain
-// policy, until the browser stops.
+// requestWorkers is how many paused requests are answered at once.
+const requestWorkers = 4
+
+// handleRequests answers the paused requests by the domain policy, until
+// the browser stops.
 func (s *session) handleRequests(paused iter.Seq2[fetch.EventRequestPaused, error]) {
+	queue := make(chan fetch.EventRequestPaused)
+	var wg sync.WaitGroup
+	for range requestWorkers {
+		wg.Go(func() {
+			for ev := range queue {
+				s.answerRequest(&ev)
+			}
+		})
+	}
 	for ev, err := range paused {
 		if err != nil {
-			return
+			break
 		}
-		ctx, cancel := context.WithTimeout(s.root, s.o.ActionTimeout)
-		if perr := s.policy.page(ev.Request.URL); perr != nil {
-			// A blocked page is the action's failure; a blocked iframe
-			// (an ad, a widget) is only told.
-			s.ev.Lock()
-			page := s.ev.pages[target.ID(ev.FrameID)]
-			if page {
-				s.ev.blocked = append(s.ev.blocked, ev.Request.URL)
-			}
-			s.ev.Unlock()
-			if !page {
-				s.board.refused(hostOf(ev.Request.URL), perr)
-			}
-			s.logf("browser blocked a document request", "url", ev.Request.URL, "frame", ev.FrameID, "reason", perr)
-			_, _ = cdp.Call(ctx, s.browser, fetch.FailRequest, fetch.FailRequestParams{
-				RequestID: ev.RequestID, ErrorReason: network.ErrorReasonBlockedByClient})
-		} else {
-			_, _ = cdp.Call(ctx, s.browser, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
-		}
-		cancel()
+		queue <- ev
 	}
+	close(queue)
+	wg.Wait()
+}
+
+// answerRequest lets a paused request go on, or fails it when the policy
+// refuses it: a blocked page is its action's failure; a blocked iframe (an
+// ad, a widget) or subresource is told.
+func (s *session) answerRequest(ev *fetch.EventRequestPaused) {
+	ctx, cancel := context.WithTimeout(s.root, s.o.ActionTimeout)
+	defer cancel()
+	check := s.policy.request
+	if ev.ResourceType == network.ResourceTypeDocument {
+		check = s.policy.page
+	}
+	perr := check(ev.Request.URL)
+	if perr == nil {
+		_, _ = cdp.Call(ctx, s.browser, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
+		return
+	}
+	s.ev.Lock()
+	page := ev.ResourceType == network.ResourceTypeDocument && s.ev.pages[target.ID(ev.FrameID)]
+	if page {
+		s.ev.blocked = append(s.ev.blocked, ev.Request.URL)
+	}
+	s.ev.Unlock()
+	if !page {
+		s.board.refused(hostOf(ev.Request.URL), perr)
+	}
+	s.logf("browser blocked a request", "url", ev.Request.URL, "type", ev.ResourceType, "frame", ev.FrameID, "reason", perr)
+	_, _ = cdp.Call(ctx, s.browser, fetch.FailRequest, fetch.FailRequestParams{
+		RequestID: ev.RequestID, ErrorReason: network.ErrorReasonBlockedByClient})
 }
 
 // setupTab forces the viewport, keeps the page focused, and answers its
