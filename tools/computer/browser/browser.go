@@ -78,8 +78,8 @@ type Options struct {
 	// answers Cancel. Nil under DialogAsk answers Cancel.
 	AskDialog func(ctx context.Context, d Dialog) (DialogAnswer, error)
 
-	// Format is FormatPNG (the default) or FormatJPEG; Quality is the JPEG
-	// quality, zero meaning 80.
+	// Format is FormatPNG (the default, encoded for speed rather than
+	// size) or FormatJPEG; Quality is the JPEG quality, zero meaning 80.
 	Format  string
 	Quality int
 

@@ -899,7 +899,9 @@ func (s *session) screenshot(ctx context.Context) (computer.Screenshot, error) {
 }
 
 func (s *session) capture(ctx context.Context, tb *tab) (computer.Screenshot, error) {
-	p := page.CaptureScreenshotParams{Format: page.CaptureScreenshotFormatPng}
+	// PNG encoded for speed: about a quarter faster, at twice the bytes
+	// of a simple page and a fifth more of a busy one.
+	p := page.CaptureScreenshotParams{Format: page.CaptureScreenshotFormatPng, OptimizeForSpeed: new(true)}
 	mime := "image/png"
 	if s.o.Format == FormatJPEG {
 		q := int64(s.o.Quality)
