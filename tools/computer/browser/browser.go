@@ -329,7 +329,7 @@ func (b *Browser) op(ctx context.Context, limit time.Duration, kind opKind, f fu
 	}
 	if tb := s.tabs[len(s.tabs)-1]; tb.crashed() {
 		// It crashed since the last call.
-		msg, err := s.recoverPage(octx, tb, ErrCrashed)
+		msg, err := s.recoverPage(octx, tb, ErrCrashed, false)
 		if err != nil {
 			return opErr(octx, err)
 		}
@@ -358,7 +358,7 @@ func (b *Browser) op(ctx context.Context, limit time.Duration, kind opKind, f fu
 	// The recovery has time of its own.
 	rctx, rend := s.begin(context.WithoutCancel(ctx), b.opts.ActionTimeout+b.opts.NavigationTimeout)
 	defer rend()
-	msg, rerr := s.recoverPage(rctx, tb, why)
+	msg, rerr := s.recoverPage(rctx, tb, why, kind == opAction)
 	if rerr != nil {
 		return errors.Join(err, rerr)
 	}

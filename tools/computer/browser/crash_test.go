@@ -109,8 +109,18 @@ func TestCrashAndHang(t *testing.T) {
 		t.Errorf("the page is not usable after the recovery: %v", err)
 	}
 
+	// A page stuck between calls (a timer's script): a navigation finds out
+	// at once, instead of waiting for the stuck renderer until it times out.
+	eval[int](t, b, `setTimeout(() => { for (;;) {} }, 10), 0`)
+	time.Sleep(100 * time.Millisecond)
+	start = time.Now()
+	err := b.Navigate(ctx, fix.main.URL+"/next")
+	if !errors.Is(err, ErrUnresponsive) || !strings.Contains(err.Error(), "a new page was opened at "+calm) || time.Since(start) > 8*time.Second {
+		t.Errorf("Navigate from a stuck page: %v after %v", err, time.Since(start))
+	}
+
 	// A page stuck while it loads: the navigation fails, saying so.
-	err := b.Navigate(ctx, fix.main.URL+"/busyload")
+	err = b.Navigate(ctx, fix.main.URL+"/busyload")
 	if !errors.Is(err, ErrUnresponsive) || !strings.Contains(err.Error(), "a new page was opened at "+calm) {
 		t.Errorf("Navigate to a stuck page: %v", err)
 	}
@@ -149,7 +159,45 @@ func TestCrashAndHang(t *testing.T) {
 		}
 	}
 	slices.Sort(reasons)
-	if strings.Join(reasons, ",") != "browser_exited,crash,unresponsive,unresponsive" {
+	if strings.Join(reasons, ",") != "browser_exited,crash,unresponsive,unresponsive,unresponsive" {
 		t.Errorf("recovery events %q", reasons)
+	}
+}
+
+// TestCrashLoop: a page that crashes again each time it is opened again is
+// given up after twice: the browser ends on about:blank, not in a loop.
+func TestCrashLoop(t *testing.T) {
+	if missingBrowser != "" {
+		t.Skip(missingBrowser)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	oom := fix.main.URL + "/oom"
+	b := New(&Options{StartURL: oom, Flags: []string{"--js-flags=--max-old-space-size=48"}})
+	defer func() { _ = b.Close() }()
+	var told []string
+	var u string
+	for i := 0; i < 40 && u != "about:blank"; i++ {
+		if _, err := b.Screenshot(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var err error
+		if u, err = b.CurrentURL(ctx); err != nil {
+			t.Fatal(err)
+		}
+		told = append(told, b.Notices()...)
+		time.Sleep(200 * time.Millisecond)
+	}
+	if u != "about:blank" {
+		t.Fatalf("still on %s after 40 looks; told %q", u, told)
+	}
+	var crashes int
+	for _, n := range told {
+		if strings.HasPrefix(n, "The page at "+oom+" crashed") {
+			crashes++
+		}
+	}
+	if crashes != 3 || !strings.Contains(told[len(told)-1], "a new page was opened at about:blank (an empty page)") {
+		t.Errorf("told %q, want three crashes, the last one opening about:blank", told)
 	}
 }

@@ -41,8 +41,10 @@
 //
 // A page whose renderer crashed (out of memory) or stopped answering (a
 // script that never ends; Options.HangTimeout) is closed and a new page is
-// opened at the last page seen working, else the start URL, else
-// about:blank; the action that found it fails with an error wrapping
+// opened at the last other page seen working, else the start URL, else
+// about:blank (a page that fails again by itself each time it is opened
+// again is given up after twice); the action that found it fails with an
+// error wrapping
 // [ErrCrashed] or [ErrUnresponsive] that says so, and the span in its
 // context gets a "browser.recovered" event. A browser that died is started
 // again at the last page seen working ([ErrRestarted]), up to three times.

@@ -41,12 +41,16 @@ func (s *session) sawWorking(u string) {
 // responding (why is ErrCrashed or ErrUnresponsive), with a new tab at the
 // last page seen working, else the start URL, else about:blank: the first
 // of them that loads without crashing or hanging in turn. It returns what
-// the model must be told.
-func (s *session) recoverPage(ctx context.Context, tb *tab, why error) (string, error) {
+// the model must be told. byAction says the failure came during one of the
+// model's actions (a button that starts a script that never ends): then
+// the page itself is not to blame for it.
+func (s *session) recoverPage(ctx context.Context, tb *tab, why error, byAction bool) (string, error) {
 	s.ev.Lock()
 	failed := tb.url
 	s.ev.Unlock()
-	if failed != "" {
+	if failed != "" && tb.reopened && !byAction {
+		// A page opened again in place of a failed one fails again, by
+		// itself: after twice, it is not opened again.
 		s.failures[failed]++
 	}
 	if errors.Is(why, ErrUnresponsive) {
@@ -70,6 +74,7 @@ func (s *session) recoverPage(ctx context.Context, tb *tab, why error) (string, 
 		if tb, err = s.replaceTab(ctx, tb); err != nil {
 			return "", err
 		}
+		tb.reopened = true
 		err = s.navigate(ctx, u)
 		if errors.Is(err, ErrUnresponsive) || errors.Is(err, errCrashed) || tb.crashed() {
 			s.failures[u]++

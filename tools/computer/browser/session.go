@@ -86,6 +86,8 @@ type tab struct {
 	dclAt     time.Time
 	url       string // of the main frame's document: a crashed page's target reports about:blank
 
+	reopened bool // opened in place of a page that failed
+
 	detached <-chan struct{} // closed when the browser detached the tab
 }
 
@@ -830,6 +832,11 @@ func (s *session) navigate(ctx context.Context, url string) error {
 	}
 	tb, err := s.current(ctx)
 	if err != nil {
+		return err
+	}
+	// A page stuck in a script would hold a navigation to its own site
+	// (same renderer) until the operation's end: find out first.
+	if err := s.tabCall(ctx, tb, runtime.CommandEvaluate, runtime.EvaluateParams{Expression: "0"}, nil); errors.Is(err, ErrUnresponsive) || errors.Is(err, errCrashed) {
 		return err
 	}
 	m := s.mark(tb)
