@@ -1,7 +1,6 @@
 package browser
 
 import (
-	"fmt"
 	"net/url"
 	"strings"
 	"sync"
@@ -17,13 +16,21 @@ type board struct {
 	order    []string          // of refusals' keys
 }
 
-// maxRefusedHosts is how many refused hosts a notice names.
-const maxRefusedHosts = 8
+// maxRefusedHosts is how many refused hosts a notice names, and
+// maxNotices how many notices wait for the model at most: a board nobody
+// reads (a Browser used without the computer tool) stays small.
+const (
+	maxRefusedHosts = 8
+	maxNotices      = 32
+)
 
 // notice adds a sentence for the model.
 func (b *board) notice(s string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if len(b.notices) == maxNotices {
+		b.notices = append(b.notices[:0], b.notices[1:]...)
+	}
 	b.notices = append(b.notices, s)
 }
 
@@ -35,7 +42,7 @@ func (b *board) refused(hostPort string, err error) {
 	if b.refusals == nil {
 		b.refusals = map[string]string{}
 	}
-	if _, ok := b.refusals[hostPort]; ok {
+	if _, ok := b.refusals[hostPort]; ok || len(b.order) > maxRefusedHosts {
 		return
 	}
 	b.refusals[hostPort] = strings.TrimPrefix(err.Error(), ErrBlocked.Error()+": ")
@@ -52,7 +59,7 @@ func (b *board) take() []string {
 		var hosts []string
 		for i, h := range b.order {
 			if i == maxRefusedHosts {
-				hosts = append(hosts, fmt.Sprintf("and %d more", len(b.order)-i))
+				hosts = append(hosts, "and more")
 				break
 			}
 			hosts = append(hosts, h+" ("+b.refusals[h]+")")
