@@ -116,6 +116,8 @@ func (s *session) decideDialog(tb *tab, op *deadline, d Dialog) (DialogAnswer, s
 			return DialogAnswer{}, fmt.Sprintf("the browser, since asking failed: %v", err)
 		}
 		return ans, "the user"
+	case policy == DialogAsk:
+		return DialogAnswer{}, "the browser, with no one to ask"
 	case policy == DialogAccept:
 		return DialogAnswer{Accept: true, Text: d.DefaultPrompt}, "the policy (accept)"
 	}
