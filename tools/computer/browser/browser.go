@@ -338,39 +338,48 @@ func (b *Browser) op(ctx context.Context, limit time.Duration, kind opKind, f fu
 		}
 		b.board.notice(msg)
 	}
-	err = f(octx, s)
-	if err == nil || ctx.Err() != nil {
-		return opErr(octx, err)
-	}
-	tb := s.tabs[len(s.tabs)-1]
-	var why error
-	switch {
-	case errors.Is(err, ErrUnresponsive):
-		why = ErrUnresponsive
-	case errors.Is(err, errCrashed) || tb.crashed():
-		why = ErrCrashed
-	default:
-		if s.lost() {
-			return fmt.Errorf("%w (Chromium exited: the next call starts a new one)", err)
+	fctx := octx
+	for looks := 1; ; looks++ {
+		err = f(fctx, s)
+		if err == nil || ctx.Err() != nil {
+			return opErr(fctx, err)
 		}
-		return opErr(octx, err)
-	}
-	// The recovery has time of its own.
-	rctx, rend := s.begin(context.WithoutCancel(ctx), b.opts.ActionTimeout+b.opts.NavigationTimeout)
-	defer rend()
-	msg, rerr := s.recoverPage(rctx, tb, why, kind == opAction)
-	if rerr != nil {
-		return errors.Join(err, rerr)
-	}
-	switch kind {
-	case opLook:
+		tb := s.tabs[len(s.tabs)-1]
+		var why error
+		switch {
+		case errors.Is(err, ErrUnresponsive):
+			why = ErrUnresponsive
+		case errors.Is(err, errCrashed) || tb.crashed():
+			why = ErrCrashed
+		default:
+			if s.lost() {
+				return fmt.Errorf("%w (Chromium exited: the next call starts a new one)", err)
+			}
+			return opErr(fctx, err)
+		}
+		// The recovery has time of its own.
+		rctx, rend := s.begin(context.WithoutCancel(ctx), b.opts.ActionTimeout+b.opts.NavigationTimeout)
+		defer rend()
+		msg, rerr := s.recoverPage(rctx, tb, why, kind == opAction)
+		if rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		switch {
+		case kind == opAction:
+			return fmt.Errorf("%w: %s The action may not have been completed.", why, msg)
+		case kind == opNavigate || looks == maxLooks:
+			return fmt.Errorf("%w: %s", why, msg)
+		}
+		// Look at the new page; if it fails in turn, it is replaced again
+		// (a page that keeps failing is given up for about:blank).
 		b.board.notice(msg)
-		return opErr(rctx, f(rctx, s))
-	case opAction:
-		return fmt.Errorf("%w: %s The action may not have been completed.", why, msg)
+		fctx = rctx
 	}
-	return fmt.Errorf("%w: %s", why, msg)
 }
+
+// maxLooks is how many pages a screenshot tries, each replacing the last
+// one that failed, before it gives up.
+const maxLooks = 4
 
 // Do runs one action on the current tab. See [computer.Computer].
 func (b *Browser) Do(ctx context.Context, a responses.ComputerAction) error {
