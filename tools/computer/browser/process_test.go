@@ -226,7 +226,7 @@ func TestLongTempDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	tmp := b.s.tmpDir
-	if tmp == "" || !strings.HasPrefix(tmp, shortTemp+"/"+profilePrefix) {
+	if tmp == "" || !strings.HasPrefix(tmp, shortTemp+"/"+tempPrefix) {
 		t.Fatalf("Chromium's temporary folder %q", tmp)
 	}
 	if err := b.Close(); err != nil {

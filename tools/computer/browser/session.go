@@ -157,8 +157,16 @@ func (s *session) onTab(ctx context.Context, f func(tb *tab) error) error {
 	return f(tb)
 }
 
-// profilePrefix names the temporary profile directories.
-const profilePrefix = "agentloop-chromium-"
+// profilePrefix names the temporary profile directories, and tempPrefix
+// Chromium's temporary directories when they cannot be in the profile (a
+// long TMPDIR). Profiles left by killed programs are removed when a
+// browser starts (their processes name them); those temporary directories
+// are not (no process names them), but they are only left by a kill in
+// that case.
+const (
+	profilePrefix = "agentloop-chromium-"
+	tempPrefix    = "agentloop-chromium.tmp-"
+)
 
 // requestGrace is how long a requested navigation or new tab may take to
 // start: some never do (a same-document link, javascript: URLs, a
@@ -183,9 +191,6 @@ func startSession(ctx context.Context, o *Options, pol policy, bd *board) (_ *se
 		return nil, fmt.Errorf("%w: %s: %w", ErrNoChromium, execPath, lerr)
 	}
 	removeStaleProfiles(os.TempDir(), profilePrefix)
-	if os.TempDir() != shortTemp {
-		removeStaleProfiles(shortTemp, profilePrefix)
-	}
 	dataDir, err := os.MkdirTemp("", profilePrefix)
 	if err != nil {
 		return nil, fmt.Errorf("browser: profile directory: %w", err)
@@ -195,7 +200,7 @@ func startSession(ctx context.Context, o *Options, pol policy, bd *board) (_ *se
 	if len(dataDir)+len(singletonSuffix) > maxSocketPath {
 		// Chromium's singleton socket would not fit: its temporary files
 		// go to a folder of their own, with a path short enough.
-		if s.tmpDir, err = os.MkdirTemp(shortTemp, profilePrefix); err != nil {
+		if s.tmpDir, err = os.MkdirTemp(shortTemp, tempPrefix); err != nil {
 			_ = os.RemoveAll(dataDir)
 			return nil, fmt.Errorf("browser: temporary directory: %w", err)
 		}
