@@ -11,8 +11,8 @@
 // The browser starts on first use and lives until [Browser.Close], which
 // leaves nothing behind: no Chromium process (on Linux also when the Go
 // process is killed: the browser gets SIGKILL when its parent dies), no
-// profile, temporary file or crash report (they all live in a temporary
-// profile directory that Close removes). A browser that fails to start is
+// profile, temporary file or crash report (they all live in temporary
+// directories that Close removes). A browser that fails to start is
 // reported once, and not started again.
 //
 // # Actions
@@ -23,7 +23,7 @@
 // for what it started and nothing else: the document a click loads (until
 // it is parsed, then briefly for its images), a new tab (which becomes the
 // current one); a page still loading a resource that never arrives costs
-// nothing. The options of a native <select> are shown in the page, so a
+// nothing. Downloads are refused: nothing the model clicks writes files. The options of a native <select> are shown in the page, so a
 // click on one chooses it. Typing inserts text; Options.TypeKeys sends a
 // key event per character instead, for widgets that listen to keys.
 //
@@ -58,10 +58,12 @@
 // and the navigation tools are refused file:, chrome: and the like. With
 // Options.AllowDomains or Options.BlockDomains, every connection of the
 // browser is checked by host and port (documents, subresources, fetches,
-// workers, WebSockets): documents by request interception, everything by a
-// SOCKS proxy of its own on the loopback interface. A blocked page fails its
-// action with an error wrapping [ErrBlocked] that names the URL and the
-// rule; other refused requests are told as a notice.
+// workers, WebSockets): the requests of pages and workers by request
+// interception, every connection again by a SOCKS proxy of its own on the
+// loopback interface (which also keeps Chromium's own update and sign-in
+// connections in). A blocked page fails its action with an error wrapping
+// [ErrBlocked] that names the URL and the rule; the page's other refused
+// requests are told as a notice.
 //
 // [NavigationTools] are function tools beside the computer tool (go to a
 // URL, back, forward), checked against the same policy, so that a model on
