@@ -151,6 +151,10 @@ var (
 	// while the call ran, so whether it had its effect is unknown. The call
 	// is not run again (unless its tool is idempotent); the model is told.
 	ErrOutcomeUnknown = errors.New("runner: the run stopped while this call ran, so its outcome is unknown; check before calling again")
+	// ErrRejected: a person (or a standing decision) rejected the call, so
+	// it was not run; the model is told, with the reason when one was
+	// given.
+	ErrRejected = errors.New("runner: the call was rejected, so it was not run")
 	// ErrToolAbandoned: the tool did not return after its context ended
 	// (its timeout, or the run's cancellation) and the grace period
 	// ([Options].ToolGracePeriod). The run went on without it; the
@@ -319,6 +323,13 @@ func (st *run) runCalls(ctx context.Context) (paused bool, err error) {
 				return false, nil
 			}
 			rejected = true
+			why := ErrRejected
+			if rec.Decision != nil && rec.Decision.Message != "" {
+				why = fmt.Errorf("%w: %s", ErrRejected, rec.Decision.Message)
+			}
+			if !st.yield(Event{Type: EventToolFinished, Turn: turn, Item: s.Call(rec), Tool: rec.Tool, Output: rec.Output, Err: why}, nil) {
+				return false, nil
+			}
 		case CallApproved:
 			if byName(rec.Type) {
 				fns = append(fns, i)
@@ -499,8 +510,15 @@ func (st *run) settle(rec *CallRecord, c *responses.Item, res callResult) {
 		switch {
 		case c.Type == responses.ItemComputerCall:
 			// A computer_call_output holds a screenshot and nothing else:
-			// the failure goes to the model as text beside it.
-			rec.Note = joinNote(rec.Note, fmt.Sprintf("Computer call %s: %v. The screenshot shows the screen as it is now.", c.CallID, res.err))
+			// the failure goes to the model as text beside it, and so
+			// does whether the screenshot is one.
+			note := fmt.Sprintf("Computer call %s: %v.", c.CallID, res.err)
+			if s := out.Screenshot; s != nil && (s.ImageURL != "" && s.ImageURL != responses.PlaceholderScreenshot || s.FileID != "") {
+				note += " The screenshot shows the screen as it is now."
+			} else {
+				note += " No screenshot could be taken: the image is a grey placeholder."
+			}
+			rec.Note = joinNote(rec.Note, note)
 		case !responses.TakesText(c.Type):
 			rec.Note = joinNote(rec.Note, fmt.Sprintf("The %s %s: %v.", c.Type, rec.CallID, res.err))
 		}
@@ -702,7 +720,11 @@ func (st *run) execute(ctx context.Context, rec *CallRecord, c *responses.Item) 
 		err := fmt.Errorf("rejected by a guardrail: %s", reject)
 		return callResult{out: responses.ErrorOutput(c, "Error: "+err.Error()+"; the call was not run."), err: err}
 	}
+	cctx, notes := tools.WithNotes(cctx)
 	res = st.bounded(cctx, tool, c)
+	for _, n := range notes() {
+		res.note = joinNote(res.note, n)
+	}
 	var np *nestedPause
 	if errors.As(res.err, &np) {
 		return callResult{nested: np.st}

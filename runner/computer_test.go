@@ -3,9 +3,12 @@ package runner_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/agentloop/agentloop/agent"
 	"github.com/agentloop/agentloop/responses"
@@ -177,4 +180,123 @@ func TestComputerActionApproval(t *testing.T) {
 			t.Errorf("%s: %d actions ran", c.url, got)
 		}
 	}
+}
+
+// blindScreen cannot take screenshots, and has a notice for the model.
+type blindScreen struct {
+	screen
+	notices []string
+}
+
+func (s *blindScreen) Screenshot(context.Context) (computer.Screenshot, error) {
+	return computer.Screenshot{}, errors.New("the screen is gone")
+}
+
+func (s *blindScreen) Notices() []string {
+	n := s.notices
+	s.notices = nil
+	return n
+}
+
+// TestComputerNotes: what the model reads beside computer call outputs says
+// what really happened: a grey placeholder is not called a screenshot of the
+// screen, a computer's notices reach the model without failing the call,
+// and a rejected call is reported as one in EventToolFinished.
+func TestComputerNotes(t *testing.T) {
+	click := responses.ComputerAction{Type: responses.ActionClick, Button: "left", X: 10, Y: 20}
+	srv := responsestest.Start(t,
+		responsestest.Reply(responsestest.ComputerCall("cu_1", click)),
+		responsestest.Reply(responsestest.ComputerCall("cu_2", click)),
+		responsestest.Reply(responsestest.Message("done")),
+	)
+	notes := func(req *responses.Request) string {
+		var s []string
+		for _, it := range req.Input.Items[1:] { // after the prompt
+			if it.IsMessage() && it.Role == responses.RoleUser {
+				s = append(s, it.Text())
+			}
+		}
+		return strings.Join(s, "\n")
+	}
+	blind := &blindScreen{notices: []string{`The page showed an alert: "hi". It was closed.`}}
+	a := &agent.Agent{Model: "gpt-5.4", Tools: []tools.Tool{computer.NewTool(blind, nil)}}
+	var errs []string
+	for ev, err := range newRunner(srv, nil).Stream(context.Background(), a, runner.Text("go")) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Type == runner.EventToolFinished {
+			errs = append(errs, fmt.Sprint(ev.Err))
+		}
+	}
+	note := notes(srv.Requests()[1].Request)
+	for _, want := range []string{"the screen is gone", "No screenshot could be taken: the image is a grey placeholder.", `The page showed an alert: "hi". It was closed.`} {
+		if !strings.Contains(note, want) {
+			t.Errorf("note %q lacks %q", note, want)
+		}
+	}
+	if strings.Contains(note, "shows the screen as it is now") {
+		t.Errorf("note %q calls the placeholder a screenshot", note)
+	}
+	if len(errs) != 2 || errs[0] == "<nil>" {
+		t.Errorf("EventToolFinished errors %q", errs)
+	}
+
+	// A notice beside a call that worked: told, and the call did not fail.
+	srv = responsestest.Start(t, responsestest.Reply(responsestest.ComputerCall("cu_1", click)), responsestest.Reply(responsestest.Message("done")))
+	n := &noticeScreen{notices: []string{`The page opened a confirm dialog: "Sure?". It was dismissed (Cancel).`}}
+	a = &agent.Agent{Model: "gpt-5.4", Tools: []tools.Tool{computer.NewTool(n, nil)}}
+	errs = nil
+	for ev, err := range newRunner(srv, nil).Stream(context.Background(), a, runner.Text("go")) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Type == runner.EventToolFinished {
+			errs = append(errs, fmt.Sprint(ev.Err))
+		}
+	}
+	if note := notes(srv.Requests()[1].Request); note != `The page opened a confirm dialog: "Sure?". It was dismissed (Cancel).` {
+		t.Errorf("note %q", note)
+	}
+	if diff := cmp.Diff([]string{"<nil>"}, errs); diff != "" {
+		t.Errorf("EventToolFinished errors (-want +got):\n%s", diff)
+	}
+
+	// A rejected call: EventToolFinished with ErrRejected and the reason.
+	guarded := responsestest.ComputerCall("cu_1", click)
+	guarded.PendingSafetyChecks = []responses.SafetyCheck{{ID: "sc_1", Code: "irrelevant_domain"}}
+	srv = responsestest.Start(t, responsestest.Reply(guarded), responsestest.Reply(responsestest.Message("ok")))
+	a = &agent.Agent{Model: "gpt-5.4", Tools: []tools.Tool{computer.NewTool(&screen{}, nil)}}
+	r := newRunner(srv, nil)
+	res, err := r.Run(context.Background(), a, runner.Text("go"))
+	if err != nil || !res.Paused() {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if err := res.State.Reject("cu_1", "off task"); err != nil {
+		t.Fatal(err)
+	}
+	var finished []error
+	for ev, err := range r.ResumeStream(context.Background(), a, res.State) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Type == runner.EventToolFinished {
+			finished = append(finished, ev.Err)
+		}
+	}
+	if len(finished) != 1 || !errors.Is(finished[0], runner.ErrRejected) || !strings.Contains(finished[0].Error(), "off task") {
+		t.Errorf("EventToolFinished errors %v, want one wrapping ErrRejected with the reason", finished)
+	}
+}
+
+// noticeScreen works, and has a notice for the model.
+type noticeScreen struct {
+	screen
+	notices []string
+}
+
+func (s *noticeScreen) Notices() []string {
+	n := s.notices
+	s.notices = nil
+	return n
 }

@@ -35,7 +35,8 @@ const (
 	EventToolStarted EventType = "tool.started"
 	// EventToolFinished: a call ended. Item is the call, Output the item sent
 	// back, Duration how long it ran, Err the tool's error (already shown to
-	// the model) if it failed.
+	// the model) if it failed. A rejected call is reported too, when it is
+	// answered, with Err wrapping ErrRejected and no Duration.
 	EventToolFinished EventType = "tool.finished"
 	// EventTurnEnded: a turn's response arrived and its calls ran. Usage is
 	// the turn's, TotalUsage the run's so far; Response the full response.

@@ -328,7 +328,7 @@ func (r *Runner) ExecuteCall(ctx context.Context, a *agent.Agent, runID string, 
 		res.err = errors.New("the agent tool's nested run paused for approvals, which this engine does not support")
 		res.out = errorOutput(call, res.err)
 	}
-	out := CallOutcome{Extra: res.extra, Unknown: res.unknown, Duration: res.dur}
+	out := CallOutcome{Extra: res.extra, Unknown: res.unknown, Duration: res.dur, Note: res.note}
 	if res.out.Type != "" {
 		o := res.out
 		out.Output = &o

@@ -9,10 +9,14 @@
 // computer-use-preview (the preview tool, chosen by the model name).
 // Through a gateway, also set OPENAI_BASE_URL; the channel must serve that
 // model. Pending safety checks are shown and refused unless -approve is set.
+// The model also gets go-to, back and forward tools (browser.NavigationTools)
+// within the start URL's site. Each call is printed with what became of it:
+// ok, its error, or refused.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,6 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"time"
 
 	"github.com/agentloop/agentloop/agent"
 	"github.com/agentloop/agentloop/responses"
@@ -59,40 +64,70 @@ func run(ctx context.Context, client *responses.Client, c config, out, progress 
 	}
 	b := browser.New(&browser.Options{StartURL: c.startURL, AllowDomains: []string{u.Host}})
 	defer b.Close() // no Chromium process is left behind
-	tool := computer.NewTool(b, &computer.Options{
-		ApproveSafetyCheck: func(_ context.Context, _ *responses.Item, sc responses.SafetyCheck) (bool, error) {
-			fmt.Fprintf(progress, "safety check %s: %s (approved: %v)\n", sc.Code, sc.Message, c.approve)
-			return c.approve, nil
-		},
-	})
+	// Pending safety checks pause the run: they are decided below.
+	tool := computer.NewTool(b, nil)
 	a := &agent.Agent{
 		Name:         "browser",
 		Instructions: "You operate a web browser to do the user's task, then answer briefly.",
 		Model:        c.model,
-		Tools:        []tools.Tool{tool},
+		Tools:        append([]tools.Tool{tool}, browser.NavigationTools(b)...),
 	}
 	r := runner.New(client, &runner.Options{MaxTurns: 20})
-	for ev, err := range r.Stream(ctx, a, runner.Text(c.task)) {
-		if err != nil {
-			return err
+	events := r.Stream(ctx, a, runner.Text(c.task))
+	for {
+		var paused *runner.Result
+		for ev, err := range events {
+			if err != nil {
+				return err
+			}
+			switch ev.Type {
+			case runner.EventToolFinished:
+				status := "ok"
+				switch {
+				case errors.Is(ev.Err, runner.ErrRejected):
+					status = "refused"
+				case ev.Err != nil:
+					status = "failed: " + ev.Err.Error()
+				}
+				fmt.Fprintf(progress, "[%s %s: %s, %v]\n", ev.Tool, describe(ev.Item), status, ev.Duration.Round(time.Millisecond))
+			case runner.EventPaused:
+				paused = ev.Result
+			case runner.EventFinalOutput:
+				fmt.Fprintln(out, ev.Result.Output)
+			}
 		}
-		switch ev.Type {
-		case runner.EventToolFinished:
-			var acts []string
-			for _, a := range ev.Item.Actions {
-				acts = append(acts, a.Type)
-			}
-			if ev.Item.Action != nil {
-				acts = append(acts, ev.Item.Action.Type)
-			}
-			status := "ok"
-			if ev.Err != nil {
-				status = ev.Err.Error()
-			}
-			fmt.Fprintf(progress, "[computer %s: %s, %v]\n", strings.Join(acts, ", "), status, ev.Duration.Round(1e6))
-		case runner.EventFinalOutput:
-			fmt.Fprintln(out, ev.Result.Output)
+		if paused == nil {
+			return nil
 		}
+		// Only pending safety checks pause this run.
+		for _, in := range paused.Interruptions {
+			for _, sc := range in.Call.PendingSafetyChecks {
+				fmt.Fprintf(progress, "safety check %s: %s (approved: %v)\n", sc.Code, sc.Message, c.approve)
+			}
+			if c.approve {
+				err = paused.State.Approve(in.CallID)
+			} else {
+				err = paused.State.Reject(in.CallID, "the user did not approve the safety check (-approve is not set)")
+			}
+			if err != nil {
+				return err
+			}
+		}
+		events = r.ResumeStream(ctx, a, paused.State)
 	}
-	return nil
+}
+
+// describe names a call's actions, or its function's arguments.
+func describe(call *responses.Item) string {
+	if call.Type != responses.ItemComputerCall {
+		return call.Arguments
+	}
+	var acts []string
+	for _, a := range call.Actions {
+		acts = append(acts, a.Type)
+	}
+	if call.Action != nil {
+		acts = append(acts, call.Action.Type)
+	}
+	return strings.Join(acts, ", ")
 }

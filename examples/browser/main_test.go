@@ -54,3 +54,38 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("progress = %q", progress.String())
 	}
 }
+
+// TestBrowserReportsWhatHappened: a call whose safety check is refused is
+// printed as refused, a failed one as failed, never as ok.
+func TestBrowserReportsWhatHappened(t *testing.T) {
+	if _, err := browser.FindChromium(); err != nil {
+		t.Skipf("Chromium is not installed (apt-get install -y chromium): %v", err)
+	}
+	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, "<h1>Hello</h1>")
+	}))
+	defer page.Close()
+	guarded := responsestest.ComputerCall("call_2", responses.ComputerAction{Type: responses.ActionClick, Button: "left", X: 5, Y: 5})
+	guarded.PendingSafetyChecks = []responses.SafetyCheck{{ID: "sc", Code: "irrelevant_domain", Message: "Off task."}}
+	srv := responsestest.Start(t,
+		responsestest.Reply(responsestest.ComputerCall("call_1", responses.ComputerAction{Type: responses.ActionClick, Button: "left", X: 5000, Y: 5})),
+		responsestest.Reply(guarded),
+		responsestest.Reply(responsestest.Message("gave up")),
+	)
+	var out, progress bytes.Buffer
+	client := responses.NewClient(&responses.Options{BaseURL: srv.URL(), APIKey: "test"})
+	if err := run(context.Background(), client, config{startURL: page.URL, model: "gpt-5.4", task: "click"}, &out, &progress); err != nil {
+		t.Fatal(err)
+	}
+	p := progress.String()
+	for _, want := range []string{"[computer click: failed: computer: action 0 (click): (5000, 5) is outside the screen",
+		"safety check irrelevant_domain: Off task. (approved: false)", "[computer click: refused"} {
+		if !strings.Contains(p, want) {
+			t.Errorf("progress lacks %q:\n%s", want, p)
+		}
+	}
+	if strings.Contains(p, ": ok") || out.String() != "gave up\n" {
+		t.Errorf("output %q, progress:\n%s", out.String(), p)
+	}
+}

@@ -86,6 +86,11 @@ func TestRunApprove(t *testing.T) {
 			if c.stdin != "" && !strings.Contains(errOut.String(), `? send_mail {"to":"ann@example.com"}`) {
 				t.Errorf("no prompt:\n%s", errOut)
 			}
+			// A refused call is shown as refused, never with a ✓.
+			if c.sent == 0 && (!strings.Contains(errOut.String(), "✗ send_mail") || !strings.Contains(errOut.String(), "(not run)") ||
+				strings.Contains(errOut.String(), "✓ send_mail")) {
+				t.Errorf("a refused call, shown as:\n%s", errOut)
+			}
 			if _, err := os.Stat(state); !os.IsNotExist(err) {
 				t.Errorf("a finished run left its state: %v", err)
 			}

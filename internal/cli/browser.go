@@ -1,14 +1,18 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/agentloop/agentloop/agent"
 	"github.com/agentloop/agentloop/responses"
@@ -18,19 +22,30 @@ import (
 	"github.com/agentloop/agentloop/tools/computer/browser"
 )
 
-// newBrowserTool returns the computer tool over a headless Chromium, and the
-// function that closes the browser. Pending safety checks are refused (the
-// run stops and says which) unless approve is set.
-func newBrowserTool(startURL string, allow []string, approve bool) (tools.Tool, func(), error) {
+// browserConfig is what the browser tools are built from.
+type browserConfig struct {
+	startURL string
+	allow    []string
+	approve  bool // approve pending safety checks in code
+	dialogs  string
+	ask      func(context.Context, browser.Dialog) (browser.DialogAnswer, error)
+	typeKeys bool
+}
+
+// newBrowserTools returns the computer tool over a headless Chromium and
+// the navigation tools beside it, and the function that closes the browser.
+// Pending safety checks need approval unless c.approve is set.
+func newBrowserTools(c browserConfig) ([]tools.Tool, func(), error) {
 	if _, err := browser.FindChromium(); err != nil {
 		return nil, nil, fmt.Errorf("the browser tool needs Chromium: install it (apt-get install -y chromium) or put it on PATH: %w", err)
 	}
-	b := browser.New(&browser.Options{StartURL: startURL, AllowDomains: allow})
-	opts := &computer.Options{NeedsApproval: outside(allow)}
-	if approve {
+	b := browser.New(&browser.Options{StartURL: c.startURL, AllowDomains: c.allow, Dialogs: c.dialogs, AskDialog: c.ask, TypeKeys: c.typeKeys})
+	opts := &computer.Options{NeedsApproval: outside(c.allow)}
+	if c.approve {
 		opts.ApproveSafetyCheck = func(context.Context, *responses.Item, responses.SafetyCheck) (bool, error) { return true, nil }
 	}
-	return computer.NewTool(b, opts), func() { _ = b.Close() }, nil
+	ts := append([]tools.Tool{computer.NewTool(b, opts)}, browser.NavigationTools(b)...)
+	return ts, func() { _ = b.Close() }, nil
 }
 
 // outside returns the approval policy of the CLI's browser: an action on a
@@ -67,24 +82,131 @@ type browserFlags struct {
 	startURL string
 	allow    string
 	approve  bool
+	dialogs  string
+	typeKeys bool
+
+	// Set by the run before the tools are built: --approve, decided, and
+	// the terminal's answers.
+	approveMode string
+	ask         func(context.Context, browser.Dialog) (browser.DialogAnswer, error)
 }
 
 func addBrowserFlags(fs *flag.FlagSet) *browserFlags {
 	bf := &browserFlags{}
-	fs.StringVar(&bf.startURL, "start-url", "about:blank", "with --tools browser: the page the browser opens")
-	fs.StringVar(&bf.allow, "allow-domains", "", "with --tools browser: comma-separated hosts the browser may load pages from (default: any)")
-	fs.BoolVar(&bf.approve, "approve-safety-checks", false, "with --tools browser: approve the model's pending safety checks instead of stopping")
+	fs.StringVar(&bf.startURL, "start-url", "", "with --tools browser: the page the browser opens (default: the first host of --allow-domains; one of the two is needed)")
+	fs.StringVar(&bf.allow, "allow-domains", "", "with --tools browser: comma-separated hosts (host or host:port) the browser may connect to (default: any)")
+	fs.BoolVar(&bf.approve, "approve-safety-checks", false, "with --tools browser: approve the model's pending safety checks instead of asking")
+	fs.StringVar(&bf.dialogs, "dialogs", "", "with --tools browser: how the pages' confirm and prompt dialogs are answered: accept, dismiss, or ask (on the terminal) (default: ask under --approve ask, accept under --approve always, dismiss otherwise)")
+	fs.BoolVar(&bf.typeKeys, "type-keys", false, "with --tools browser: type with a key event per character (slower), for pages whose widgets listen to keys")
 	return bf
 }
 
-func (bf *browserFlags) tool() (tools.Tool, func(), error) {
-	var allow []string
+// config checks the flags and returns the browser's configuration.
+func (bf *browserFlags) config() (browserConfig, error) {
+	c := browserConfig{startURL: strings.TrimSpace(bf.startURL), approve: bf.approve, typeKeys: bf.typeKeys}
 	for _, h := range strings.Split(bf.allow, ",") {
 		if h = strings.TrimSpace(h); h != "" {
-			allow = append(allow, h)
+			c.allow = append(c.allow, h)
 		}
 	}
-	return newBrowserTool(bf.startURL, allow, bf.approve)
+	if c.startURL == "" {
+		if len(c.allow) == 0 {
+			return c, fmt.Errorf("%w: --tools browser needs a page to start on: --start-url URL, or --allow-domains HOSTS (the first host is opened)", errUsage)
+		}
+		c.startURL = startURLOf(c.allow[0])
+	}
+	if u, err := url.Parse(c.startURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return c, fmt.Errorf("%w: --start-url %q is not an http(s) URL such as https://example.com/", errUsage, c.startURL)
+	}
+	switch bf.dialogs {
+	case "":
+		switch bf.approveMode {
+		case approveAsk:
+			c.dialogs = browser.DialogAsk
+		case approveAlways:
+			c.dialogs = browser.DialogAccept
+		default:
+			c.dialogs = browser.DialogDismiss
+		}
+	case browser.DialogAccept, browser.DialogDismiss:
+		c.dialogs = bf.dialogs
+	case browser.DialogAsk:
+		if bf.approveMode != approveAsk {
+			return c, fmt.Errorf("%w: --dialogs ask asks on the terminal: it needs --approve ask (a terminal); use accept or dismiss", errUsage)
+		}
+		c.dialogs = browser.DialogAsk
+	default:
+		return c, fmt.Errorf("%w: --dialogs %q: want accept, dismiss or ask", errUsage, bf.dialogs)
+	}
+	if c.dialogs == browser.DialogAsk {
+		c.ask = bf.ask
+	}
+	return c, nil
+}
+
+// startURLOf returns the page to open for an --allow-domains entry: http
+// for a loopback host, https for the others.
+func startURLOf(host string) string {
+	h := host
+	if hh, _, err := net.SplitHostPort(host); err == nil {
+		h = hh
+	}
+	h = strings.Trim(h, "[]")
+	if ip := net.ParseIP(h); h == "localhost" || ip != nil && ip.IsLoopback() {
+		return "http://" + host + "/"
+	}
+	return "https://" + host + "/"
+}
+
+func (bf *browserFlags) tools() ([]tools.Tool, func(), error) {
+	c, err := bf.config()
+	if err != nil {
+		return nil, nil, err
+	}
+	return newBrowserTools(c)
+}
+
+// askDialog returns the function that asks about a page's dialog on the
+// terminal: w shows the question, in reads the answer (the reader the
+// approvals are read from).
+func askDialog(w io.Writer, in *bufio.Reader) func(context.Context, browser.Dialog) (browser.DialogAnswer, error) {
+	var mu sync.Mutex
+	return func(_ context.Context, d browser.Dialog) (browser.DialogAnswer, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		where := hostPort(d.URL)
+		if where == "" {
+			where = d.URL
+		}
+		q := fmt.Sprintf("? the page at %s asks to confirm: %q\n  answer: [y]es (OK), [n]o (Cancel): ", where, clip(d.Message, 300))
+		if d.Type == browser.DialogPrompt {
+			q = fmt.Sprintf("? the page at %s asks for text: %q (proposing %q)\n  answer: the text for OK (Enter alone: the proposed text), or n for Cancel: ", where, clip(d.Message, 300), d.DefaultPrompt)
+		}
+		for {
+			fmt.Fprint(w, q)
+			line, err := in.ReadString('\n')
+			if err != nil && line == "" {
+				fmt.Fprintln(w)
+				return browser.DialogAnswer{}, errors.New("no answer on the terminal")
+			}
+			line = strings.TrimRight(line, "\r\n")
+			if d.Type == browser.DialogPrompt {
+				switch {
+				case strings.EqualFold(strings.TrimSpace(line), "n"):
+					return browser.DialogAnswer{}, nil
+				case line == "":
+					return browser.DialogAnswer{Accept: true, Text: d.DefaultPrompt}, nil
+				}
+				return browser.DialogAnswer{Accept: true, Text: line}, nil
+			}
+			switch strings.ToLower(strings.TrimSpace(line)) {
+			case "y", "yes":
+				return browser.DialogAnswer{Accept: true}, nil
+			case "n", "no":
+				return browser.DialogAnswer{}, nil
+			}
+		}
+	}
 }
 
 // demoPage is the page the browser demo fills in.
@@ -114,13 +236,13 @@ func browserDemoCase() demoCase {
 			})
 			page := httptest.NewServer(mux)
 			u, _ := url.Parse(page.URL)
-			tool, closeBrowser, err := newBrowserTool(page.URL, []string{u.Host}, false)
+			ts, closeBrowser, err := newBrowserTools(browserConfig{startURL: page.URL, allow: []string{u.Host}, dialogs: browser.DialogDismiss})
 			if err != nil {
 				page.Close()
 				return nil, nil, err
 			}
 			a := &agent.Agent{Name: "browser", Instructions: "Use the computer to do what the user asks.",
-				Model: "gpt-5.4", Tools: []tools.Tool{tool}}
+				Model: "gpt-5.4", Tools: ts}
 			return a, func() { closeBrowser(); page.Close() }, nil
 		},
 		model: browserModel,

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"iter"
@@ -52,7 +51,7 @@ func runChat(ctx context.Context, env *Env, args []string) error {
 	} else {
 		fmt.Fprintf(env.Stderr, "· a new conversation, kept in %s (Ctrl-D quits)\n", s.f.session)
 	}
-	in := bufio.NewReader(env.stdin())
+	in := s.in // the prompts, the approvals and the browser's dialogs share one reader
 	for {
 		fmt.Fprint(env.Stderr, "> ")
 		line, err := in.ReadString('\n')

@@ -5,8 +5,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/agentloop/agentloop/responses"
 	"github.com/agentloop/agentloop/responses/responsestest"
@@ -186,17 +192,34 @@ func TestRunAgainstScriptedModel(t *testing.T) {
 	}
 }
 
+// browserPage serves a page with a confirm button and a keys-only widget,
+// for the CLI's browser tests.
+func browserPage(t *testing.T) string {
+	t.Helper()
+	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, `<!doctype html><title>cli</title><body style="margin:0">
+<button id="b" style="position:absolute;left:0;top:0;width:100px;height:50px" onclick="location.hash = 'confirm:' + confirm('Really?')">b</button>
+<div id="pin" tabindex="0" style="position:absolute;left:0;top:100px;width:300px;height:50px"></div>
+<script>document.getElementById('pin').addEventListener('keydown', e => { location.hash = 'key:' + e.key; });</script></body>`)
+	}))
+	t.Cleanup(page.Close)
+	return page.URL
+}
+
 func TestRunBrowser(t *testing.T) {
 	if _, err := browser.FindChromium(); err != nil {
 		t.Skipf("Chromium is not installed (apt-get install -y chromium): %v", err)
 	}
+	page := browserPage(t)
 	srv := responsestest.Start(t,
 		responsestest.Reply(responsestest.ComputerCall("c1", responses.ComputerAction{Type: responses.ActionScreenshot})),
-		responsestest.Reply(responsestest.Message("I see a blank page.")),
+		responsestest.Reply(responsestest.Message("I see a page.")),
 	)
-	r := runCLI(t, map[string]string{"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": srv.URL()},
-		"run", "--tools", "browser", "--model", "gpt-5.4", "What do you see?")
-	if r.code != 0 || !strings.Contains(r.stdout, "I see a blank page.") || !strings.Contains(r.stderr, "✓ computer [screenshot]") {
+	env := map[string]string{"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": srv.URL()}
+	r := runCLI(t, env, "run", "--tools", "browser", "--start-url", page, "--model", "gpt-5.4", "What do you see?")
+	if r.code != 0 || !strings.Contains(r.stdout, "I see a page.") || !strings.Contains(r.stderr, "✓ computer [screenshot] → screenshot") ||
+		!strings.Contains(r.stderr, "of "+page) {
 		t.Errorf("exit %d\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)
 	}
 	var shot bool
@@ -207,5 +230,74 @@ func TestRunBrowser(t *testing.T) {
 	}
 	if !shot {
 		t.Error("no screenshot sent back")
+	}
+	var names []string
+	for _, d := range srv.Requests()[0].Request.Tools {
+		names = append(names, d.Type+":"+d.Name)
+	}
+	if diff := cmp.Diff([]string{"computer:", "function:browser_goto", "function:browser_back", "function:browser_forward"}, names); diff != "" {
+		t.Errorf("tools (-want +got):\n%s", diff)
+	}
+
+	// No page to start on: a usage error that says what to pass.
+	r = runCLI(t, env, "run", "--tools", "browser", "--model", "gpt-5.4", "What do you see?")
+	if r.code != 2 || !strings.Contains(r.stderr, "--start-url URL, or --allow-domains") {
+		t.Errorf("without a start URL: exit %d\n%s", r.code, r.stderr)
+	}
+	r = runCLI(t, env, "run", "--tools", "browser", "--start-url", "file:///etc/passwd", "x")
+	if r.code != 2 || !strings.Contains(r.stderr, "is not an http(s) URL") {
+		t.Errorf("a file start URL: exit %d\n%s", r.code, r.stderr)
+	}
+	r = runCLI(t, env, "run", "--tools", "browser", "--start-url", page, "--dialogs", "ask", "--approve", "never", "x")
+	if r.code != 2 || !strings.Contains(r.stderr, "--dialogs ask asks on the terminal") {
+		t.Errorf("--dialogs ask without a terminal: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestRunBrowserDialogsAndKeys: the start page derived from
+// --allow-domains, a confirm dialog asked on the terminal (the answer goes
+// to the page, and the model is told), and --type-keys.
+func TestRunBrowserDialogsAndKeys(t *testing.T) {
+	if _, err := browser.FindChromium(); err != nil {
+		t.Skipf("Chromium is not installed (apt-get install -y chromium): %v", err)
+	}
+	page := browserPage(t)
+	host := strings.TrimPrefix(page, "http://")
+	srv := responsestest.Start(t,
+		responsestest.Reply(responsestest.ComputerCall("c1", responses.ComputerAction{Type: responses.ActionClick, Button: "left", X: 50, Y: 25})),
+		responsestest.Reply(responsestest.ComputerCall("c2", responses.ComputerAction{Type: responses.ActionClick, Button: "left", X: 50, Y: 125},
+			responses.ComputerAction{Type: responses.ActionType, Text: "z"})),
+		responsestest.Reply(responsestest.Message("done")),
+	)
+	var out, errOut bytes.Buffer
+	vars := map[string]string{"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": srv.URL()}
+	code := Main(context.Background(), []string{"run", "--tools", "browser", "--allow-domains", host, "--type-keys", "--model", "gpt-5.4",
+		"--state", filepath.Join(t.TempDir(), "state.json"), "Click it"},
+		&Env{Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return vars[k] }, Stdin: strings.NewReader("y\n"), StdinIsTerminal: true})
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errOut.String())
+	}
+	if !strings.Contains(errOut.String(), `? the page at `+host+` asks to confirm: "Really?"`) {
+		t.Errorf("no question on the terminal:\n%s", errOut.String())
+	}
+	var notes, urls []string
+	for _, req := range srv.Requests()[1:] {
+		items := req.Request.Input.Items
+		if last := items[len(items)-1]; last.IsMessage() && last.Role == responses.RoleUser {
+			notes = append(notes, last.Text())
+		}
+		for _, it := range items {
+			if it.Type == responses.ItemComputerCallOutput {
+				urls = append(urls, it.Screenshot.CurrentURL)
+			}
+		}
+	}
+	if len(notes) != 1 || notes[0] != `The page at `+host+` asked to confirm: "Really?". It was answered OK, by the user.` {
+		t.Errorf("the model read %q", notes)
+	}
+	// Started on the page --allow-domains names; the page got the answer,
+	// and the key events of the typing.
+	if diff := cmp.Diff([]string{page + "/#confirm:true", page + "/#confirm:true", page + "/#key:z"}, urls); diff != "" {
+		t.Errorf("the pages the model saw (-want +got):\n%s", diff)
 	}
 }

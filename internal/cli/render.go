@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -105,11 +106,16 @@ func (r *renderer) event(ev runner.Event) {
 				detail = "loaded [" + strings.Join(names, ", ") + "]"
 			}
 		}
+		took := fmtDuration(ev.Duration)
 		if ev.Err != nil {
+			// Failed, refused or cut short: never a ✓.
 			r.errs++
 			status, detail = "✗", clip(ev.Err.Error(), 90)
+			if errors.Is(ev.Err, runner.ErrRejected) {
+				took = "not run"
+			}
 		}
-		fmt.Fprintf(r.progress, "%s  %s %s %s → %s (%s)\n", r.indent, status, ev.Tool, clip(callArgs(ev.Item), 60), detail, fmtDuration(ev.Duration))
+		fmt.Fprintf(r.progress, "%s  %s %s %s → %s (%s)\n", r.indent, status, ev.Tool, clip(callArgs(ev.Item), 60), detail, took)
 	case runner.EventHandoff:
 		r.endLine()
 		fmt.Fprintf(r.progress, "%s  ↪ %s hands the conversation to %s\n", r.indent, ev.From, ev.To)

@@ -54,6 +54,7 @@ type runSetup struct {
 	sf      *storeFlags
 	bf      *browserFlags
 	trace   *string
+	in      *bufio.Reader // the terminal's answers: approvals, the browser's dialogs
 	agent   *agent.Agent
 	closers []func()
 }
@@ -166,6 +167,8 @@ func (s *runSetup) build(ctx context.Context, env *Env) error {
 	}
 	s.base = base
 	s.sf.baseURL = base // file_search embeds its queries where the model is
+	s.in = bufio.NewReader(env.stdin())
+	s.bf.approveMode, s.bf.ask = mode, askDialog(env.Stderr, s.in)
 	ts, closeTools, err := buildTools(ctx, env, f.tools, s.sf, s.bf, &codingFlags{workdir: f.workdir, sandbox: f.sandbox})
 	if err != nil {
 		return err
@@ -209,7 +212,7 @@ func (s *runSetup) drive(ctx context.Context, env *Env, start func(context.Conte
 	enc := json.NewEncoder(env.Stdout)
 	enc.SetEscapeHTML(false)
 	seq := start(ctx, r, cp)
-	in := bufio.NewReader(env.stdin())
+	in := s.in
 	for {
 		var res *runner.Result
 		var runErr error
@@ -319,11 +322,11 @@ func buildTools(ctx context.Context, env *Env, list string, sf *storeFlags, bf *
 			}
 			out, closers = append(out, t), append(closers, c)
 		case "browser":
-			t, c, err := bf.tool()
+			ts, c, err := bf.tools()
 			if err != nil {
 				return nil, nil, err
 			}
-			out, closers = append(out, t), append(closers, func() error { c(); return nil })
+			out, closers = append(out, ts...), append(closers, func() error { c(); return nil })
 		case "shell", "apply_patch":
 			dir, err := workdirOf(cf.workdir)
 			if err != nil {

@@ -152,6 +152,18 @@ const (
 	KeySafetyCheckCode       = attribute.Key("agentloop.computer.safety_check.code")
 	KeySafetyCheckApproved   = attribute.Key("agentloop.computer.safety_check.approved")
 	EventComputerSafetyCheck = "computer.safety_check"
+
+	// Events of the browser on the span of the action or screenshot during
+	// which they happened: a dialog answered, a page that crashed or stopped
+	// responding and was opened again, a browser that died and was started
+	// again. Never a dialog's text or a full URL.
+	KeyBrowserDialogType      = attribute.Key("agentloop.browser.dialog.type")
+	KeyBrowserDialogAccepted  = attribute.Key("agentloop.browser.dialog.accepted")
+	KeyBrowserDialogAnswerer  = attribute.Key("agentloop.browser.dialog.answered_by")
+	KeyBrowserRecoveryReason  = attribute.Key("agentloop.browser.recovery.reason")
+	KeyBrowserRecoveredDomain = attribute.Key("agentloop.browser.recovery.reopened_domain")
+	EventBrowserDialog        = "browser.dialog"
+	EventBrowserRecovered     = "browser.recovered"
 )
 
 // KeyCacheWriteInputTokens counts the input tokens written to the prompt

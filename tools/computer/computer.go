@@ -21,7 +21,9 @@
 // that fails cannot be reported in it. [Tool.CallItem] then returns both the
 // output (a screenshot of the screen as it is now) and an [*ActionError]; the
 // runner sends the output and shows the error's text to the model beside it.
-// A cancelled context ends the run.
+// What the model must know although nothing failed (a dialog the page
+// opened and how it was answered) comes from a [Notifier] computer and goes
+// the same way, through tools.Note. A cancelled context ends the run.
 //
 // # Approvals
 //
@@ -110,12 +112,27 @@ type Navigator interface {
 	Navigate(ctx context.Context, url string) error
 }
 
+// Notifier is implemented by computers that have something to tell the
+// model that a screenshot cannot show: a dialog the page opened and how it
+// was answered, a page that crashed and was opened again, requests the
+// domain policy refused. Notices returns what happened since it was last
+// called, and forgets it. The tool calls it after each call's screenshot and
+// hands the notices to the runner (tools.Note), which shows them to the
+// model beside the call's output.
+type Notifier interface {
+	Notices() []string
+}
+
 // Computers that own resources (a browser process) also implement io.Closer.
 
 // ErrUnsupportedAction is wrapped by the error a [Computer] returns for an
 // action type it does not implement, and by the tool's error for an action
 // type that is not one of the nine the protocol defines.
 var ErrUnsupportedAction = errors.New("computer: unsupported action")
+
+// ErrOffScreen is wrapped by the error of an action whose coordinates are
+// outside the screen: nothing of its call runs.
+var ErrOffScreen = errors.New("outside the screen")
 
 // PlaceholderImageURL is the image [TrimScreenshots] puts in place of old
 // screenshots: an 8×8 grey PNG as a data URL (78 bytes of PNG).

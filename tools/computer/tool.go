@@ -278,7 +278,7 @@ func (t *Tool) Reject(ctx context.Context, call *responses.Item) (responses.Item
 			return responses.Item{}, ctxErr
 		}
 		t.log(ctx, "computer screenshot failed", call, err)
-		out.Screenshot = &responses.ComputerScreenshot{Type: responses.ContentComputerScreenshot, ImageURL: PlaceholderImageURL}
+		out.Screenshot = &responses.ComputerScreenshot{Type: responses.ContentComputerScreenshot, ImageURL: responses.PlaceholderScreenshot}
 	} else {
 		out.Screenshot = &responses.ComputerScreenshot{Type: responses.ContentComputerScreenshot, ImageURL: shot.DataURL()}
 	}
@@ -367,7 +367,7 @@ func (t *Tool) CallItem(ctx context.Context, call *responses.Item) (responses.It
 	}
 
 	actions := callActions(call)
-	actErr := validate(actions)
+	actErr := validate(actions, t.c.Display())
 	if actErr == nil {
 		actErr = t.run(ctx, actions, traced)
 	}
@@ -404,11 +404,12 @@ func (t *Tool) CallItem(ctx context.Context, call *responses.Item) (responses.It
 			err = errors.Join(actErr, err)
 		}
 		t.log(ctx, "computer screenshot failed", call, err)
-		out.Screenshot = &responses.ComputerScreenshot{Type: responses.ContentComputerScreenshot, ImageURL: PlaceholderImageURL}
+		out.Screenshot = &responses.ComputerScreenshot{Type: responses.ContentComputerScreenshot, ImageURL: responses.PlaceholderScreenshot}
 		t.addURL(shotCtx, out.Screenshot)
 		if shotSpan != nil {
 			endScreenshot(shotSpan, nil, out.Screenshot.CurrentURL, shotErr)
 		}
+		t.notices(ctx)
 		return out, err
 	}
 	out.Screenshot = &responses.ComputerScreenshot{Type: responses.ContentComputerScreenshot, ImageURL: shot.DataURL()}
@@ -416,6 +417,7 @@ func (t *Tool) CallItem(ctx context.Context, call *responses.Item) (responses.It
 	if shotSpan != nil {
 		endScreenshot(shotSpan, &shot, out.Screenshot.CurrentURL, nil)
 	}
+	t.notices(ctx)
 	if actErr != nil {
 		t.log(ctx, "computer action failed", call, actErr)
 		return out, actErr
@@ -450,6 +452,22 @@ func (t *Tool) run(ctx context.Context, actions []responses.ComputerAction, trac
 	return nil
 }
 
+// notices hands what the computer has to tell the model (a [Notifier]'s
+// notices) to the runner, which shows them beside the call's output. Outside
+// a runner they stay with the computer.
+func (t *Tool) notices(ctx context.Context) {
+	n, ok := t.c.(Notifier)
+	if !ok {
+		return
+	}
+	if _, inRunner := tools.CallInfoFrom(ctx); !inRunner {
+		return
+	}
+	for _, s := range n.Notices() {
+		tools.Note(ctx, s)
+	}
+}
+
 func (t *Tool) addURL(ctx context.Context, s *responses.ComputerScreenshot) {
 	r, ok := t.c.(URLReporter)
 	if !ok {
@@ -473,8 +491,10 @@ func (t *Tool) log(ctx context.Context, msg string, call *responses.Item, err er
 
 var mouseButtons = map[string]bool{"left": true, "right": true, "wheel": true, "back": true, "forward": true}
 
-// validate checks every action before any runs.
-func validate(actions []responses.ComputerAction) error {
+// validate checks every action before any runs: its type, its button,
+// keys and path, and that its coordinates are on the screen d (when d has a
+// size).
+func validate(actions []responses.ComputerAction, d Display) error {
 	if len(actions) == 0 {
 		return &ActionError{Index: -1, Err: errors.New("the computer_call has no action")}
 	}
@@ -484,23 +504,45 @@ func validate(actions []responses.ComputerAction) error {
 		case responses.ActionClick:
 			if !mouseButtons[a.Button] {
 				err = fmt.Errorf("unknown button %q (want left, right, wheel, back or forward)", a.Button)
+			} else {
+				err = onScreen(d, a.X, a.Y)
 			}
+		case responses.ActionDoubleClick, responses.ActionMove, responses.ActionScroll:
+			err = onScreen(d, a.X, a.Y)
 		case responses.ActionDrag:
 			if len(a.Path) == 0 {
 				err = errors.New("drag needs a path of at least one point")
+			}
+			for j, p := range a.Path {
+				if err = onScreen(d, p.X, p.Y); err != nil {
+					err = fmt.Errorf("path point %d: %w", j, err)
+					break
+				}
 			}
 		case responses.ActionKeypress:
 			if len(a.Keys) == 0 {
 				err = errors.New("keypress needs keys")
 			}
-		case responses.ActionDoubleClick, responses.ActionMove, responses.ActionScroll,
-			responses.ActionType, responses.ActionWait, responses.ActionScreenshot:
+		case responses.ActionType, responses.ActionWait, responses.ActionScreenshot:
 		default:
 			err = fmt.Errorf("%w %q", ErrUnsupportedAction, a.Type)
 		}
 		if err != nil {
 			return &ActionError{Index: i, Action: a, Err: err}
 		}
+	}
+	return nil
+}
+
+// onScreen checks that (x, y) is a pixel of the screen d; a display without
+// a size accepts every point.
+func onScreen(d Display, x, y int) error {
+	if d.Width <= 0 || d.Height <= 0 {
+		return nil
+	}
+	if x < 0 || y < 0 || x >= d.Width || y >= d.Height {
+		return fmt.Errorf("(%d, %d) is %w: the screen is %d×%d, so x must be 0–%d and y 0–%d",
+			x, y, ErrOffScreen, d.Width, d.Height, d.Width-1, d.Height-1)
 	}
 	return nil
 }

@@ -332,7 +332,7 @@ func TestScreenshotFailure(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "computer: screenshot: no display") {
 		t.Fatalf("error %v", err)
 	}
-	want := `{"type":"computer_call_output","call_id":"c1","output":{"type":"computer_screenshot","image_url":"` + computer.PlaceholderImageURL + `"}}`
+	want := `{"type":"computer_call_output","call_id":"c1","output":{"type":"computer_screenshot","image_url":"` + responses.PlaceholderScreenshot + `"}}`
 	if got := marshal(t, out); got != want {
 		t.Errorf("output\n got %s\nwant %s", got, want)
 	}
@@ -392,5 +392,76 @@ func TestTimedOut(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"screenshot"}, f.log); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestOffScreen: an action whose coordinates are off the screen is refused
+// before anything of its call runs, and the model is told the screen's size.
+func TestOffScreen(t *testing.T) {
+	tests := []struct {
+		action  string
+		wantErr string // "" means valid
+	}{
+		{`{"type":"click","button":"left","x":799,"y":599}`, ""},
+		{`{"type":"click","button":"left","x":0,"y":0}`, ""},
+		{`{"type":"click","button":"left","x":800,"y":10}`, "(800, 10) is outside the screen: the screen is 800×600, so x must be 0–799 and y 0–599"},
+		{`{"type":"double_click","x":-1,"y":5}`, "(-1, 5) is outside the screen"},
+		{`{"type":"move","x":5,"y":600}`, "(5, 600) is outside the screen"},
+		{`{"type":"scroll","x":5,"y":9000,"scroll_x":0,"scroll_y":100}`, "(5, 9000) is outside the screen"},
+		{`{"type":"drag","path":[{"x":1,"y":2},{"x":1200,"y":4}]}`, "path point 1: (1200, 4) is outside the screen"},
+		{`{"type":"type","text":"no coordinates"}`, ""},
+	}
+	for _, tt := range tests {
+		f := &fakeComputer{display: computer.Display{Width: 800, Height: 600}}
+		_, err := computer.NewTool(f, nil).CallItem(context.Background(),
+			decodeItem(t, `{"type":"computer_call","call_id":"c","actions":[{"type":"move","x":1,"y":1},`+tt.action+`]}`))
+		if tt.wantErr == "" {
+			if err != nil || len(f.log) != 3 {
+				t.Errorf("%s: %v, ran %q", tt.action, err, f.log)
+			}
+			continue
+		}
+		if !errors.Is(err, computer.ErrOffScreen) || !strings.Contains(err.Error(), tt.wantErr) {
+			t.Errorf("%s: %v, want %q", tt.action, err, tt.wantErr)
+		}
+		if diff := cmp.Diff([]string{"screenshot"}, f.log); diff != "" {
+			t.Errorf("%s: ran (-want +got):\n%s", tt.action, diff)
+		}
+	}
+}
+
+// noticeComputer has things to tell the model.
+type noticeComputer struct {
+	*fakeComputer
+	pending []string
+}
+
+func (n *noticeComputer) Notices() []string {
+	p := n.pending
+	n.pending = nil
+	return p
+}
+
+// TestNotices: in a runner, a Notifier's notices go to the model beside the
+// output, whether the call failed or not; outside one they stay with the
+// computer.
+func TestNotices(t *testing.T) {
+	call := `{"type":"computer_call","call_id":"c","action":{"type":"click","button":"left","x":1,"y":1}}`
+	for _, failOn := range []string{"", "click"} {
+		n := &noticeComputer{fakeComputer: &fakeComputer{failOn: failOn}, pending: []string{`The page showed an alert: "hi". It was closed.`}}
+		tool := computer.NewTool(n, nil)
+		if _, err := tool.CallItem(context.Background(), decodeItem(t, call)); (err != nil) != (failOn != "") {
+			t.Fatalf("outside a runner: %v", err)
+		}
+		if len(n.pending) != 1 {
+			t.Fatalf("outside a runner the notices were taken: %q", n.pending)
+		}
+		ctx, notes := tools.WithNotes(tools.WithCallInfo(context.Background(), tools.CallInfo{RunID: "r", CallID: "c"}))
+		if _, err := tool.CallItem(ctx, decodeItem(t, call)); (err != nil) != (failOn != "") {
+			t.Fatalf("in a runner: %v", err)
+		}
+		if diff := cmp.Diff([]string{`The page showed an alert: "hi". It was closed.`}, notes()); diff != "" {
+			t.Errorf("failOn %q: notes (-want +got):\n%s", failOn, diff)
+		}
 	}
 }

@@ -8,7 +8,9 @@ import "github.com/agentloop/agentloop/responses"
 // replaced items are new items built from their fields (raw bytes cleared);
 // their call_id, current_url and acknowledged checks stay. The input slice and
 // its items are never modified. Outputs that refer to a file_id, or already
-// carry the placeholder, are left as they are and still count toward keep.
+// carry a placeholder (this one, or responses.PlaceholderScreenshot, the
+// image of a screenshot that failed), are left as they are and still count
+// toward keep.
 // keep < 0 trims nothing.
 //
 // The API answers 400 when an old screenshot is replaced with text, so a
@@ -30,7 +32,7 @@ func TrimScreenshots(items []responses.Item, keep int) []responses.Item {
 			continue
 		}
 		u := it.Screenshot.ImageURL
-		if u == "" || u == PlaceholderImageURL {
+		if u == "" || u == PlaceholderImageURL || u == responses.PlaceholderScreenshot {
 			continue
 		}
 		shot := *it.Screenshot
@@ -54,7 +56,7 @@ func needsTrim(items []responses.Item, keep int) bool {
 			continue
 		}
 		seen++
-		if seen > keep && it.Screenshot.ImageURL != "" && it.Screenshot.ImageURL != PlaceholderImageURL {
+		if u := it.Screenshot.ImageURL; seen > keep && u != "" && u != PlaceholderImageURL && u != responses.PlaceholderScreenshot {
 			return true
 		}
 	}

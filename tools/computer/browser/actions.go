@@ -2,12 +2,13 @@ package browser
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
 	"time"
+	"unicode"
 
-	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp/kb"
@@ -57,6 +58,7 @@ func (s *session) do(ctx context.Context, a responses.ComputerAction) error {
 	if err != nil {
 		return err
 	}
+	m := s.mark(tb)
 	flush := true
 	switch a.Type {
 	case responses.ActionClick:
@@ -85,17 +87,18 @@ func (s *session) do(ctx context.Context, a responses.ComputerAction) error {
 	default:
 		return fmt.Errorf("browser: %w %q", computer.ErrUnsupportedAction, a.Type)
 	}
-	if err != nil && (ctx.Err() != nil || !s.waitGone(ctx, tb, 500*time.Millisecond)) {
+	if err != nil && (ctx.Err() != nil || errors.Is(err, ErrUnresponsive) || errors.Is(err, errCrashed) ||
+		!s.waitGone(ctx, tb, 500*time.Millisecond)) {
 		return err
 	}
 	// Either the action went through, or its own effect closed the tab
 	// (a button calling window.close()) while its last input event was
 	// being delivered: that is success too, and the previous tab is current.
-	return s.settle(ctx, flush)
+	return s.settle(ctx, flush, m)
 }
 
 func (s *session) mouse(ctx context.Context, tb *tab, ev mouseEvent) error {
-	if err := tb.t.Call(ctx, "Input.dispatchMouseEvent", ev, nil); err != nil {
+	if err := s.tabCall(ctx, tb, input.CommandDispatchMouseEvent, ev, nil); err != nil {
 		return fmt.Errorf("browser: %s at (%g,%g): %w", ev.Type, ev.X, ev.Y, err)
 	}
 	if ev.Type == "mouseMoved" || ev.Type == "mouseWheel" {
@@ -194,8 +197,8 @@ func (s *session) scroll(ctx context.Context, tb *tab, a responses.ComputerActio
 
 // nextFrame waits until the page has rendered a frame.
 func (s *session) nextFrame(ctx context.Context, tb *tab) error {
-	_, err := cdp.Call(ctx, tb.t, runtime.Evaluate, runtime.EvaluateParams{
-		Expression: "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(0))))", AwaitPromise: new(true)})
+	err := s.tabCall(ctx, tb, runtime.CommandEvaluate, runtime.EvaluateParams{
+		Expression: "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(0))))", AwaitPromise: new(true)}, nil)
 	if err != nil {
 		return fmt.Errorf("browser: waiting for a frame: %w", err)
 	}
@@ -208,7 +211,7 @@ func (s *session) typeText(ctx context.Context, tb *tab, text string) error {
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	if s.o.TypeKeys {
 		for _, r := range text {
-			for _, ev := range kb.Encode(r) {
+			for _, ev := range encodeRune(r) {
 				if err := s.key(ctx, tb, *ev); err != nil {
 					return err
 				}
@@ -225,15 +228,30 @@ func (s *session) typeText(ctx context.Context, tb *tab, text string) error {
 		if line == "" {
 			continue
 		}
-		if err := tb.t.Call(ctx, input.CommandInsertText, input.InsertTextParams{Text: line}, nil); err != nil {
+		if err := s.tabCall(ctx, tb, input.CommandInsertText, input.InsertTextParams{Text: line}, nil); err != nil {
 			return fmt.Errorf("browser: insert text: %w", err)
 		}
 	}
 	return nil
 }
 
+// encodeRune returns the key events that type r: those of its key on a US
+// keyboard, or for a character no key has (CJK, emoji), a key down and up
+// named by the character itself around the character, so that widgets
+// reading event.key see it.
+func encodeRune(r rune) []*input.DispatchKeyEventParams {
+	if _, ok := kb.Keys[r]; ok || r == '\n' || !unicode.IsPrint(r) {
+		return kb.Encode(r)
+	}
+	ch := string(r)
+	down := input.DispatchKeyEventParams{Type: input.DispatchKeyEventTypeKeyDown, Key: ch}
+	char := input.DispatchKeyEventParams{Type: input.DispatchKeyEventTypeChar, Key: ch, Text: ch, UnmodifiedText: ch}
+	up := input.DispatchKeyEventParams{Type: input.DispatchKeyEventTypeKeyUp, Key: ch}
+	return []*input.DispatchKeyEventParams{&down, &char, &up}
+}
+
 func (s *session) key(ctx context.Context, tb *tab, ev input.DispatchKeyEventParams) error {
-	if err := tb.t.Call(ctx, input.CommandDispatchKeyEvent, ev, nil); err != nil {
+	if err := s.tabCall(ctx, tb, input.CommandDispatchKeyEvent, ev, nil); err != nil {
 		return fmt.Errorf("browser: key %s %q: %w", ev.Type, ev.Key, err)
 	}
 	return nil

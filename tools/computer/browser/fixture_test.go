@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -91,16 +92,26 @@ const popupPage = `<!doctype html><html><head><title>popup</title></head><body s
 type fixture struct {
 	main, cross *httptest.Server
 	crossURL    string // http://localhost:port
+	crossIP     string // http://127.0.0.1:port, the same server on another host name
+	quit        chan struct{}
+
+	mu        sync.Mutex
+	crossHits []string // the paths the cross server was asked for
 }
 
 func newFixture() *fixture {
-	f := &fixture{}
+	f := &fixture{quit: make(chan struct{})}
 	f.cross = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.crossHits = append(f.crossHits, r.URL.Path)
+		f.mu.Unlock()
+		w.Header().Set("Access-Control-Allow-Origin", "*")
 		w.Header().Set("Content-Type", "text/html")
 		_, _ = fmt.Fprint(w, framePage)
 	}))
 	_, port, _ := net.SplitHostPort(f.cross.Listener.Addr().String())
 	f.crossURL = "http://localhost:" + port
+	f.crossIP = "http://127.0.0.1:" + port
 	f.main = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		switch r.URL.Path {
@@ -116,13 +127,27 @@ func newFixture() *fixture {
 		case "/next":
 			_, _ = fmt.Fprint(w, `<!doctype html><title>next</title><a id="far" href="`+f.crossURL+`/far" style="position:absolute;left:20px;top:20px;width:100px;height:30px">far</a>`)
 		default:
+			if page, ok := f.pages()[r.URL.Path]; ok {
+				page(w, r)
+				return
+			}
 			http.NotFound(w, r)
 		}
 	}))
 	return f
 }
 
+// hits returns and forgets the paths the cross server was asked for.
+func (f *fixture) hits() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	h := f.crossHits
+	f.crossHits = nil
+	return h
+}
+
 func (f *fixture) close() {
+	close(f.quit) // the requests that never end, end
 	f.main.Close()
 	f.cross.Close()
 }

@@ -12,12 +12,14 @@ import (
 )
 
 // suiteLeaks is what TestMain counts around the suite: the Chromium
-// processes and the profile folders the suite's browsers leave behind.
+// processes and the files the suite's browsers leave behind.
 //
 // The suite's profiles go to a temporary directory of its own (TMPDIR), so
 // that its processes and folders are told apart from those of programs
 // running beside it: every Chromium process carries its profile in
-// --user-data-dir.
+// --user-data-dir. Chromium's own temporary files (org.chromium.Chromium.*)
+// and crash reports go to the profiles too, so the directory must end
+// empty.
 type suiteLeaks struct {
 	tmp    string // the suite's TMPDIR
 	exe    string // the Chromium binary, "" when there is none
@@ -27,7 +29,9 @@ type suiteLeaks struct {
 // startLeakCount points TMPDIR at a new directory and counts the Chromium
 // processes running now.
 func startLeakCount() (*suiteLeaks, error) {
-	tmp, err := os.MkdirTemp("", "agentloop-browser-suite-")
+	// Short: Chromium's singleton socket must fit in TMPDIR/profile/…
+	// (see maxSocketPath), or its temporary files would go elsewhere.
+	tmp, err := os.MkdirTemp("", "agentloop-suite-")
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +62,12 @@ func (l *suiteLeaks) finish() error {
 			break
 		}
 	}
-	folders, _ := filepath.Glob(filepath.Join(l.tmp, profilePrefix+"*"))
+	// Anything left: a profile, or one of Chromium's temporary files.
+	var folders []string
+	entries, _ := os.ReadDir(l.tmp)
+	for _, e := range entries {
+		folders = append(folders, filepath.Join(l.tmp, e.Name()))
+	}
 	if len(left) == 0 && len(folders) == 0 {
 		return nil
 	}
@@ -69,7 +78,7 @@ func (l *suiteLeaks) finish() error {
 	for _, pid := range left {
 		killGroup(pid)
 	}
-	return fmt.Errorf("browser suite: %d Chromium processes (pids %v) and %d profile folders (%q) outlived the suite; processes of %s: %d before, %d after",
+	return fmt.Errorf("browser suite: %d Chromium processes (pids %v) and %d files or folders (%q) outlived the suite; processes of %s: %d before, %d after",
 		len(left), left, len(folders), folders, l.exe, l.before, after)
 }
 

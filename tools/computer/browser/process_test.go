@@ -8,6 +8,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -202,5 +203,36 @@ func TestRemoveStaleProfiles(t *testing.T) {
 		if _, err := os.Stat(d); (err == nil) != want {
 			t.Errorf("%s exists: %v, want %v", d, err == nil, want)
 		}
+	}
+}
+
+// TestLongTempDir: with a TMPDIR too long for Chromium's singleton socket,
+// the browser still starts (its temporary files go to a short folder of
+// their own), and Close removes that folder too.
+func TestLongTempDir(t *testing.T) {
+	if missingBrowser != "" {
+		t.Skip(missingBrowser)
+	}
+	long := filepath.Join(os.TempDir(), strings.Repeat("x", 60))
+	if err := os.Mkdir(long, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = os.RemoveAll(long) }()
+	t.Setenv("TMPDIR", long)
+	b := New(nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := b.Navigate(ctx, fix.main.URL+"/calm"); err != nil {
+		t.Fatal(err)
+	}
+	tmp := b.s.tmpDir
+	if tmp == "" || !strings.HasPrefix(tmp, shortTemp+"/"+tempPrefix) {
+		t.Fatalf("Chromium's temporary folder %q", tmp)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(tmp); !os.IsNotExist(err) {
+		t.Errorf("%s is still there: %v", tmp, err)
 	}
 }

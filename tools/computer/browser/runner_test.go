@@ -2,6 +2,7 @@ package browser
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -150,5 +151,48 @@ func TestRunnerActionApproval(t *testing.T) {
 	}
 	if got := pageLog(t, b); !slices.Contains(got, "submit:walrus") {
 		t.Errorf("the page saw %v", got)
+	}
+}
+
+// TestRunnerTellsTheModel: in a run, what a screenshot cannot show reaches
+// the model beside the outputs: a dialog and its answer (without failing
+// the call), an action off the screen (refused, nothing run).
+func TestRunnerTellsTheModel(t *testing.T) {
+	b, ctx := openPage(t, "/dialogs")
+	srv := responsestest.Start(t,
+		responsestest.Reply(responsestest.ComputerCall("call_1", click(190, 35, "left"))),
+		responsestest.Reply(responsestest.ComputerCall("call_2", click(2000, 35, "left"))),
+		responsestest.Reply(responsestest.Message("done")),
+	)
+	a := &agent.Agent{Name: "browser", Model: "gpt-5.4", Tools: []tools.Tool{computer.NewTool(b, nil)}}
+	r := runner.New(responses.NewClient(&responses.Options{BaseURL: srv.URL(), APIKey: "test", MaxRetries: -1}), nil)
+	var errs []string
+	for ev, err := range r.Stream(ctx, a, runner.Text("Delete the file")) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Type == runner.EventToolFinished {
+			errs = append(errs, fmt.Sprint(ev.Err))
+		}
+	}
+	note := func(i int) string {
+		items := srv.Requests()[i].Request.Input.Items
+		if last := items[len(items)-1]; last.IsMessage() && last.Role == responses.RoleUser {
+			return last.Text()
+		}
+		return ""
+	}
+	host := strings.TrimPrefix(fix.main.URL, "http://")
+	if got, want := note(1), `The page at `+host+` asked to confirm: "Delete the file?". It was answered Cancel, by the policy (dismiss).`; got != want {
+		t.Errorf("after the dialog, the model read %q, want %q", got, want)
+	}
+	if got := note(2); !strings.Contains(got, "(2000, 35) is outside the screen: the screen is 1024×768") || !strings.Contains(got, "The screenshot shows the screen as it is now.") {
+		t.Errorf("after the click off the screen, the model read %q", got)
+	}
+	if len(errs) != 2 || errs[0] != "<nil>" || !strings.Contains(errs[1], "outside the screen") {
+		t.Errorf("EventToolFinished errors %q", errs)
+	}
+	if got := pageLog(t, b); !slices.Equal(got, []string{"confirm:false"}) {
+		t.Errorf("the page saw %q", got)
 	}
 }
