@@ -50,8 +50,11 @@ func (t *tool) result(res *mcpsdk.CallToolResult) (responses.ToolOutput, error) 
 //     saying what it is;
 //   - a resource link: a line with its name, URI, type and description;
 //   - audio: a line saying what it is (a tool output cannot carry audio);
-//   - structured content: its JSON first, and a text part that only
-//     repeats it (as servers send for older clients) left out.
+//   - structured content: its JSON, first, when the content has no text
+//     of its own beside it: a text part that only repeats the JSON (as
+//     servers send for older clients) counts as none; a text rendering
+//     of its own (as the filesystem server sends a file's text beside
+//     {"content":…}) is sent instead, so the model does not read it twice.
 //
 // An output of text alone is one string, its parts joined by newlines;
 // otherwise it is the list of parts. isError is not looked at: the caller
@@ -59,9 +62,10 @@ func (t *tool) result(res *mcpsdk.CallToolResult) (responses.ToolOutput, error) 
 func Output(res *mcpsdk.CallToolResult) responses.ToolOutput {
 	var parts []responses.ContentPart
 	var structured any
+	var structuredJSON string
 	if res.StructuredContent != nil {
 		if b, err := json.Marshal(res.StructuredContent); err == nil {
-			parts = append(parts, text(string(b)))
+			structuredJSON = string(b)
 			_ = json.Unmarshal(b, &structured)
 		}
 	}
@@ -86,9 +90,13 @@ func Output(res *mcpsdk.CallToolResult) responses.ToolOutput {
 			}
 		}
 	}
-	allText := true
+	allText, hasText := true, false
 	for _, p := range parts {
 		allText = allText && p.Type == responses.ContentInputText
+		hasText = hasText || p.Type == responses.ContentInputText
+	}
+	if structuredJSON != "" && !hasText {
+		parts = append([]responses.ContentPart{text(structuredJSON)}, parts...)
 	}
 	if allText {
 		s := make([]string, len(parts))

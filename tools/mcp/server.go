@@ -178,6 +178,8 @@ type conn struct {
 	transport string // network.transport
 	host      string // the HTTP server's host[:port]
 	stderr    func() string
+	// rejected reports that the HTTP server no longer knows the session.
+	rejected func() bool
 	// done is closed when the session ended, err then says why.
 	done chan struct{}
 	err  error
@@ -195,6 +197,9 @@ func (c *conn) dead() error {
 		}
 		return mcpsdk.ErrConnectionClosed
 	default:
+	}
+	if c.rejected != nil && c.rejected() {
+		return mcpsdk.ErrSessionMissing
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -308,8 +313,11 @@ func (s *Server) dial(ctx context.Context) (*conn, error) {
 		return nil, fmt.Errorf("mcp server %s: %w", s.name, err)
 	}
 	c := &conn{done: make(chan struct{}), transport: "pipe"}
-	if st, ok := t.(*stdioTransport); ok {
-		c.stderr = st.stderr
+	switch t := t.(type) {
+	case *stdioTransport:
+		c.stderr = t.stderr
+	case *httpTransport:
+		c.rejected = t.sessionRejected
 	}
 	if h, ok := s.t.(*HTTP); ok {
 		c.transport = "tcp"

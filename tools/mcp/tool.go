@@ -211,7 +211,7 @@ func (s *Server) call(ctx context.Context, t *tool, args json.RawMessage) (*mcps
 				span.SetAttributes(genai.KeyRPCStatusCode.String(strconv.FormatInt(rpcErr.Code, 10)))
 			}
 			return nil, fail(ErrorProtocol, err)
-		case errors.Is(err, mcpsdk.ErrSessionMissing):
+		case errors.Is(err, mcpsdk.ErrSessionMissing) || (c.rejected != nil && c.rejected()):
 			// The server no longer knows the session, so it did not run
 			// the call: a new session may send it.
 			c.breakWith(err)

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	mcpsdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -202,9 +203,23 @@ func (h *HTTP) Dial(context.Context) (mcpsdk.Transport, error) {
 	if prop == nil {
 		prop = otel.GetTextMapPropagator()
 	}
-	client.Transport = &headerTransport{base: base, header: h.Header.Clone(), scheme: u.Scheme, host: u.Host, prop: prop}
-	return &mcpsdk.StreamableClientTransport{Endpoint: h.URL, HTTPClient: &client, MaxRetries: h.MaxRetries}, nil
+	ht := &headerTransport{base: base, header: h.Header.Clone(), scheme: u.Scheme, host: u.Host, prop: prop}
+	client.Transport = ht
+	return &httpTransport{StreamableClientTransport: &mcpsdk.StreamableClientTransport{Endpoint: h.URL, HTTPClient: &client,
+		MaxRetries: h.MaxRetries}, ht: ht}, nil
 }
+
+// httpTransport is a streamable HTTP transport whose requests tell when the
+// server no longer knows the session.
+type httpTransport struct {
+	*mcpsdk.StreamableClientTransport
+	ht *headerTransport
+}
+
+// sessionRejected reports whether the server answered a request of the
+// session with 404 (as the protocol says) or 400 (as some servers do): it
+// no longer knows the session, so it did not run what was sent in it.
+func (t *httpTransport) sessionRejected() bool { return t.ht.rejected.Load() }
 
 // String returns the URL.
 func (h *HTTP) String() string { return h.URL }
@@ -216,6 +231,7 @@ type headerTransport struct {
 	header       http.Header
 	scheme, host string
 	prop         propagation.TextMapPropagator
+	rejected     atomic.Bool
 }
 
 func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -229,5 +245,10 @@ func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	t.prop.Inject(r.Context(), propagation.HeaderCarrier(r.Header))
-	return t.base.RoundTrip(r)
+	resp, err := t.base.RoundTrip(r)
+	if err == nil && r.Header.Get("Mcp-Session-Id") != "" &&
+		(resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusBadRequest) {
+		t.rejected.Store(true)
+	}
+	return resp, err
 }
