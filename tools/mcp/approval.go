@@ -7,6 +7,7 @@ import (
 	mcpsdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/agentloop/agentloop/responses"
+	"github.com/agentloop/agentloop/tools"
 )
 
 // ToolInfo is what an approval rule knows of the tool a call is for.
@@ -75,4 +76,13 @@ func AskFor(names ...string) ApprovalFunc {
 	return func(_ context.Context, t ToolInfo, _ *responses.Item) (bool, error) {
 		return slices.Contains(names, t.Tool.Name), nil
 	}
+}
+
+// InfoOf returns what is known of a tool a [Server] listed, and false for
+// any other tool.
+func InfoOf(t tools.Tool) (ToolInfo, bool) {
+	if w, ok := t.(*tool); ok {
+		return w.info(), true
+	}
+	return ToolInfo{}, false
 }
