@@ -122,7 +122,7 @@ func unanswerable(c *responses.Item) error {
 		responses.ItemLocalShellCall:     "add a shell tool (tools/shell) to the agent",
 		responses.ItemApplyPatchCall:     "add an apply_patch tool (tools/applypatch) to the agent",
 		responses.ItemToolSearchCall:     "add a client tool search (tools/toolsearch) to the agent",
-		responses.ItemMCPApprovalRequest: "give the agent's hosted MCP tool an approval policy (tools/mcp)",
+		responses.ItemMCPApprovalRequest: "declare the hosted MCP servers with mcp.NewHosted (tools/mcp), whose first tool answers their approval requests",
 	}[c.Type]
 	if hint == "" {
 		hint = "agentloop does not know this kind of call; it cannot tell whether it must answer it"
