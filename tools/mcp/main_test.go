@@ -78,8 +78,9 @@ func fakeServer() {
 	}
 }
 
-// leftGoroutines returns the stacks of goroutines of the go-sdk or of this
-// package still running, after waiting a little for them to end.
+// leftGoroutines returns the stacks of goroutines of the go-sdk, of this
+// package or of HTTP client connections still running, after waiting a
+// little for them to end.
 func leftGoroutines(t *testing.T) string {
 	t.Helper()
 	var stacks string
@@ -88,7 +89,8 @@ func leftGoroutines(t *testing.T) string {
 		buf = buf[:runtime.Stack(buf, true)]
 		var left []string
 		for _, g := range strings.Split(string(buf), "\n\n") {
-			if strings.Contains(g, "modelcontextprotocol/go-sdk") || strings.Contains(g, "agentloop/tools/mcp.") {
+			if strings.Contains(g, "modelcontextprotocol/go-sdk") || strings.Contains(g, "agentloop/tools/mcp.") ||
+				strings.Contains(g, "net/http.(*persistConn)") {
 				if !strings.Contains(g, "leftGoroutines") && !strings.Contains(g, "testing.tRunner") {
 					left = append(left, g)
 				}

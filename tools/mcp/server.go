@@ -180,6 +180,8 @@ type conn struct {
 	stderr    func() string
 	// rejected reports that the HTTP server no longer knows the session.
 	rejected func() bool
+	// release frees what the transport holds once the session ended.
+	release func()
 	// done is closed when the session ended, err then says why.
 	done chan struct{}
 	err  error
@@ -218,6 +220,9 @@ func (c *conn) breakWith(err error) {
 func (c *conn) close() {
 	_ = c.sess.Close() // the exit status of a server we stopped says nothing
 	<-c.done
+	if c.release != nil {
+		c.release()
+	}
 }
 
 // describe adds the server's last stderr lines to err, when there are any.
@@ -317,7 +322,7 @@ func (s *Server) dial(ctx context.Context) (*conn, error) {
 	case *stdioTransport:
 		c.stderr = t.stderr
 	case *httpTransport:
-		c.rejected = t.sessionRejected
+		c.rejected, c.release = t.sessionRejected, t.release
 	}
 	if h, ok := s.t.(*HTTP); ok {
 		c.transport = "tcp"
@@ -325,6 +330,9 @@ func (s *Server) dial(ctx context.Context) (*conn, error) {
 	}
 	sess, err := s.client.Connect(ctx, t, nil)
 	if err != nil {
+		if c.release != nil {
+			c.release()
+		}
 		if cause := context.Cause(ctx); ctx.Err() != nil && cause != nil {
 			err = fmt.Errorf("%w: %w", cause, err)
 		}
@@ -382,7 +390,7 @@ func (s *Server) Tools(ctx context.Context) ([]tools.Tool, error) {
 			}
 			got = append(got, t)
 		}
-		if got == nil && c.dead() != nil {
+		if got == nil && c.dead() != nil && attempt == 0 {
 			continue // connect again, once
 		}
 		return s.setList(got)

@@ -173,8 +173,9 @@ type HTTP struct {
 	// Authorization header.
 	Header http.Header
 	// Client sends the requests; nil means a client of the connection's
-	// own over http.DefaultTransport. Its Transport is wrapped, not
-	// changed.
+	// own (with a transport like http.DefaultTransport, whose idle
+	// connections close with the connection). Its Transport is wrapped,
+	// not changed.
 	Client *http.Client
 	// Propagator injects the trace context into the requests' headers;
 	// nil means otel.GetTextMapPropagator() (a no-op unless the program
@@ -192,12 +193,18 @@ func (h *HTTP) Dial(context.Context) (mcpsdk.Transport, error) {
 		return nil, fmt.Errorf("mcp: %q is not an http(s) URL", h.URL)
 	}
 	var client http.Client
+	var own *http.Transport
 	if h.Client != nil {
 		client = *h.Client
 	}
 	base := client.Transport
 	if base == nil {
-		base = http.DefaultTransport
+		if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+			own = dt.Clone()
+			base = own
+		} else {
+			base = http.DefaultTransport
+		}
 	}
 	prop := h.Propagator
 	if prop == nil {
@@ -206,14 +213,23 @@ func (h *HTTP) Dial(context.Context) (mcpsdk.Transport, error) {
 	ht := &headerTransport{base: base, header: h.Header.Clone(), scheme: u.Scheme, host: u.Host, prop: prop}
 	client.Transport = ht
 	return &httpTransport{StreamableClientTransport: &mcpsdk.StreamableClientTransport{Endpoint: h.URL, HTTPClient: &client,
-		MaxRetries: h.MaxRetries}, ht: ht}, nil
+		MaxRetries: h.MaxRetries}, ht: ht, own: own}, nil
 }
 
 // httpTransport is a streamable HTTP transport whose requests tell when the
 // server no longer knows the session.
 type httpTransport struct {
 	*mcpsdk.StreamableClientTransport
-	ht *headerTransport
+	ht  *headerTransport
+	own *http.Transport // nil when the caller gave the client
+}
+
+// release closes the idle connections of a transport of our own, and
+// with them their goroutines.
+func (t *httpTransport) release() {
+	if t.own != nil {
+		t.own.CloseIdleConnections()
+	}
 }
 
 // sessionRejected reports whether the server answered a request of the
