@@ -10,18 +10,22 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 // envFake makes the test binary act as a stdio MCP server (fakeServer)
 // instead of running the tests.
 const envFake = "AGENTLOOP_MCP_FAKE_SERVER"
 
+// TestMain fails the package's tests when a goroutine outlives them (each
+// test also checks its own with checkNoLeaks).
 func TestMain(m *testing.M) {
 	if os.Getenv(envFake) != "" {
 		fakeServer()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m)
 }
 
 // fakeServer is a stdio MCP server written by hand, to misbehave on
