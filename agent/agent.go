@@ -41,6 +41,11 @@ type Agent struct {
 	// Tools are the tools the model may call. Function and custom tool
 	// names must be unique.
 	Tools []tools.Tool
+	// Toolsets are sources of more tools, such as MCP servers
+	// (tools/mcp): the runner lists their tools when a run starts or
+	// resumes and again before every model call, after Tools (see
+	// [tools.Toolset]). Their names must be unique too.
+	Toolsets []tools.Toolset
 	// Settings are the model settings sent with every request.
 	Settings ModelSettings
 	// Output, when set, asks for structured output (a JSON document matching
@@ -203,7 +208,7 @@ type ModelSettings struct {
 // Validate reports whether the agent can run: a model is set, every tool is
 // non-nil with a definition the request can carry (for a
 // [tools.ModelDefiner], the one for the agent's model), function and custom tool
-// names are valid and unique, there is at most one computer tool, the
+// names are valid and unique, no toolset is nil, there is at most one computer tool, the
 // settings are in range and the output type is well formed. The runner calls
 // it at the start of every run.
 func (a *Agent) Validate() error {
@@ -219,6 +224,11 @@ func (a *Agent) Validate() error {
 	}
 	if strings.TrimSpace(a.Model) == "" {
 		return errorf("no model set")
+	}
+	for i, ts := range a.Toolsets {
+		if ts == nil {
+			return errorf("toolsets[%d] is nil", i)
+		}
 	}
 	seen := map[string]int{}
 	for i, t := range a.Tools {

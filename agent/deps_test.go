@@ -7,7 +7,8 @@ import (
 )
 
 // TestNoHeavyDeps checks that agent and tools import neither chromedp nor
-// the Qdrant client (nor gRPC, nor the OTel SDK).
+// the Qdrant client (nor gRPC, nor the OTel SDK, nor the MCP go-sdk, which
+// only tools/mcp uses).
 func TestNoHeavyDeps(t *testing.T) {
 	gobin, err := exec.LookPath("go")
 	if err != nil {
@@ -18,7 +19,7 @@ func TestNoHeavyDeps(t *testing.T) {
 		t.Skipf("go list: %v\n%s", err, out)
 	}
 	for _, dep := range strings.Fields(string(out)) {
-		for _, banned := range []string{"github.com/chromedp/", "github.com/qdrant/", "google.golang.org/grpc", "go.opentelemetry.io/otel/sdk"} {
+		for _, banned := range []string{"github.com/chromedp/", "github.com/qdrant/", "google.golang.org/grpc", "go.opentelemetry.io/otel/sdk", "github.com/modelcontextprotocol/"} {
 			if strings.HasPrefix(dep, banned) {
 				t.Errorf("agent or tools depends on %s", dep)
 			}

@@ -127,6 +127,16 @@ type Item struct {
 	// tool_search_output: the tool definitions it loads
 	Tools []Tool
 
+	// mcp_approval_request, mcp_approval_response, mcp_call, mcp_list_tools
+	// (hosted MCP): Name and Arguments name the tool and hold its arguments;
+	// an mcp_call's output, when it has one, is in Output as text.
+	ServerLabel       string          // the label of the MCP server
+	ApprovalRequestID string          // mcp_approval_response: the request it answers; mcp_call: the request that approved it
+	Approve           bool            // mcp_approval_response: whether the request was approved
+	Reason            string          // mcp_approval_response: why, optionally
+	MCPTools          json.RawMessage // mcp_list_tools: the tools, kept as they came
+	MCPError          json.RawMessage // mcp_call, mcp_list_tools: the error, kept as it came (a string or an object)
+
 	raw json.RawMessage
 }
 
@@ -356,6 +366,11 @@ type itemWire struct {
 	Operation                json.RawMessage    `json:"operation"`
 	Tools                    json.RawMessage    `json:"tools"`
 	MaxOutputLength          *int64             `json:"max_output_length"`
+	ServerLabel              string             `json:"server_label"`
+	ApprovalRequestID        string             `json:"approval_request_id"`
+	Approve                  bool               `json:"approve"`
+	Reason                   string             `json:"reason"`
+	MCPError                 json.RawMessage    `json:"error"`
 }
 
 // UnmarshalJSON decodes an item of any type and keeps its bytes.
@@ -436,6 +451,24 @@ func (it *Item) decode(b []byte) error {
 			w.Operation = val
 		case "tools":
 			w.Tools = val
+		case "server_label":
+			w.ServerLabel, err = str(val)
+		case "approval_request_id":
+			if !isNull(val) {
+				w.ApprovalRequestID, err = str(val)
+			}
+		case "approve":
+			if !isNull(val) {
+				err = json.Unmarshal(val, &w.Approve)
+			}
+		case "reason":
+			if !isNull(val) {
+				w.Reason, err = str(val)
+			}
+		case "error":
+			if !isNull(val) {
+				w.MCPError = val
+			}
 		case "max_output_length":
 			if !isNull(val) {
 				w.MaxOutputLength = new(int64)
@@ -457,7 +490,8 @@ func (it *Item) decode(b []byte) error {
 		AcknowledgedSafetyChecks: w.AcknowledgedSafetyChecks, Summary: w.Summary,
 		EncryptedContent: w.EncryptedContent, Queries: w.Queries, Results: w.Results,
 		Execution: w.Execution, EnvironmentType: w.EnvironmentType, MaxOutputLength: w.MaxOutputLength,
-		raw: b,
+		ServerLabel: w.ServerLabel, ApprovalRequestID: w.ApprovalRequestID, Approve: w.Approve, Reason: w.Reason,
+		MCPError: w.MCPError, raw: b,
 	}
 	if isNull(w.Content) {
 		w.Content = nil
@@ -494,7 +528,7 @@ func (it *Item) decode(b []byte) error {
 			if err := json.Unmarshal(w.Output, it.Screenshot); err != nil {
 				return fmt.Errorf("item %s: output: %w", w.Type, err)
 			}
-		case ItemFunctionCallOutput, ItemCustomToolCallOutput:
+		case ItemFunctionCallOutput, ItemCustomToolCallOutput, ItemMCPCall:
 			it.Output = new(ToolOutput)
 			if err := it.Output.UnmarshalJSON(w.Output); err != nil {
 				return fmt.Errorf("item %s: output: %w", w.Type, err)
@@ -512,6 +546,9 @@ func (it *Item) decode(b []byte) error {
 		default:
 			it.SearchAction = w.Action
 		}
+	}
+	if w.Type == ItemMCPListTools && !isNull(w.Tools) {
+		it.MCPTools = w.Tools
 	}
 	return it.decodeBuiltin(w.Action, w.Output, w.Operation, w.Tools)
 }
@@ -662,6 +699,44 @@ func (it Item) MarshalJSON() ([]byte, error) {
 		o.strOmit("id", it.ID)
 		o.strOmit("status", it.Status)
 		o.raw("action", it.SearchAction)
+	case ItemMCPApprovalRequest:
+		o.str("id", it.ID)
+		o.str("server_label", it.ServerLabel)
+		o.str("name", it.Name)
+		o.str("arguments", it.Arguments)
+	case ItemMCPApprovalResponse:
+		o.strOmit("id", it.ID)
+		o.str("approval_request_id", it.ApprovalRequestID)
+		o.val("approve", it.Approve)
+		o.strOmit("reason", it.Reason)
+	case ItemMCPCall:
+		o.str("id", it.ID)
+		o.strOmit("status", it.Status)
+		o.strOmit("approval_request_id", it.ApprovalRequestID)
+		o.str("server_label", it.ServerLabel)
+		o.str("name", it.Name)
+		o.str("arguments", it.Arguments)
+		if it.Output != nil {
+			o.str("output", it.Output.String())
+		} else {
+			o.raw("output", json.RawMessage("null"))
+		}
+		if it.MCPError != nil {
+			o.raw("error", it.MCPError)
+		} else {
+			o.raw("error", json.RawMessage("null"))
+		}
+	case ItemMCPListTools:
+		o.str("id", it.ID)
+		o.str("server_label", it.ServerLabel)
+		if it.MCPTools != nil {
+			o.raw("tools", it.MCPTools)
+		} else {
+			o.raw("tools", json.RawMessage("[]"))
+		}
+		if it.MCPError != nil {
+			o.raw("error", it.MCPError)
+		}
 	default:
 		if !it.encodeBuiltin(o) {
 			return nil, fmt.Errorf("%w: %q", errUnknownItem, it.Type)
@@ -750,6 +825,28 @@ func OutputType(callType string) string {
 	return ""
 }
 
+// PairID returns the id that pairs a call with the item answering it, and
+// an answer with its call: the call_id of a call or an output, the id of an
+// mcp_approval_request (which has no call_id), and the
+// approval_request_id of the mcp_approval_response answering it.
+func (it *Item) PairID() string {
+	switch it.Type {
+	case ItemMCPApprovalRequest:
+		if it.CallID == "" {
+			return it.ID
+		}
+	case ItemMCPApprovalResponse:
+		return it.ApprovalRequestID
+	}
+	return it.CallID
+}
+
+// MCPApprovalResponse returns an mcp_approval_response answering the
+// mcp_approval_request whose id is requestID; reason may be empty.
+func MCPApprovalResponse(requestID string, approve bool, reason string) Item {
+	return Item{Type: ItemMCPApprovalResponse, ApprovalRequestID: requestID, Approve: approve, Reason: reason}
+}
+
 // UserMessage returns an easy user message with plain-text content.
 func UserMessage(text string) Item {
 	return Item{Type: ItemMessage, Role: RoleUser, ContentText: text}
@@ -776,6 +873,8 @@ const PlaceholderScreenshot = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAE
 //   - apply_patch_call: an apply_patch_call_output with status "failed" and
 //     the message as its output;
 //   - tool_search_call: a tool_search_output that loads no tool;
+//   - mcp_approval_request: an mcp_approval_response that does not
+//     approve it, with the message as its reason;
 //   - computer_call: a computer_call_output with [PlaceholderScreenshot].
 //
 // Only function and custom tool outputs are sure to reach the model as
@@ -799,6 +898,8 @@ func ErrorOutput(call *Item, message string) Item {
 		return Item{Type: ItemApplyPatchCallOutput, CallID: call.CallID, Status: StatusFailed, Output: &ToolOutput{Text: message}}
 	case ItemToolSearchCall:
 		return Item{Type: ItemToolSearchOutput, CallID: call.CallID, Execution: ExecutionClient, Status: StatusCompleted, Tools: []Tool{}}
+	case ItemMCPApprovalRequest:
+		return MCPApprovalResponse(call.PairID(), false, message)
 	}
 	return Item{}
 }

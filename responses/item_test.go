@@ -48,7 +48,11 @@ var itemSamples = []struct {
 	{"web_search_call", `{"id":"ws_1","type":"web_search_call","status":"completed","action":{"type":"search","queries":["tokyo population"],"query":"tokyo population","sources":[{"type":"url","url":"https://www.metro.tokyo.lg.jp"}]}}`},
 	{"web_search_call open_page", `{"type":"web_search_call","id":"ws_2","status":"completed","action":{"type":"open_page","url":"https://example.com"}}`},
 	{"item_reference", `{"type":"item_reference","id":"msg_1"}`},
-	{"unknown mcp_call", `{"type":"mcp_call","id":"mcp_1","server_label":"s","name":"t","arguments":"{}","output":"42","error":null}`},
+	{"mcp_call", `{"type":"mcp_call","id":"mcp_1","server_label":"s","name":"t","arguments":"{}","output":"42","error":null}`},
+	{"mcp_call failed", `{"type":"mcp_call","id":"mcp_2","status":"failed","approval_request_id":null,"server_label":"s","name":"t","arguments":"{\"a\":1}","output":null,"error":{"type":"mcp_tool_execution_error","content":[{"type":"text","text":"boom"}]}}`},
+	{"mcp_list_tools", `{"type":"mcp_list_tools","id":"mcpl_1","server_label":"deepwiki","tools":[{"name":"ask_question","input_schema":{"type":"object"},"annotations":{"read_only":false},"description":null}],"error":null}`},
+	{"mcp_approval_request", `{"type":"mcp_approval_request","id":"mcpr_1","server_label":"deepwiki","name":"ask_question","arguments":"{\"repoName\":\"a/b\"}"}`},
+	{"mcp_approval_response", `{"type":"mcp_approval_response","approval_request_id":"mcpr_1","approve":false,"reason":"no","id":null}`},
 	{"shell_call partial action", `{"type":"shell_call","id":"sh_1","call_id":"call_9","action":{"commands":["ls -la"],"timeout_ms":1000},"status":"completed"}`},
 	{"unknown image_generation_call", `{"type":"image_generation_call","id":"ig_1","status":"completed","result":"iVBORw0KGgo="}`},
 	{"whitespace and escapes", "{\n  \"type\" : \"message\",\n  \"role\": \"assistant\",\n  \"content\": [ {\"type\":\"output_text\",\"text\":\"caf\\u00e9 \\\"<ok>\\\" \\ud83d\\ude00\",\"annotations\":[ ]} ],\n  \"status\": \"completed\"\n}"},
@@ -230,6 +234,23 @@ func TestItemEncode(t *testing.T) {
 			`{"type":"web_search_call","id":"ws_1","status":"completed","action":{"type":"search","query":"q"}}`},
 		{"item_reference", responses.Item{Type: responses.ItemReference, ID: "msg_1"},
 			`{"type":"item_reference","id":"msg_1"}`},
+		{"mcp_approval_request", responses.Item{Type: responses.ItemMCPApprovalRequest, ID: "mcpr_1", ServerLabel: "wiki", Name: "ask",
+			Arguments: `{"q":"x"}`}, `{"type":"mcp_approval_request","id":"mcpr_1","server_label":"wiki","name":"ask","arguments":"{\"q\":\"x\"}"}`},
+		{"mcp_approval_response approve", responses.MCPApprovalResponse("mcpr_1", true, ""),
+			`{"type":"mcp_approval_response","approval_request_id":"mcpr_1","approve":true}`},
+		{"mcp_approval_response reject", responses.MCPApprovalResponse("mcpr_1", false, "not <now>"),
+			`{"type":"mcp_approval_response","approval_request_id":"mcpr_1","approve":false,"reason":"not \u003cnow\u003e"}`},
+		{"mcp_call", responses.Item{Type: responses.ItemMCPCall, ID: "mcp_1", Status: "completed", ServerLabel: "wiki", Name: "ask",
+			Arguments: "{}", Output: &responses.ToolOutput{Text: "42"}},
+			`{"type":"mcp_call","id":"mcp_1","status":"completed","server_label":"wiki","name":"ask","arguments":"{}","output":"42","error":null}`},
+		{"mcp_call error", responses.Item{Type: responses.ItemMCPCall, ID: "mcp_1", ServerLabel: "wiki", Name: "ask", Arguments: "{}",
+			ApprovalRequestID: "mcpr_1", MCPError: json.RawMessage(`"boom"`)},
+			`{"type":"mcp_call","id":"mcp_1","approval_request_id":"mcpr_1","server_label":"wiki","name":"ask","arguments":"{}","output":null,"error":"boom"}`},
+		{"mcp_list_tools", responses.Item{Type: responses.ItemMCPListTools, ID: "mcpl_1", ServerLabel: "wiki",
+			MCPTools: json.RawMessage(`[{"name":"ask","input_schema":{}}]`)},
+			`{"type":"mcp_list_tools","id":"mcpl_1","server_label":"wiki","tools":[{"name":"ask","input_schema":{}}]}`},
+		{"mcp_list_tools empty", responses.Item{Type: responses.ItemMCPListTools, ID: "mcpl_1", ServerLabel: "wiki"},
+			`{"type":"mcp_list_tools","id":"mcpl_1","server_label":"wiki","tools":[]}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -250,11 +271,11 @@ func TestItemEncode(t *testing.T) {
 		})
 	}
 	t.Run("unknown type", func(t *testing.T) {
-		_, err := responses.Item{Type: "mcp_call", ID: "x"}.MarshalJSON()
-		if err == nil || !strings.Contains(err.Error(), `"mcp_call"`) {
+		_, err := responses.Item{Type: "code_interpreter_call", ID: "x"}.MarshalJSON()
+		if err == nil || !strings.Contains(err.Error(), `"code_interpreter_call"`) {
 			t.Errorf("err = %v", err)
 		}
-		req := &responses.Request{Model: "m", Input: responses.InputItems(responses.Item{Type: "mcp_call"})}
+		req := &responses.Request{Model: "m", Input: responses.InputItems(responses.Item{Type: "code_interpreter_call"})}
 		if _, err := req.MarshalJSON(); err == nil || !strings.HasPrefix(err.Error(), "responses: encode request: input[0]") {
 			t.Errorf("request err = %v", err)
 		}
@@ -735,4 +756,69 @@ func FuzzItem(f *testing.F) {
 			t.Fatalf("not a fixpoint:\n first %q\nsecond %q (%v)", enc, again, err)
 		}
 	})
+}
+
+// TestItemMCPFields checks the decoded fields of hosted MCP items, and how
+// their calls and answers pair.
+func TestItemMCPFields(t *testing.T) {
+	decode := func(s string) responses.Item {
+		t.Helper()
+		var it responses.Item
+		if err := json.Unmarshal([]byte(s), &it); err != nil {
+			t.Fatal(err)
+		}
+		return it
+	}
+	type fields struct {
+		Type, ID, PairID, ServerLabel, Name, Arguments, ApprovalRequestID, Reason, Output, MCPTools, MCPError string
+		Approve, IsCall, IsHosted                                                                             bool
+	}
+	view := func(it responses.Item) fields {
+		return fields{Type: it.Type, ID: it.ID, PairID: it.PairID(), ServerLabel: it.ServerLabel, Name: it.Name,
+			Arguments: it.Arguments, ApprovalRequestID: it.ApprovalRequestID, Reason: it.Reason, Output: it.Output.String(),
+			MCPTools: string(it.MCPTools), MCPError: string(it.MCPError), Approve: it.Approve, IsCall: it.IsCall(), IsHosted: it.IsHostedCall()}
+	}
+	tests := []struct {
+		json string
+		want fields
+	}{
+		{`{"type":"mcp_approval_request","id":"mcpr_1","server_label":"wiki","name":"ask","arguments":"{\"q\":1}"}`,
+			fields{Type: "mcp_approval_request", ID: "mcpr_1", PairID: "mcpr_1", ServerLabel: "wiki", Name: "ask", Arguments: `{"q":1}`, IsCall: true}},
+		{`{"type":"mcp_approval_response","id":"mcpa_1","approval_request_id":"mcpr_1","approve":true,"reason":null}`,
+			fields{Type: "mcp_approval_response", ID: "mcpa_1", PairID: "mcpr_1", ApprovalRequestID: "mcpr_1", Approve: true}},
+		{`{"type":"mcp_call","id":"mcp_1","server_label":"wiki","name":"ask","arguments":"{}","output":"42","error":null,"status":"completed"}`,
+			fields{Type: "mcp_call", ID: "mcp_1", ServerLabel: "wiki", Name: "ask", Arguments: "{}", Output: "42", IsHosted: true}},
+		{`{"type":"mcp_call","id":"mcp_2","server_label":"wiki","name":"ask","arguments":"{}","output":null,"error":{"type":"http_error","code":500}}`,
+			fields{Type: "mcp_call", ID: "mcp_2", ServerLabel: "wiki", Name: "ask", Arguments: "{}", MCPError: `{"type":"http_error","code":500}`, IsHosted: true}},
+		{`{"type":"mcp_list_tools","id":"mcpl_1","server_label":"wiki","tools":[{"name":"ask"}],"error":"unreachable"}`,
+			fields{Type: "mcp_list_tools", ID: "mcpl_1", ServerLabel: "wiki", MCPTools: `[{"name":"ask"}]`, MCPError: `"unreachable"`, IsHosted: true}},
+	}
+	for _, tt := range tests {
+		it := decode(tt.json)
+		if diff := cmp.Diff(tt.want, view(it)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.json, diff)
+		}
+		// Built again from the fields, the item decodes to the same view.
+		built := it
+		built.ClearRaw()
+		b, err := built.MarshalJSON()
+		if err != nil {
+			t.Fatalf("%s: encode from fields: %v", tt.json, err)
+		}
+		if diff := cmp.Diff(tt.want, view(decode(string(b)))); diff != "" {
+			t.Errorf("%s re-encoded as %s (-want +got):\n%s", tt.json, b, diff)
+		}
+	}
+
+	req := decode(tests[0].json)
+	out := responses.ErrorOutput(&req, "the user said no")
+	if diff := cmp.Diff(responses.MCPApprovalResponse("mcpr_1", false, "the user said no"), out, cmpopts.IgnoreUnexported(responses.Item{})); diff != "" {
+		t.Errorf("ErrorOutput (-want +got):\n%s", diff)
+	}
+	if got := responses.OutputType(req.Type); got != out.Type {
+		t.Errorf("OutputType = %q, want %q", got, out.Type)
+	}
+	if out.PairID() != req.PairID() {
+		t.Errorf("the answer pairs with %q, the request with %q", out.PairID(), req.PairID())
+	}
 }

@@ -15,7 +15,8 @@ import (
 	"github.com/agentloop/agentloop/tools"
 )
 
-// toolset is an agent's tools, resolved once per run.
+// toolset is an agent's tools, resolved when a run starts, and again
+// before every model call when the agent has toolsets.
 type toolset struct {
 	byName       map[string]tools.Tool // function and custom tools
 	byType       map[string]tools.Tool // tools answering whole call items, by item type
@@ -25,9 +26,11 @@ type toolset struct {
 	names        string // for error messages
 }
 
-func newToolset(a *agent.Agent) (*toolset, error) {
-	ts := &toolset{byName: make(map[string]tools.Tool, len(a.Tools))}
-	names := make([]string, 0, len(a.Tools))
+// newToolset indexes list, the agent's tools followed by those of its
+// toolsets.
+func newToolset(a *agent.Agent, list []tools.Tool) (*toolset, error) {
+	ts := &toolset{byName: make(map[string]tools.Tool, len(list))}
+	names := make([]string, 0, len(list))
 	own := func(typ string, t tools.Tool, def responses.Tool) error {
 		if _, ok := t.(tools.ItemCaller); !ok {
 			return fmt.Errorf("runner: tool of type %q answers %s items but does not implement tools.ItemCaller", def.Type, typ)
@@ -41,7 +44,10 @@ func newToolset(a *agent.Agent) (*toolset, error) {
 		ts.byType[typ] = t
 		return nil
 	}
-	for _, t := range a.Tools {
+	for _, t := range list {
+		if t == nil {
+			return nil, errors.New("runner: a toolset returned a nil tool")
+		}
 		var def responses.Tool
 		if md, ok := t.(tools.ModelDefiner); ok {
 			def = md.DefinitionFor(a.Model)
@@ -62,6 +68,9 @@ func newToolset(a *agent.Agent) (*toolset, error) {
 			}
 		default:
 			if def.Name != "" {
+				if _, dup := ts.byName[def.Name]; dup {
+					return nil, fmt.Errorf("runner: two tools are named %q (tool names must be unique, across toolsets too)", def.Name)
+				}
 				ts.byName[def.Name] = t
 				names = append(names, def.Name)
 			}
@@ -113,7 +122,7 @@ func unanswerable(c *responses.Item) error {
 		responses.ItemLocalShellCall:     "add a shell tool (tools/shell) to the agent",
 		responses.ItemApplyPatchCall:     "add an apply_patch tool (tools/applypatch) to the agent",
 		responses.ItemToolSearchCall:     "add a client tool search (tools/toolsearch) to the agent",
-		responses.ItemMCPApprovalRequest: "give the agent's hosted MCP tool an approval policy (tools/mcp)",
+		responses.ItemMCPApprovalRequest: "declare the hosted MCP servers with mcp.NewHosted (tools/mcp), whose first tool answers their approval requests",
 	}[c.Type]
 	if hint == "" {
 		hint = "agentloop does not know this kind of call; it cannot tell whether it must answer it"

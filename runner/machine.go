@@ -308,7 +308,7 @@ func (m *Machine) ApplyOutcome(callID string, out CallOutcome) error {
 // CallInfo (run id, call id, attempt), or, for a rejected call, answers it
 // without running. call is the call item (State.Call(&rec)).
 func (r *Runner) ExecuteCall(ctx context.Context, a *agent.Agent, runID string, rec CallRecord, call *responses.Item) CallOutcome {
-	ts, err := newToolset(a)
+	ts, _, err := r.toolsetOf(ctx, a, nil)
 	if err != nil {
 		return CallOutcome{Abort: err.Error(), Unknown: true}
 	}

@@ -329,7 +329,7 @@ func (st *run) handOff(ctx context.Context, to string) error {
 	if err := h.Agent.Validate(); err != nil {
 		return fmt.Errorf("runner: handoff to %q: %w", to, err)
 	}
-	ts, err := newToolset(h.Agent)
+	ts, sets, err := st.r.toolsetOf(ctx, h.Agent, nil)
 	if err != nil {
 		return fmt.Errorf("runner: handoff to %q: %w", to, err)
 	}
@@ -341,7 +341,7 @@ func (st *run) handOff(ctx context.Context, to string) error {
 		st.rewrote()
 		s.ServerItems = min(s.ServerItems, len(kept))
 	}
-	st.a, st.ts = h.Agent, ts
+	st.a, st.ts, st.sets, st.listed = h.Agent, ts, sets, true
 	s.Agent, s.Tools = h.Agent.Name, toolFingerprints(ts.definitions)
 	st.r.tel.handoff(ctx, from.Name, h.Agent.Name)
 	if hk := st.r.hooks; hk != nil && hk.Handoff != nil {

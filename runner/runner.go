@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -382,6 +383,10 @@ type run struct {
 	// rewritten: the history was rewritten (compacted, trimmed, filtered,
 	// reasoning dropped), not only appended to.
 	rewritten bool
+	// sets holds the tools each toolset of the agent in charge gave last;
+	// listed: they were listed for the coming model call already.
+	sets   [][]tools.Tool
+	listed bool
 }
 
 // rewrote records that the history was rewritten.
@@ -532,6 +537,11 @@ func (st *run) loop(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("runner: turn %d: %w", turn, err)
 		}
+		if st.listed {
+			st.listed = false
+		} else if len(st.a.Toolsets) > 0 {
+			st.refreshTools(ctx)
+		}
 		if err := st.compact(ctx); err != nil {
 			return fmt.Errorf("runner: turn %d: %w", turn, err)
 		}
@@ -637,6 +647,49 @@ func (st *run) mode() string {
 	return ModeStateless
 }
 
+// toolsetOf lists the tools of a: its Tools, then those of each of its
+// Toolsets. With prev nil (a run starting or resuming, a handoff), a
+// toolset that fails is an error; otherwise the tools it gave before
+// (prev[i]) stay, and the failure is logged.
+func (r *Runner) toolsetOf(ctx context.Context, a *agent.Agent, prev [][]tools.Tool) (*toolset, [][]tools.Tool, error) {
+	sets := make([][]tools.Tool, len(a.Toolsets))
+	list := append(make([]tools.Tool, 0, len(a.Tools)+8), a.Tools...)
+	for i, set := range a.Toolsets {
+		got, err := set.Tools(ctx)
+		switch {
+		case err != nil && prev == nil:
+			return nil, nil, fmt.Errorf("runner: listing the tools of toolset %d: %w", i, err)
+		case err != nil:
+			r.log.WarnContext(ctx, "runner: listing a toolset's tools failed; its tools stay as they were", "toolset", i, "error", err)
+			got = prev[i]
+		}
+		sets[i] = got
+		list = append(list, got...)
+	}
+	ts, err := newToolset(a, list)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ts, sets, nil
+}
+
+// refreshTools lists the toolsets of the agent in charge again before a
+// model call: a list that changed reaches the request and the state's tool
+// fingerprints (which a resume checks); a set that cannot run keeps the
+// tools as they were.
+func (st *run) refreshTools(ctx context.Context) {
+	ts, sets, err := st.r.toolsetOf(ctx, st.a, st.sets)
+	if err != nil {
+		st.r.log.WarnContext(ctx, "runner: the toolsets' tools changed into a set that cannot run; the tools stay as they were", "error", err)
+		return
+	}
+	st.ts, st.sets = ts, sets
+	if prints := toolFingerprints(ts.definitions); !slices.Equal(prints, st.s.Tools) {
+		st.r.log.DebugContext(ctx, "runner: the toolsets' tools changed", "tools", len(prints))
+		st.s.Tools = prints
+	}
+}
+
 // record adds a response to the state.
 func (st *run) record(resp *responses.Response) {
 	s := st.s
@@ -689,11 +742,11 @@ func (st *run) setup(ctx context.Context) error {
 			return fmt.Errorf("runner: %w", err)
 		}
 	}
-	ts, err := newToolset(st.a)
+	ts, sets, err := st.r.toolsetOf(ctx, st.a, nil)
 	if err != nil {
 		return err
 	}
-	st.ts = ts
+	st.ts, st.sets, st.listed = ts, sets, true
 	prints := toolFingerprints(ts.definitions)
 	if !st.resume {
 		s.Agent, s.Tools = st.a.Name, prints

@@ -43,7 +43,10 @@ const DefaultMaxContentBytes = genai.DefaultMaxContentBytes
 // Spans: "invoke_agent {agent}" per run, a child of the span in the run's
 // context; "chat {model}" (CLIENT) per model call, with retries as "retry"
 // events; "execute_tool {tool}" per call, siblings under the run span, a
-// failed call marking only its own span. Each carries
+// failed call marking only its own span (its error.type is the tool
+// error's ErrorType() when it has that method and it is not empty, such as
+// "tool_error" for an MCP tool's error result; a tool adds attributes of
+// its own to the span in its context). Each carries
 // gen_ai.conversation.id when the run has one (see [WithConversationID])
 // and openinference.span.kind.
 //
@@ -696,9 +699,12 @@ func (t *telemetry) abandoned(ctx context.Context, tool string) {
 // toolErrorType classifies a tool's error.
 func toolErrorType(err error, known bool) string {
 	var argErr *tools.ArgumentError
+	var typed interface{ ErrorType() string }
 	switch {
 	case !known:
 		return "unknown_tool"
+	case errors.As(err, &typed) && typed.ErrorType() != "":
+		return typed.ErrorType()
 	case errors.As(err, &argErr):
 		return "invalid_arguments"
 	case errors.Is(err, tools.ErrAbort):

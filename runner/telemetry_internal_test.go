@@ -32,7 +32,7 @@ func BenchmarkTelemetryRun(b *testing.B) {
 		b.Fatal(err)
 	}
 	a := &agent.Agent{Name: "weather", Model: "gpt-4.1-mock", Tools: []tools.Tool{weather}}
-	ts, err := newToolset(a)
+	ts, err := newToolset(a, a.Tools)
 	if err != nil {
 		b.Fatal(err)
 	}

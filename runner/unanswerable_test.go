@@ -38,7 +38,7 @@ func TestUnanswerableCalls(t *testing.T) {
 		{raw("local_shell_call", `,"action":{"type":"exec","command":["ls"]}`), "shell tool"},
 		{raw("apply_patch_call", `,"operation":{"type":"delete_file","path":"a.txt"}`), "apply_patch tool"},
 		{raw("tool_search_call", `,"execution":"client","arguments":{}`), "tool search"},
-		{raw("mcp_approval_request", `,"server_label":"s","name":"t","arguments":"{}"`), "approval policy"},
+		{raw("mcp_approval_request", `,"server_label":"s","name":"t","arguments":"{}"`), "mcp.NewHosted"},
 		{raw("teleport_call", ``), "does not know this kind of call"},
 		{responsestest.ComputerCall("call_c", responses.ComputerAction{Type: "screenshot"}), "computer tool"},
 	}

@@ -50,3 +50,17 @@ type FinalEditor interface {
 type ItemTyper interface {
 	ItemTypes() []string
 }
+
+// Toolset is a source of tools listed at run time, such as an MCP server
+// (tools/mcp), whose list may change while a run goes on. The runner asks
+// each toolset of an agent for its tools when a run starts or resumes, and
+// again before every model call, so that a list that changed reaches the
+// next request; Tools should therefore answer from a cache when nothing
+// changed, and return its tools in a stable order (a stable request keeps
+// the prompt cache). An error when the run starts (or at a handoff to the
+// agent) fails the run; a later one keeps the tools the toolset gave
+// before. (An engine stepping a runner.Machine lists them when the machine
+// is made and at handoffs only.)
+type Toolset interface {
+	Tools(ctx context.Context) ([]Tool, error)
+}

@@ -64,6 +64,7 @@ func commands() []command {
 		{"chat", "[flags]", "talk with an agent in the terminal, the conversation kept in a session file", runChat},
 		{"doctor", "[flags]", "check which parts of the Responses API work through an endpoint", runDoctor},
 		{"ingest", "[flags] DIR...", "read files into a file-search store (embedded, or Qdrant)", runIngest},
+		{"mcp", "list COMMAND…|URL", "list the tools an MCP server offers, with their schemas", runMCP},
 		{"search", "[flags] QUERY", "search the file-search store built by ingest", runSearch},
 		{"version", "", "print the version", runVersion},
 	}

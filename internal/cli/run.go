@@ -53,6 +53,7 @@ type runSetup struct {
 	key     string
 	sf      *storeFlags
 	bf      *browserFlags
+	mf      *mcpFlags
 	trace   *string
 	in      *bufio.Reader // the terminal's answers: approvals, the browser's dialogs
 	agent   *agent.Agent
@@ -86,6 +87,7 @@ func runFlagSet(env *Env, name, args, summary string) (*flag.FlagSet, *runSetup)
 	fs.StringVar(&f.session, "session", "", "keep the conversation in this session file (JSON lines): a later run, or `agentloop chat --session`, continues it")
 	s.sf = addStoreFlags(fs, env)
 	s.bf = addBrowserFlags(fs)
+	s.mf = addMCPFlags(fs)
 	s.trace = addTraceFlag(fs)
 	return fs, s
 }
@@ -174,7 +176,18 @@ func (s *runSetup) build(ctx context.Context, env *Env) error {
 		return err
 	}
 	s.closers = append(s.closers, closeTools)
-	s.agent = &agent.Agent{Name: "assistant", Instructions: f.instructions, Model: f.model, Tools: ts}
+	servers, err := s.mf.servers(ctx, env)
+	if err != nil {
+		s.close()
+		s.closers = nil
+		return err
+	}
+	var sets []tools.Toolset
+	for _, srv := range servers {
+		s.closers = append(s.closers, func() { _ = srv.Close() })
+		sets = append(sets, srv)
+	}
+	s.agent = &agent.Agent{Name: "assistant", Instructions: f.instructions, Model: f.model, Tools: ts, Toolsets: sets}
 	return nil
 }
 

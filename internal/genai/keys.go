@@ -100,6 +100,21 @@ const (
 	KeyDBCollectionName   = semconv.DBCollectionNameKey
 	KeyDBOperationName    = semconv.DBOperationNameKey
 	KeyURLDomain          = semconv.URLDomainKey
+
+	// The MCP conventions, on the execute_tool span of an MCP tool's call.
+	KeyMCPMethodName       = semconv.McpMethodNameKey
+	KeyMCPSessionID        = semconv.McpSessionIDKey
+	KeyMCPProtocolVersion  = semconv.McpProtocolVersionKey
+	KeyNetworkTransport    = semconv.NetworkTransportKey
+	KeyNetworkProtocolName = semconv.NetworkProtocolNameKey
+	KeyRPCStatusCode       = semconv.RPCResponseStatusCodeKey
+)
+
+// MCP values.
+const (
+	MCPMethodToolsCall = "tools/call"
+	TransportPipe      = "pipe" // network.transport of a stdio MCP server
+	TransportTCP       = "tcp"  // network.transport of an HTTP MCP server
 )
 
 // Attribute keys that are not in semconv v1.41.0: the newer GenAI
@@ -129,6 +144,15 @@ const (
 	KeyCostUSD       = attribute.Key("agentloop.cost.usd")
 	KeyBrowserAction = attribute.Key("agentloop.browser.action")
 	KeyOutcome       = attribute.Key("agentloop.outcome")
+
+	// MCP tools: the server's name as configured and the tool's name on
+	// the server (gen_ai.tool.name is the name the model calls, with the
+	// server's prefix); EventMCPReconnect marks a call that connected to
+	// the server again, with the reason the connection before it ended.
+	KeyMCPServer      = attribute.Key("agentloop.mcp.server")
+	KeyMCPTool        = attribute.Key("agentloop.mcp.tool")
+	KeyMCPReconnected = attribute.Key("agentloop.mcp.reconnect.reason")
+	EventMCPReconnect = "mcp.reconnect"
 
 	// Retrieval spans of the file_search tool.
 	KeyRetrievalHitCount   = attribute.Key("agentloop.retrieval.hit_count")

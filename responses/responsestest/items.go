@@ -114,3 +114,27 @@ func ToolSearchCall(callID, arguments string) responses.Item {
 	return responses.Item{Type: responses.ItemToolSearchCall, CallID: callID, Status: responses.StatusCompleted,
 		Execution: responses.ExecutionClient, Arguments: arguments}
 }
+
+// MCPListTools returns an mcp_list_tools item of the hosted MCP tool: the
+// tools (a JSON array, kept as it is; nil sends []) the server labelled
+// label offers.
+func MCPListTools(label string, tools json.RawMessage) responses.Item {
+	return responses.Item{Type: responses.ItemMCPListTools, ServerLabel: label, MCPTools: tools}
+}
+
+// MCPApprovalRequest returns an mcp_approval_request of the hosted MCP
+// tool: the server labelled label asks to run its tool name with
+// arguments (a JSON document as a string). It has no call_id: the
+// mcp_approval_response answering it names its id (given when it is sent)
+// in approval_request_id.
+func MCPApprovalRequest(label, name, arguments string) responses.Item {
+	return responses.Item{Type: responses.ItemMCPApprovalRequest, ServerLabel: label, Name: name, Arguments: arguments}
+}
+
+// MCPCall returns a completed mcp_call of the hosted MCP tool, which the
+// server ran: output is the tool's output; approvalRequestID, when not
+// empty, names the approval request that allowed it.
+func MCPCall(label, name, arguments, output, approvalRequestID string) responses.Item {
+	return responses.Item{Type: responses.ItemMCPCall, Status: responses.StatusCompleted, ServerLabel: label, Name: name,
+		Arguments: arguments, Output: &responses.ToolOutput{Text: output}, ApprovalRequestID: approvalRequestID}
+}

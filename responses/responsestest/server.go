@@ -528,6 +528,10 @@ var idPrefix = map[string]string{
 	responses.ItemLocalShellCall: "lsh_",
 	responses.ItemApplyPatchCall: "apc_",
 	responses.ItemToolSearchCall: "tsc_",
+
+	responses.ItemMCPApprovalRequest: "mcpr_",
+	responses.ItemMCPCall:            "mcp_",
+	responses.ItemMCPListTools:       "mcpl_",
 }
 
 // prepare builds the reply to request n: ids, item encodings, usage, and
@@ -570,7 +574,8 @@ func (s *Server) prepare(n int, req *responses.Request, parent *conv, step Step)
 				}
 				it.ID = s.nextID(p)
 			}
-			if it.CallID == "" && it.IsCall() {
+			if it.CallID == "" && it.IsCall() && it.Type != responses.ItemMCPApprovalRequest {
+				// (An mcp_approval_request has no call_id: its id pairs it.)
 				it.CallID = s.nextID("call_")
 			}
 		}
@@ -581,7 +586,7 @@ func (s *Server) prepare(n int, req *responses.Request, parent *conv, step Step)
 		}
 		rp.items = append(rp.items, it)
 		rp.itemBytes = append(rp.itemBytes, b)
-		sent = append(sent, &sentItem{typ: it.Type, id: it.ID, callID: it.CallID, call: it.IsCall(), pending: it.PendingSafetyChecks,
+		sent = append(sent, &sentItem{typ: it.Type, id: it.ID, callID: it.PairID(), call: it.IsCall(), pending: it.PendingSafetyChecks,
 			variants: [][]byte{b}})
 	}
 	if step.usage != nil {
@@ -696,7 +701,7 @@ func parseOutput(body []byte) (string, []*sentItem) {
 		if json.Unmarshal(raw, &it) != nil {
 			continue
 		}
-		si := &sentItem{typ: it.Type, id: it.ID, callID: it.CallID, call: it.IsCall(), pending: it.PendingSafetyChecks,
+		si := &sentItem{typ: it.Type, id: it.ID, callID: it.PairID(), call: it.IsCall(), pending: it.PendingSafetyChecks,
 			variants: [][]byte{raw}}
 		if !utf8.Valid(raw) {
 			// Sent with invalid UTF-8: a client must replay it with U+FFFD.
@@ -780,7 +785,7 @@ func (s *Server) check(req *responses.Request) (*conv, []string) {
 	}
 	for i := range items {
 		if items[i].IsCall() {
-			add(items[i].Type, items[i].CallID, items[i].PendingSafetyChecks)
+			add(items[i].Type, items[i].PairID(), items[i].PendingSafetyChecks)
 		}
 	}
 	for i := range items {
@@ -788,8 +793,12 @@ func (s *Server) check(req *responses.Request) (*conv, []string) {
 		if want == "" || hostedResult(&items[i]) {
 			continue
 		}
-		c := byID[items[i].CallID]
+		// By call_id; an mcp_approval_response answers the
+		// mcp_approval_request whose id is its approval_request_id.
+		c := byID[items[i].PairID()]
 		switch {
+		case c == nil && items[i].Type == responses.ItemMCPApprovalResponse:
+			problems = append(problems, fmt.Sprintf("No mcp_approval_request found for mcp_approval_response with approval_request_id %q.", items[i].ApprovalRequestID))
 		case c == nil:
 			problems = append(problems, fmt.Sprintf("No tool call found for %s with call_id %q.", items[i].Type, items[i].CallID))
 		case c.typ != want:
@@ -820,8 +829,8 @@ func (s *Server) check(req *responses.Request) (*conv, []string) {
 		if items[i].ID != "" {
 			si = s.byID[items[i].ID]
 		}
-		if si == nil && items[i].IsCall() && items[i].CallID != "" {
-			si = s.byCall[items[i].CallID]
+		if si == nil && items[i].IsCall() && items[i].PairID() != "" {
+			si = s.byCall[items[i].PairID()]
 		}
 		if si != nil && (latest == nil || si.conv.seq > latest.seq) {
 			latest = si.conv
@@ -894,7 +903,7 @@ func find(items []responses.Item, h *sentItem) *responses.Item {
 	}
 	if h.callID != "" {
 		for i := range items {
-			if items[i].Type == h.typ && items[i].CallID == h.callID {
+			if items[i].Type == h.typ && items[i].PairID() == h.callID {
 				return &items[i]
 			}
 		}

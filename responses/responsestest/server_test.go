@@ -728,3 +728,64 @@ func TestSafetyChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestMCPApprovals checks that an mcp_approval_response answers the
+// mcp_approval_request whose id is its approval_request_id, statelessly
+// and chained, and that a request left unanswered, or an answer to no
+// request, is refused as the API does.
+func TestMCPApprovals(t *testing.T) {
+	for _, stateful := range []bool{false, true} {
+		srv := Start(t, Reply(MCPListTools("wiki", json.RawMessage(`[{"name":"ask","input_schema":{}}]`)),
+			MCPApprovalRequest("wiki", "ask", `{"q":"x"}`)),
+			Func(func(r *Received) Step {
+				for _, it := range r.Request.Input.Items {
+					if it.Type == responses.ItemMCPApprovalResponse {
+						return Reply(MCPCall("wiki", "ask", `{"q":"x"}`, "42", it.ApprovalRequestID), Message("42"))
+					}
+				}
+				return Reply(Message("?"))
+			}))
+		input := []responses.Item{responses.UserMessage("ask")}
+		out, id := turn(t, srv, &responses.Request{Input: responses.InputItems(input...)})
+		if len(out) != 2 || out[1].Type != responses.ItemMCPApprovalRequest || out[1].CallID != "" || !strings.HasPrefix(out[1].ID, "mcpr_") {
+			t.Fatalf("stateful %v: turn 1 output %+v", stateful, out)
+		}
+		answer := responses.MCPApprovalResponse(out[1].ID, true, "")
+		req := &responses.Request{Input: responses.InputItems(append(append(input, out...), answer)...)}
+		if stateful {
+			req = &responses.Request{PreviousResponseID: id, Input: responses.InputItems(answer)}
+		}
+		out2, _ := turn(t, srv, req)
+		if len(out2) != 2 || out2[0].ApprovalRequestID != out[1].ID || out2[1].Text() != "42" {
+			t.Errorf("stateful %v: turn 2 output %+v", stateful, out2)
+		}
+		if err := srv.Err(); err != nil {
+			t.Errorf("stateful %v: %v", stateful, err)
+		}
+	}
+
+	srv := NewServer(&Options{Steps: []Step{Reply(MCPApprovalRequest("wiki", "ask", `{}`))}})
+	defer srv.Close()
+	input := []responses.Item{responses.UserMessage("ask")}
+	out, _ := turn(t, srv, &responses.Request{Input: responses.InputItems(input...)})
+	tests := []struct {
+		name  string
+		input []responses.Item
+		want  string
+	}{
+		{"unanswered", append(append([]responses.Item{}, input...), out...), "No tool output found for mcp_approval_request " + out[0].ID},
+		{"answer to nothing", append(append([]responses.Item{}, input...), responses.MCPApprovalResponse("mcpr_x", true, "")),
+			`No mcp_approval_request found for mcp_approval_response with approval_request_id "mcpr_x"`},
+	}
+	for _, tt := range tests {
+		status, _, body := post(t, srv, requestJSON(t, &responses.Request{Input: responses.InputItems(tt.input...)}))
+		var e struct {
+			Error struct {
+				Message string `json:"message"`
+			} `json:"error"`
+		}
+		if err := json.Unmarshal(body, &e); status != 400 || err != nil || !strings.Contains(e.Error.Message, tt.want) {
+			t.Errorf("%s: status %d, body %s; want 400 with %q", tt.name, status, body, tt.want)
+		}
+	}
+}
