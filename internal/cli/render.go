@@ -21,9 +21,11 @@ type renderer struct {
 	// buffer: nothing on out until final, which prints the final answer
 	// alone (stdout is not a terminal).
 	plain, buffer bool
-	midLine       bool // text was printed without a newline yet
-	streamed      bool // some text of the current turn was printed
-	calls, errs   int
+	// record, when set, sees every event (--report).
+	record      func(runner.Event, error)
+	midLine     bool // text was printed without a newline yet
+	streamed    bool // some text of the current turn was printed
+	calls, errs int
 }
 
 // final prints the final answer, when stdout was held back for it.

@@ -22,6 +22,7 @@ import (
 	"github.com/agentloop/agentloop/agent"
 	"github.com/agentloop/agentloop/internal/exampletools"
 	"github.com/agentloop/agentloop/pricing"
+	"github.com/agentloop/agentloop/report"
 	"github.com/agentloop/agentloop/responses"
 	"github.com/agentloop/agentloop/runner"
 	"github.com/agentloop/agentloop/session"
@@ -41,6 +42,7 @@ type runFlags struct {
 	session                             string
 	timeout, idleTimeout                time.Duration
 	prices                              string
+	report                              string
 }
 
 // runSetup is an agent ready to run: what `run` builds from its flags, and
@@ -83,6 +85,7 @@ func runFlagSet(env *Env, name, args, summary string) (*flag.FlagSet, *runSetup)
 	addApproveFlags(fs, &f.approve, &f.state)
 	fs.DurationVar(&f.timeout, "timeout", 10*time.Minute, "the longest one model call may take, retries included (0: no limit)")
 	fs.DurationVar(&f.idleTimeout, "idle-timeout", 90*time.Second, "the longest a streamed answer may stay silent before the attempt is retried")
+	fs.StringVar(&f.report, "report", "", "write the run as one self-contained HTML page to this file when it ends, pauses or fails")
 	fs.StringVar(&f.prices, "prices", "", "a JSON file of model prices (see package pricing) added to OpenAI's built-in ones, for the cost shown")
 	fs.StringVar(&f.session, "session", "", "keep the conversation in this session file (JSON lines): a later run, or `agentloop chat --session`, continues it")
 	s.sf = addStoreFlags(fs, env)
@@ -226,11 +229,25 @@ func (s *runSetup) drive(ctx context.Context, env *Env, start func(context.Conte
 	enc.SetEscapeHTML(false)
 	seq := start(ctx, r, cp)
 	in := s.in
+	if f.report != "" {
+		rec := report.NewRecorder()
+		rd.record = rec.Add
+		defer func() {
+			if err := writeReport(f.report, rec); err != nil {
+				fmt.Fprintf(env.Stderr, "· %v\n", err)
+			} else {
+				fmt.Fprintf(env.Stderr, "· the run's report is in %s\n", f.report)
+			}
+		}()
+	}
 	for {
 		var res *runner.Result
 		var runErr error
 		for ev, err := range seq {
-			if ev.Result != nil {
+			if rd.record != nil {
+				rd.record(ev, err)
+			}
+			if ev.Result != nil && len(ev.Path) == 0 {
 				res = ev.Result
 			}
 			if err != nil {
@@ -478,11 +495,13 @@ func printCitations(w io.Writer, final *responses.Item) {
 	}
 }
 
-// removeState removes a state file, and its folder when nothing else is in
-// it.
+// removeState removes a state file, and the .agentloop folder it is in by
+// default when nothing else is in it (never a folder the user named).
 func removeState(path string) {
 	_ = os.Remove(path)
-	_ = os.Remove(filepath.Dir(path))
+	if dir := filepath.Dir(path); filepath.Base(dir) == ".agentloop" {
+		_ = os.Remove(dir)
+	}
 }
 
 // parseInterleaved parses flags wherever they are among args (a flag after
@@ -545,4 +564,17 @@ func loadPrices(path string) (*pricing.Table, error) {
 		return nil, fmt.Errorf("--prices %s: %w", path, err)
 	}
 	return table.Merge(extra), nil
+}
+
+// writeReport writes a run's HTML report.
+func writeReport(path string, rec *report.Recorder) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("--report: %w", err)
+	}
+	if err := rec.WriteHTML(f, nil); err != nil {
+		f.Close()
+		return fmt.Errorf("--report: %w", err)
+	}
+	return f.Close()
 }

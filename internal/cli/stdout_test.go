@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -99,5 +100,26 @@ func TestRunRetriesShown(t *testing.T) {
 	}
 	if code != 1 || lastEv.Type != "error" || lastEv.Attempts != 3 || !strings.Contains(lastEv.Error, "HTTP 502") {
 		t.Errorf("exit %d, last JSON event %+v", code, lastEv)
+	}
+}
+
+// TestRunReport: --report writes the run as an HTML page.
+func TestRunReport(t *testing.T) {
+	srv := responsestest.Start(t,
+		responsestest.Reply(responsestest.FunctionCall("c1", "get_weather", `{"city":"Paris"}`)),
+		responsestest.Reply(responsestest.Message("Paris is fine.")))
+	dir := t.TempDir()
+	env, _, errOut := runEnv(srv, "", false)
+	if code := Main(context.Background(), []string{"run", "--state=" + dir + "/s.json", "--report", dir + "/run.html", "Weather?"}, env); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	b, err := os.ReadFile(dir + "/run.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`data-call="c1"`, "Paris is fine.", `id="turn-2"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("the report lacks %s", want)
+		}
 	}
 }
