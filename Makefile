@@ -4,7 +4,7 @@ GOLANGCI_VER  ?= v2.15.0
 GOBIN         ?= $(shell $(GO) env GOPATH)/bin
 GOLANGCI      := $(GOBIN)/golangci-lint-$(GOLANGCI_VER)
 
-.PHONY: all fmt vet lint test fuzz-smoke modules bench tidy vuln examples check build demo load
+.PHONY: all fmt vet lint test fuzz-smoke modules bench tidy vuln examples check build demo load load-temporal
 
 all: check
 
@@ -27,6 +27,7 @@ $(GOLANGCI):
 
 lint: $(GOLANGCI)
 	$(GOLANGCI) run ./...
+	cd temporal && $(GOLANGCI) run ./...
 
 test:
 	$(GO) test -race -shuffle=on -timeout 20m ./...
@@ -36,11 +37,17 @@ test:
 # MODULES are the other modules of the repository (benchmarks beside
 # third-party code, integrations with heavy SDKs): each is built, vetted
 # and tidy-checked, and its tests run, so none rots unnoticed.
+# RACE_MODULES run their tests with -race -shuffle=on. The temporal
+# module's integration tests build a Temporal server
+# (temporal/internal/devserver: about 12 CPU-minutes cold, a link with a
+# warm build cache) and run it in a process of its own.
 MODULES := $(filter-out ., $(patsubst ./%/go.mod,%,$(shell find . -name go.mod -not -path './go.mod' -not -path '*/node_modules/*' -not -path '*/testdata/*')))
+RACE_MODULES := temporal examples/temporal
 modules:
 	@for m in $(MODULES); do \
 		echo "module $$m"; \
-		(cd $$m && $(GO) mod tidy -diff && $(GO) vet ./... && $(GO) test -timeout 20m ./...) || exit 1; \
+		case " $(RACE_MODULES) " in *" $$m "*) flags="-race -shuffle=on";; *) flags="";; esac; \
+		(cd $$m && $(GO) mod tidy -diff && $(GO) vet ./... && $(GO) test $$flags -timeout 20m ./...) || exit 1; \
 	done
 
 # FUZZ lists every fuzz target as package:Target. fuzz-smoke runs each for
@@ -66,6 +73,11 @@ fuzz-smoke:
 # docs/reliability.md.
 load:
 	$(GO) run ./internal/loadtest
+
+# load-temporal runs the temporal module's load command (1,000 concurrent
+# runs over 2 worker processes); see docs/temporal.md.
+load-temporal:
+	cd temporal && $(GO) run ./internal/loadtest -runs 1000 -workers 2 -pollers 8
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
