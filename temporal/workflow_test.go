@@ -368,6 +368,8 @@ func TestWorkflowModelErrors(t *testing.T) {
 
 type activityInfo = activity.Info
 
+type converterValues = converter.EncodedValues
+
 // TestWorkflowUnknownOutcome: a call whose activity fails after it started
 // (its worker died) is not run again: the model is told its outcome is
 // unknown, as after a local crash. An idempotent tool's call runs again.
