@@ -18,6 +18,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -39,7 +40,9 @@ func main() {
 func run() error {
 	runs := flag.Int("runs", 1000, "concurrent runs")
 	workers := flag.Int("workers", 2, "worker processes")
+	starts := flag.Int("starts", 50, "start requests in flight at most (the server refuses a burst of 1,000 on a small machine)")
 	inline := flag.Int("inline", 0, "temporal.Options.InlineRequestBytes (0: the default; -1: every request by reference)")
+	pollers := flag.Int("pollers", 0, "task pollers of each kind per worker (0: the SDK's default, 2)")
 	timeout := flag.Duration("timeout", 15*time.Minute, "give up after this long")
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
@@ -71,14 +74,16 @@ func run() error {
 	}})
 	defer model.Close()
 
+	var procs []*testenv.Process
 	cfg := testenv.WorkerConfig{Address: srv.Address, Namespace: srv.Namespace, TaskQueue: "load", ModelURL: model.URL(),
-		Dir: dir, InlineRequestBytes: *inline}
+		Dir: dir, InlineRequestBytes: *inline, Pollers: *pollers}
 	for i := range *workers {
 		p, err := testenv.StartWorker(ctx, bins, cfg, filepath.Join(dir, fmt.Sprintf("worker%d.log", i+1)))
 		if err != nil {
 			return err
 		}
 		defer p.Stop(10 * time.Second) //nolint:errcheck // best effort
+		procs = append(procs, p)
 	}
 	c, err := client.DialContext(ctx, client.Options{HostPort: srv.Address, Namespace: srv.Namespace, Logger: quiet{}})
 	if err != nil {
@@ -90,11 +95,19 @@ func run() error {
 	lat := make([]time.Duration, *runs)
 	errs := make([]error, *runs)
 	var wg sync.WaitGroup
+	var inflight, peak atomic.Int64
+	sem := make(chan struct{}, max(*starts, 1))
 	begin := time.Now()
 	for i := range *runs {
 		wg.Go(func() {
+			sem <- struct{}{}
 			t0 := time.Now()
 			r, err := temporal.Start(ctx, c, client.StartWorkflowOptions{ID: fmt.Sprintf("load-%d", i), TaskQueue: "load"}, a, runner.Text("Weather in Paris?"))
+			<-sem
+			if n := inflight.Add(1); n > peak.Load() {
+				peak.Store(n) // racy max, good enough for a report
+			}
+			defer inflight.Add(-1)
 			if err == nil {
 				var res *runner.Result
 				res, err = r.Result(ctx)
@@ -115,9 +128,19 @@ func run() error {
 	}
 	slices.Sort(lat)
 	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
-	fmt.Printf("%d runs over %d workers in %v: %.1f runs/s, latency p50 %v, p99 %v, max %v; %d errors; %d model requests\n",
+	fmt.Printf("%d runs over %d workers in %v: %.1f runs/s; latency (start to result) p50 %v, p99 %v, max %v; %d errors; %d runs in flight at most; %d model requests\n",
 		*runs, *workers, wall.Round(time.Millisecond), float64(*runs)/wall.Seconds(), pct(0.50).Round(time.Millisecond),
-		pct(0.99).Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond), len(failed), len(model.Requests()))
+		pct(0.99).Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond), len(failed), peak.Load(), len(model.Requests()))
+	var self syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	cpu := time.Duration(self.Utime.Nano() + self.Stime.Nano())
+	fmt.Printf("CPU: this process (client, Responses server) %v", cpu.Round(time.Second))
+	for i, p := range procs {
+		_ = p.Stop(10 * time.Second)
+		fmt.Printf(", worker %d %v", i+1, p.CPU().Round(time.Second))
+	}
+	_ = srv.Stop(10 * time.Second)
+	fmt.Printf(", Temporal server %v\n", srv.CPU().Round(time.Second))
 	if err := model.Err(); err != nil {
 		failed = append(failed, fmt.Errorf("the model saw bad requests: %w", err))
 	}

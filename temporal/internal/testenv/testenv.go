@@ -17,7 +17,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -101,6 +100,16 @@ func (p *Process) Kill() error {
 	return nil
 }
 
+// CPU returns the CPU time the process used, once it ended.
+func (p *Process) CPU() time.Duration {
+	select {
+	case <-p.done:
+		return p.cmd.ProcessState.UserTime() + p.cmd.ProcessState.SystemTime()
+	default:
+		return 0
+	}
+}
+
 // Stop closes the process's standard input, which stops it, and waits for
 // it; after timeout it kills it.
 func (p *Process) Stop(timeout time.Duration) error {
@@ -160,13 +169,16 @@ type WorkerConfig struct {
 	StickyTimeout time.Duration
 	// Stream streams the model's responses.
 	Stream bool
+	// Pollers is the number of task pollers of each kind (0: the SDK's
+	// default).
+	Pollers int
 }
 
 // Args returns the testworker's command line for c.
 func (c WorkerConfig) Args() []string {
 	return []string{"-address", c.Address, "-namespace", c.Namespace, "-queue", c.TaskQueue, "-model", c.ModelURL,
 		"-dir", c.Dir, "-inline", strconv.Itoa(c.InlineRequestBytes), "-heartbeat", c.HeartbeatTimeout.String(),
-		"-sticky", c.StickyTimeout.String(), "-stream=" + strconv.FormatBool(c.Stream)}
+		"-sticky", c.StickyTimeout.String(), "-stream=" + strconv.FormatBool(c.Stream), "-pollers", strconv.Itoa(c.Pollers)}
 }
 
 // StartWorker starts a testworker and waits until it polls its task queue.
@@ -207,12 +219,9 @@ func Marks(dir, prefix string) []string {
 	return out
 }
 
-var markMu sync.Mutex
-
-// mark leaves a mark named name in dir, with a counter when one exists.
+// mark leaves a mark named name in dir, with a counter when one exists
+// (O_EXCL picks the first free name, also between processes).
 func mark(dir, name string) error {
-	markMu.Lock()
-	defer markMu.Unlock()
 	path := filepath.Join(dir, name)
 	for i := 2; ; i++ {
 		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)

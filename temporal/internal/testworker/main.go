@@ -39,6 +39,7 @@ func run() error {
 	inline := flag.Int("inline", 0, "temporal.Options.InlineRequestBytes")
 	heartbeat := flag.Duration("heartbeat", 0, "temporal.Options.HeartbeatTimeout")
 	sticky := flag.Duration("sticky", 0, "worker.Options.StickyScheduleToStartTimeout")
+	pollers := flag.Int("pollers", 0, "task pollers of each kind (0: the SDK's default, 2)")
 	stream := flag.Bool("stream", false, "stream the model's responses")
 	flag.Parse()
 
@@ -60,7 +61,8 @@ func run() error {
 		return err
 	}
 	defer rt.Close()
-	w := worker.New(c, *queue, worker.Options{StickyScheduleToStartTimeout: *sticky})
+	w := worker.New(c, *queue, worker.Options{StickyScheduleToStartTimeout: *sticky,
+		MaxConcurrentWorkflowTaskPollers: *pollers, MaxConcurrentActivityTaskPollers: *pollers})
 	rt.Register(w)
 	if err := w.Start(); err != nil {
 		return err
