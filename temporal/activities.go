@@ -45,10 +45,13 @@ type modelOutput struct {
 
 // toolInput is the input of the tool activity.
 type toolInput struct {
-	Agent  string            `json:"agent"`
-	RunID  string            `json:"run_id"`
-	Call   string            `json:"call"` // the call item's JSON
-	Record runner.CallRecord `json:"record"`
+	Agent string `json:"agent"` // the agent the run started with
+	// InCharge is the agent in charge (State.Agent), the run's agent or one
+	// it handed off to.
+	InCharge string            `json:"in_charge,omitempty"`
+	RunID    string            `json:"run_id"`
+	Call     string            `json:"call"` // the call item's JSON
+	Record   runner.CallRecord `json:"record"`
 }
 
 // toolOutput is the result of the tool activity: a runner.CallOutcome as
@@ -226,7 +229,7 @@ func queryRequest(ctx context.Context, in modelInput) (string, error) {
 
 // tool is the tool activity: it runs one call.
 func (rt *Runtime) tool(ctx context.Context, in toolInput) (*toolOutput, error) {
-	a := rt.agents[in.Agent]
+	a := inCharge(rt.agents[in.Agent], in.InCharge)
 	if a == nil {
 		return nil, fmt.Errorf("temporal: no agent named %q is registered on this worker", in.Agent)
 	}

@@ -302,3 +302,29 @@ func (rt *Runtime) toolTimeoutFor(t tools.Tool) time.Duration {
 	}
 	return d + max(rt.grace, 0) + 30*time.Second
 }
+
+// inCharge returns the agent named name among root and the agents it can
+// hand off to, transitively (as the runner finds the agent in charge of a
+// state), or root when name is empty or not found.
+func inCharge(root *agent.Agent, name string) *agent.Agent {
+	if root == nil || name == "" || name == root.Name {
+		return root
+	}
+	seen := map[*agent.Agent]bool{}
+	queue := []*agent.Agent{root}
+	for len(queue) > 0 {
+		a := queue[0]
+		queue = queue[1:]
+		if a == nil || seen[a] {
+			continue
+		}
+		seen[a] = true
+		if a.Name == name {
+			return a
+		}
+		for _, h := range a.Handoffs {
+			queue = append(queue, h.Agent)
+		}
+	}
+	return root
+}

@@ -147,7 +147,7 @@ type runErrorDetails struct {
 // wfRun is one execution of the workflow.
 type wfRun struct {
 	rt      *Runtime
-	a       *agent.Agent
+	a       *agent.Agent // the agent the run started with, registered by name
 	m       *runner.Machine
 	in      RunInput
 	log     interface{ Warn(string, ...any) }
@@ -370,7 +370,7 @@ func (w *wfRun) continueAsNew(ctx workflow.Context) error {
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return w.canceled()
 	}
-	next := RunInput{Agent: w.a.Name, State: s, Continued: w.in.Continued + 1, InputItems: w.in.InputItems}
+	next := RunInput{Agent: w.in.Agent, State: s, Continued: w.in.Continued + 1, InputItems: w.in.InputItems}
 	return workflow.NewContinueAsNewError(ctx, WorkflowName, next)
 }
 
@@ -387,7 +387,7 @@ func (w *wfRun) callModel(ctx workflow.Context, step runner.Step) (*responses.Re
 	w.modelCalls[step.Turn]++
 	n := w.modelCalls[step.Turn]
 	sum := sha256.Sum256(body)
-	in := modelInput{Agent: w.a.Name, Turn: step.Turn, Call: n, Size: len(body), SHA256: hex.EncodeToString(sum[:])}
+	in := modelInput{Agent: w.m.State().Agent, Turn: step.Turn, Call: n, Size: len(body), SHA256: hex.EncodeToString(sum[:])}
 	for k, v := range step.Request.Extra {
 		if in.Extra == nil {
 			in.Extra = make(map[string]string, len(step.Request.Extra))
@@ -524,7 +524,7 @@ func (w *wfRun) startCall(ctx workflow.Context, turn int, rec runner.CallRecord)
 		set.SetError(err)
 		return f
 	}
-	t := toolFor(w.a, rec.Type, rec.Tool)
+	t := toolFor(inCharge(w.a, st.Agent), rec.Type, rec.Tool)
 	policy := sdktemporal.RetryPolicy{MaximumAttempts: 1}
 	if t != nil && idempotent(t) {
 		policy = w.rt.idemRetry
@@ -542,7 +542,7 @@ func (w *wfRun) startCall(ctx workflow.Context, turn int, rec runner.CallRecord)
 		ao.StartToCloseTimeout = 0
 		ao.ScheduleToCloseTimeout = 100 * 365 * 24 * time.Hour
 	}
-	in := toolInput{Agent: w.a.Name, RunID: st.RunID, Call: call, Record: rec}
+	in := toolInput{Agent: w.in.Agent, InCharge: st.Agent, RunID: st.RunID, Call: call, Record: rec}
 	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, ao), ToolActivity, in)
 }
 
