@@ -169,6 +169,9 @@ func New(agents []*agent.Agent, opts *Options) (*Runtime, error) {
 	if o.Runner != nil {
 		ro = *o.Runner
 	}
+	if err := supported(agents, &ro); err != nil {
+		return nil, err
+	}
 	rt.actRunner = runner.New(nil, &ro)
 	tp := otel.GetTracerProvider()
 	if ro.Telemetry != nil && ro.Telemetry.TracerProvider != nil {
@@ -327,4 +330,33 @@ func inCharge(root *agent.Agent, name string) *agent.Agent {
 		}
 	}
 	return root
+}
+
+// supported refuses what a run on Temporal would silently leave out: the
+// steps of runner.Machine do not run input guardrails, compaction or
+// budgets (the local loop does).
+func supported(agents []*agent.Agent, ro *runner.Options) error {
+	switch {
+	case ro.Compaction != nil:
+		return errors.New("temporal: runner.Options.Compaction is not supported: the workflow's steps (runner.Machine) do not compact; trim with Options.Trim instead")
+	case ro.Budget != nil:
+		return errors.New("temporal: runner.Options.Budget is not supported: the workflow's steps (runner.Machine) do not check budgets; bound the run with MaxTurns")
+	}
+	seen := map[*agent.Agent]bool{}
+	queue := slices.Clone(agents)
+	for len(queue) > 0 {
+		a := queue[0]
+		queue = queue[1:]
+		if a == nil || seen[a] {
+			continue
+		}
+		seen[a] = true
+		if len(a.Guardrails.Input) > 0 {
+			return fmt.Errorf("temporal: agent %q has input guardrails, which runs on Temporal do not run (runner.Machine does not): check the input before starting the run", a.Name)
+		}
+		for _, h := range a.Handoffs {
+			queue = append(queue, h.Agent)
+		}
+	}
+	return nil
 }

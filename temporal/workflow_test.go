@@ -559,6 +559,8 @@ func TestNewRefuses(t *testing.T) {
 		{"nil", []*agent.Agent{nil}, "nil agent"},
 		{"duplicate", []*agent.Agent{a, a}, `two agents named "a"`},
 		{"invalid", []*agent.Agent{{Name: "b"}}, `agent "b"`},
+		{"input guardrails", []*agent.Agent{{Name: "c", Model: "gpt-5", Handoffs: []agent.Handoff{{Agent: &agent.Agent{Name: "d", Model: "gpt-5",
+			Guardrails: agent.Guardrails{Input: []agent.InputGuardrail{{Name: "g"}}}}}}}}, `agent "d" has input guardrails`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
