@@ -301,7 +301,7 @@ func startDevServer(ctx context.Context) (*devServer, error) {
 	if b, err := build.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("-dev: building the server: %w\n%s", err, b)
 	}
-	cmd := exec.CommandContext(ctx, bin)
+	cmd := exec.Command(bin) // not tied to ctx: it stops when stop closes its input, after the worker
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
