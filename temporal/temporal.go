@@ -338,7 +338,7 @@ func inCharge(root *agent.Agent, name string) *agent.Agent {
 func supported(agents []*agent.Agent, ro *runner.Options) error {
 	switch {
 	case ro.Compaction != nil:
-		return errors.New("temporal: runner.Options.Compaction is not supported: the workflow's steps (runner.Machine) do not compact; trim with Options.Trim instead")
+		return errors.New("temporal: runner.Options.Compaction is not supported: the workflow's steps (runner.Machine) do not compact; trim with runner.Options.Trim instead")
 	case ro.Budget != nil:
 		return errors.New("temporal: runner.Options.Budget is not supported: the workflow's steps (runner.Machine) do not check budgets; bound the run with MaxTurns")
 	}
