@@ -172,11 +172,11 @@ func (m *Machine) Next() Step {
 func (m *Machine) ApplyModelError(err error) bool {
 	st := m.st
 	switch {
-	case !st.noInclude && includeRefused(err):
-		st.noInclude = true
+	case !st.s.Learned.NoInclude && includeRefused(err):
+		st.s.Learned.NoInclude = true
 		return true
-	case !st.r.chain && !st.strippedReasoning && invalidEncryptedContent(err):
-		st.strippedReasoning = true
+	case !st.r.chain && !st.s.Learned.StrippedReasoning && invalidEncryptedContent(err):
+		st.s.Learned.StrippedReasoning = true
 		st.s.History = stripReasoning(st.s.History)
 		return true
 	}

@@ -374,12 +374,6 @@ type run struct {
 	last    *responses.Response // the last response of this call
 	yield   func(Event, error) bool
 	stopped bool
-	// strippedReasoning: encrypted reasoning was refused once and dropped.
-	strippedReasoning bool
-	// reasoned: a response showed reasoning, so encrypted reasoning is
-	// asked for whatever the model's name suggested; noInclude: the model
-	// refused the include, so it is never asked for.
-	reasoned, noInclude bool
 	// rewritten: the history was rewritten (compacted, trimmed, filtered,
 	// reasoning dropped), not only appended to.
 	rewritten bool
@@ -397,7 +391,7 @@ func (st *run) rewrote() { st.rewritten = true }
 // withheld (input_transformations) leave the history, and are reported.
 func (st *run) learn(ctx context.Context, resp *responses.Response) {
 	if resp.Reasoned() {
-		st.reasoned = true
+		st.s.Learned.Reasoned = true
 	}
 	if len(resp.InputTransformations) == 0 {
 		return
@@ -565,23 +559,23 @@ func (st *run) loop(ctx context.Context) error {
 		if st.stopped {
 			return nil
 		}
-		if err != nil && req.Include != nil && !st.noInclude && includeRefused(err) {
+		if err != nil && req.Include != nil && !st.s.Learned.NoInclude && includeRefused(err) {
 			// Not a reasoning model after all (or a gateway that refuses
 			// the include): ask again without it, and from now on.
 			st.r.log.InfoContext(ctx, "runner: the model refused include reasoning.encrypted_content; retrying without it", "turn", turn, "error", err)
-			st.noInclude = true
+			st.s.Learned.NoInclude = true
 			req = st.request()
 			resp, err = st.callModel(ctx, req, turn)
 			if st.stopped {
 				return nil
 			}
 		}
-		if err != nil && st.mode() == ModeStateless && !st.strippedReasoning && invalidEncryptedContent(err) {
+		if err != nil && st.mode() == ModeStateless && !st.s.Learned.StrippedReasoning && invalidEncryptedContent(err) {
 			// Encrypted reasoning is tied to one organization: a gateway
 			// that balanced this conversation over another channel cannot
 			// read it. Retry once without reasoning items.
 			st.r.log.WarnContext(ctx, "encrypted reasoning rejected; retrying without reasoning items", "turn", turn, "error", err)
-			st.strippedReasoning = true
+			st.s.Learned.StrippedReasoning = true
 			s.History = stripReasoning(s.History)
 			st.rewrote()
 			req = st.request()
@@ -892,7 +886,7 @@ func (st *run) request() *responses.Request {
 		if req.Store == nil {
 			req.Store = responses.Ptr(false)
 		}
-		if !*req.Store && !st.noInclude && (st.reasoned || reasons(a, history)) {
+		if !*req.Store && !st.s.Learned.NoInclude && (st.s.Learned.Reasoned || reasons(a, history)) {
 			req.Include = []string{responses.IncludeReasoningEncryptedContent}
 		}
 		if st.s.SendFrom > 0 && st.s.SendFrom <= len(history) {

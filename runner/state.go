@@ -146,6 +146,19 @@ type CallRecord struct {
 	Extra []responses.Item `json:"-"`
 }
 
+// Learned is what a run learned about the model and the endpoint.
+type Learned struct {
+	// Reasoned: a response showed reasoning, so encrypted reasoning is
+	// asked for whatever the model's name suggested.
+	Reasoned bool `json:"reasoned,omitempty"`
+	// NoInclude: the model refused include reasoning.encrypted_content, so
+	// it is never asked for again.
+	NoInclude bool `json:"no_include,omitempty"`
+	// StrippedReasoning: encrypted reasoning was refused once
+	// (invalid_encrypted_content) and dropped from the history.
+	StrippedReasoning bool `json:"stripped_reasoning,omitempty"`
+}
+
 // ToolFingerprint names a tool definition and the SHA-256 of its JSON.
 type ToolFingerprint struct {
 	Name   string `json:"name"`
@@ -211,6 +224,10 @@ type State struct {
 	Standing []StandingDecision
 	// Extra holds the items tools reported that are never sent upstream.
 	Extra []responses.Item
+	// Learned holds what the run learned about the model from its answers,
+	// so a resumed run (or a Temporal run after continue-as-new) does not
+	// learn it again at the cost of a model call.
+	Learned Learned
 	// Meta is the application's own data, kept with the state and never
 	// read by the runner: what it needs to rebuild the agent in another
 	// process, say. Keys should be namespaced ("myapp.config"). Never put
@@ -440,6 +457,7 @@ type stateHeader struct {
 	SessionItems       int                        `json:"session_items,omitempty"`
 	Standing           []StandingDecision         `json:"standing,omitempty"`
 	Meta               map[string]json.RawMessage `json:"meta,omitempty"`
+	Learned            Learned                    `json:"learned,omitzero"`
 }
 
 // MarshalJSON encodes the state. Items are written as the bytes they were
@@ -453,7 +471,7 @@ type stateHeader struct {
 func (s *State) MarshalJSON() ([]byte, error) {
 	h := stateHeader{Version: s.Version, RunID: s.RunID, Agent: s.Agent, Tools: s.Tools, Status: s.Status,
 		Turn: s.Turn, Usage: s.Usage, CostUSD: s.CostUSD, CostUnknown: s.CostUnknown, PreviousResponseID: s.PreviousResponseID, ServerItems: s.ServerItems,
-		Standing: s.Standing, Meta: s.Meta, Conversation: s.Conversation, InputTokens: s.InputTokens, CountedItems: s.CountedItems, SendFrom: s.SendFrom,
+		Standing: s.Standing, Meta: s.Meta, Learned: s.Learned, Conversation: s.Conversation, InputTokens: s.InputTokens, CountedItems: s.CountedItems, SendFrom: s.SendFrom,
 		TurnStart: s.TurnStart, InSession: s.InSession, SessionItems: s.SessionItems}
 	if h.Version == 0 {
 		h.Version = StateVersion
@@ -577,7 +595,7 @@ func (s *State) UnmarshalJSON(b []byte) error {
 	}
 	*s = State{Version: w.Version, RunID: w.RunID, Agent: w.Agent, Tools: w.Tools, Status: w.Status,
 		Turn: w.Turn, Usage: w.Usage, CostUSD: w.CostUSD, CostUnknown: w.CostUnknown, PreviousResponseID: w.PreviousResponseID, ServerItems: w.ServerItems,
-		Standing: w.Standing, Meta: w.Meta, Conversation: w.Conversation, InputTokens: w.InputTokens, CountedItems: w.CountedItems, SendFrom: w.SendFrom,
+		Standing: w.Standing, Meta: w.Meta, Learned: w.Learned, Conversation: w.Conversation, InputTokens: w.InputTokens, CountedItems: w.CountedItems, SendFrom: w.SendFrom,
 		TurnStart: w.TurnStart, InSession: w.InSession, SessionItems: w.SessionItems,
 		Extra: w.Extra, History: w.History}
 	for _, c := range w.Calls {
