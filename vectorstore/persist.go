@@ -57,27 +57,52 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 //
 // Changes are saved by [Memory.Flush] and [Memory.Close], atomically: the
 // store is written to a temporary file in the same folder, synced, and
-// renamed over path, so a crash leaves either the old or the new file.
-// Changes since the last save are lost on a crash. One process at a time
-// may open a path.
+// renamed over path, so a crash leaves either the old or the new file, and
+// a reader opening path meanwhile reads one or the other whole. Changes
+// since the last save are lost on a crash.
+//
+// One writer at a time: unless opts.ReadOnly, Open takes an exclusive OS
+// lock (flock(2); LockFileEx on Windows) on the file [LockPath](path),
+// creating it if needed, and holds it until Close; the OS drops it if the
+// process dies. A second writable Open of the same path, from this process
+// or another, fails at once with an error wrapping [ErrLocked] that names
+// the process holding it (its pid and program), rather than waiting: the
+// caller decides whether to retry. Open loads the file once it holds the
+// lock, so it sees the last writer's save. A folder where the lock file
+// cannot be created (not writable) fails here too, before any work. With
+// ReadOnly, Open takes no lock and every change fails with [ErrReadOnly].
+// On systems without either lock call (Solaris, Plan 9, WebAssembly) no
+// lock is taken.
 func Open(path string, opts *Options) (*Memory, error) {
 	m := NewMemory(opts)
 	if path == "" {
 		return m, nil
 	}
 	m.path = path
+	m.readOnly = opts != nil && opts.ReadOnly
+	if !m.readOnly {
+		lock, err := acquireLock(path)
+		if err != nil {
+			return nil, err
+		}
+		m.lock = lock
+	}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return m, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("vectorstore: open: %w", err)
+	if err == nil {
+		m.stores, err = decodeStores(data)
+		if err != nil {
+			err = fmt.Errorf("vectorstore: open %s: %w", path, err)
+		}
+	} else {
+		err = fmt.Errorf("vectorstore: open: %w", err)
 	}
-	stores, err := decodeStores(data)
 	if err != nil {
-		return nil, fmt.Errorf("vectorstore: open %s: %w", path, err)
+		_ = m.lock.release()
+		return nil, err
 	}
-	m.stores = stores
 	return m, nil
 }
 

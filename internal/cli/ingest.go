@@ -74,8 +74,10 @@ func (sf *storeFlags) where() string {
 	return fmt.Sprintf("store %q in %s", sf.id, sf.path)
 }
 
-// open opens the store. With create unset, a missing embedded store file
-// is an error saying to run ingest first.
+// open opens the store: for writing with create set (an embedded store
+// file is then locked until Close; a second writer fails at once, naming
+// the first), read-only without, when a missing embedded store file is an
+// error saying to run ingest first.
 func (sf *storeFlags) open(create bool) (vectorstore.Store, error) {
 	if sf.id == "" {
 		return nil, fmt.Errorf("%w: --store-id is empty", errUsage)
@@ -97,7 +99,12 @@ func (sf *storeFlags) open(create bool) (vectorstore.Store, error) {
 	} else if _, err := os.Stat(sf.path); errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("no file-search store at %s: run `agentloop ingest DIR` first (or pass --store PATH)", sf.path)
 	}
-	st, err := vectorstore.Open(sf.path, nil)
+	// Searches open the file read-only: they take no lock, so they work
+	// while an ingest writes it, and see its last save.
+	st, err := vectorstore.Open(sf.path, &vectorstore.Options{ReadOnly: !create})
+	if errors.Is(err, vectorstore.ErrLocked) {
+		return nil, fmt.Errorf("%s; wait for it to finish, or pass another --store", strings.TrimPrefix(err.Error(), vectorstore.ErrLocked.Error()+": "))
+	}
 	if err != nil {
 		return nil, err
 	}
