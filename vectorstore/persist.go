@@ -18,7 +18,7 @@ import (
 	"unsafe"
 )
 
-// The file format, version 2, little-endian throughout:
+// The file format, version 3, little-endian throughout:
 //
 //	magic "AGLVSTOR", uint32 version
 //	uvarint stores; per store, in increasing ID order:
@@ -44,9 +44,14 @@ import (
 //
 // Open checks all of this (see [ErrCorrupt]); what it does not check is
 // that the postings are those of the texts.
+//
+// Version 3 has the layout of version 2; its terms are those of
+// [TermsVersion] 2 (version 2's are of TermsVersion 1). Open reads both,
+// and re-indexes the texts of a version 2 file (saving it as version 3 on
+// the next save).
 const (
 	fileMagic   = "AGLVSTOR"
-	fileVersion = 2
+	fileVersion = 3
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -96,6 +101,9 @@ func Open(path string, opts *Options) (*Memory, error) {
 		if err != nil {
 			err = fmt.Errorf("vectorstore: open %s: %w", path, err)
 		}
+		// A file of an older version is saved in this one by the next
+		// save of a writer.
+		m.dirty = err == nil && !m.readOnly && binary.LittleEndian.Uint32(data[len(fileMagic):]) != fileVersion
 	} else {
 		err = fmt.Errorf("vectorstore: open: %w", err)
 	}
@@ -122,7 +130,7 @@ func (m *Memory) Flush(ctx context.Context) error {
 
 // flushLocked saves m if it is persistent and dirty; m.mu must be held.
 func (m *Memory) flushLocked() error {
-	if m.path == "" || !m.dirty {
+	if m.path == "" || !m.dirty || m.readOnly {
 		return nil
 	}
 	dir := filepath.Dir(m.path)
@@ -510,8 +518,9 @@ func decodeStores(data []byte) (map[string]*memStore, error) {
 	if crc32.Checksum(body, castagnoli) != sum {
 		return nil, fmt.Errorf("%w (checksum mismatch)", ErrCorrupt)
 	}
-	if v := binary.LittleEndian.Uint32(body[len(fileMagic):]); v != fileVersion {
-		return nil, fmt.Errorf("file format version %d, this build reads %d", v, fileVersion)
+	v := binary.LittleEndian.Uint32(body[len(fileMagic):])
+	if v != fileVersion && v != 2 {
+		return nil, fmt.Errorf("file format version %d, this build reads 2 and %d", v, fileVersion)
 	}
 	d := &decoder{b: body[len(fileMagic)+4:], size: len(data)}
 	stores := map[string]*memStore{}
@@ -544,7 +553,24 @@ func decodeStores(data []byte) (map[string]*memStore, error) {
 	if d.err != nil {
 		return nil, d.err
 	}
+	if v == 2 {
+		// Terms of another analyzer: index the texts again.
+		for _, st := range stores {
+			st.reindex()
+		}
+	}
 	return stores, nil
+}
+
+// reindex rebuilds the lexical index from the documents' texts.
+func (s *memStore) reindex() {
+	s.lex = newLexIndex()
+	for i := range s.docs {
+		s.lex.add(int32(i), s.docs[i].text)
+		if !s.docs[i].alive {
+			s.lex.remove(int32(i), s.docs[i].text)
+		}
+	}
 }
 
 // store reads the files, docs, vectors and postings of the store spec.
