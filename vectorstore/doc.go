@@ -63,8 +63,8 @@
 // says how well the chunk matches on a scale that is the same for every
 // query. Lexically it is the IDF-weighted share of the query's terms the
 // chunk holds ([LexicalRelevance]: about 1 when every term is there, under
-// 0.5 when half the query's weight is missing, lower still when a rare
-// term of the query is found nowhere); densely, the cosine similarity of
+// 0.5 when half the query's weight is missing, a term found nowhere
+// weighing as a rare one); densely, the cosine similarity of
 // the embeddings; hybrid, their mean weighted as the legs ([Relevance]);
 // the best over the queries. Ranking stays with the fusion (BM25 ranks
 // better than coverage), so relevances need not decrease down the list.

@@ -74,8 +74,8 @@ type IngestOptions struct {
 	// returns.
 	Concurrency int
 	// Progress, if set, is told how ingestion goes: once when the files
-	// are listed, when each file is done (with its status), and every MiB
-	// or so read of a large file. Calls come from Ingest's goroutines, one
+	// are listed, when each file is done (with its status), every MiB or
+	// so read of a large file, and for each file pruned. Calls come from Ingest's goroutines, one
 	// at a time, and should return quickly.
 	Progress func(IngestProgress)
 	// Prune deletes from the store the files ingested there before that
@@ -289,6 +289,13 @@ func Ingest(ctx context.Context, st Store, storeID string, paths []string, opts 
 	if o.Prune && len(dirs) == 0 {
 		pruned, err := prune(ctx, st, storeID, files)
 		statuses = append(statuses, pruned...)
+		for i := range pruned {
+			if o.Progress != nil {
+				p := progress
+				p.File = &pruned[i]
+				o.Progress(p)
+			}
+		}
 		if err != nil {
 			return statuses, err
 		}

@@ -12,8 +12,9 @@ import (
 // (rare terms weigh more) and counted in full once it occurs about once in
 // a chunk of average length (avgTerms terms; a mention in a long chunk
 // counts less, as BM25's saturation says). 1 means every term of the query
-// is there; 0.5, terms carrying half its weight; a query term found
-// nowhere in the store counts against every chunk. idf gives a term's
+// is there; 0.5, terms carrying half its weight. A query term found
+// nowhere in the store weighs as one found in a single chunk: it counts
+// against every chunk, as a rare term would. idf gives a term's
 // inverse document frequency, or nil to weigh all terms alike (for a
 // backend that does not know them); avgTerms ≤ 0 means the text's own
 // length, so that length does not count.
@@ -65,7 +66,7 @@ func coverage(order []string, qtf, tf map[string]int, n int, idf func(string) fl
 }
 
 // idf is BM25's inverse document frequency of a term held by df of n
-// documents; a term held by none weighs the most.
+// documents.
 func idf(n, df float64) float64 {
 	return math.Log(1 + (n-df+0.5)/(df+0.5))
 }
@@ -95,9 +96,9 @@ func (s *memStore) lexRelevance(query string, doc int32) float64 {
 	}
 	n := float64(x.live)
 	w := func(t string) float64 {
-		df := 0
-		if p := x.postings[t]; p != nil {
-			df = max(p.df, 0)
+		df := 1 // a term in no chunk weighs as one in a single chunk
+		if p := x.postings[t]; p != nil && p.df > 0 {
+			df = p.df
 		}
 		return idf(n, float64(df))
 	}

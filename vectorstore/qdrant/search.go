@@ -35,8 +35,8 @@ import (
 // which Qdrant applies but does not report: each query term is probed in
 // the same QueryBatch (its sparse index alone, top 1), and the probe's score
 // divided by that chunk's saturated term frequency is the IDF. A term no
-// chunk of the stores holds takes the IDF of a term absent from the
-// collection (one Count).
+// chunk of the stores holds weighs as a term of one point of the
+// collection (one Count), as the embedded store weighs it.
 //
 // Qdrant's own RRF (Query: Rrf{K, Weights} over prefetches) is not used: it
 // weighs a leg by dividing positions, 1/((pos+1)/w + k - 1), not by
@@ -381,8 +381,8 @@ func (s *Store) fetchHits(ctx context.Context, colls []string, all []vectorstore
 // probeIDF reads the IDF of each term from its probe's result (see
 // Search): the top chunk's score divided by the chunk's saturated
 // frequency of the term, as docVector computed it. A term no chunk of the
-// stores holds gets the IDF of a term held by none of the collection's
-// points.
+// stores holds gets the IDF of a term held by one of the collection's
+// points, as the embedded store weighs it.
 func (s *Store) probeIDF(ctx context.Context, coll string, found map[string]storeInfo, terms []string, res []*qc.BatchResult) (map[string]float64, error) {
 	idf := map[string]float64{}
 	absent := false
@@ -419,7 +419,7 @@ func (s *Store) probeIDF(ctx context.Context, coll string, found map[string]stor
 		n := float64(count)
 		for _, t := range terms {
 			if _, ok := idf[t]; !ok {
-				idf[t] = math.Log(1 + (n+0.5)/0.5)
+				idf[t] = math.Log(1 + (n-1+0.5)/1.5)
 			}
 		}
 	}
