@@ -74,8 +74,9 @@ type IngestOptions struct {
 	// returns.
 	Concurrency int
 	// Progress, if set, is told how ingestion goes: once when the files
-	// are listed, when each file is done (with its status), every MiB or
-	// so read of a large file, and for each file pruned. Calls come from Ingest's goroutines, one
+	// are listed (then once per folder that could not be read, with its
+	// status), when each file is done (with its status), every MiB or so
+	// read of a large file, and for each file pruned. Calls come from Ingest's goroutines, one
 	// at a time, and should return quickly.
 	Progress func(IngestProgress)
 	// Prune deletes from the store the files ingested there before that
@@ -163,8 +164,8 @@ type FileStatus struct {
 // for what stops everything: a path that does not exist, an invalid
 // store, a store embedder mismatch, a cancelled ctx. If st has a
 // Flush(context.Context) error method (as [Memory]), Ingest calls it at the
-// end and returns its error (with the statuses): the files were then not
-// saved.
+// end and returns its error (with the statuses, wrapping [ErrSave] when
+// the store could not be saved): the files were then not saved.
 func Ingest(ctx context.Context, st Store, storeID string, paths []string, opts *IngestOptions) ([]FileStatus, error) {
 	var o IngestOptions
 	if opts != nil {
@@ -209,6 +210,11 @@ func Ingest(ctx context.Context, st Store, storeID string, paths []string, opts 
 	progress := IngestProgress{Files: len(files), Bytes: total}
 	if o.Progress != nil {
 		o.Progress(progress)
+		for i := range dirs {
+			p := progress
+			p.File = &dirs[i]
+			o.Progress(p)
+		}
 	}
 	known := map[string]File{}
 	if len(files) > 0 {

@@ -136,7 +136,7 @@ func (m *Memory) flushLocked() error {
 	dir := filepath.Dir(m.path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(m.path)+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("vectorstore: save: %w", err)
+		return saveError{fmt.Errorf("vectorstore: save %s: %w", m.path, err)}
 	}
 	tmp := f.Name()
 	// The temporary file is private (0600); a replaced file keeps its mode.
@@ -157,7 +157,7 @@ func (m *Memory) flushLocked() error {
 	}
 	if err != nil {
 		_ = os.Remove(tmp)
-		return fmt.Errorf("vectorstore: save %s: %w", m.path, err)
+		return saveError{fmt.Errorf("vectorstore: save %s: %w", m.path, err)}
 	}
 	if d, err := os.Open(dir); err == nil {
 		_ = d.Sync() // make the rename durable; best effort
@@ -400,6 +400,17 @@ func float32s(b []byte) []float32 {
 	}
 	return out
 }
+
+// ErrSave: a [Memory] could not save its file (a folder not writable, a
+// full disk). [Memory.Flush], [Memory.Close] and [Ingest] wrap it; the
+// changes since the last save are not in the file.
+var ErrSave = errors.New("vectorstore: save failed")
+
+// saveError is a failed save: it reads as its cause and is ErrSave too.
+type saveError struct{ err error }
+
+func (e saveError) Error() string   { return e.err.Error() }
+func (e saveError) Unwrap() []error { return []error{ErrSave, e.err} }
 
 // ErrCorrupt: a store file does not decode, or breaks an invariant of the
 // format (duplicate IDs, unsorted terms, counts that disagree), though its

@@ -241,6 +241,10 @@ func runIngest(ctx context.Context, env *Env, args []string) error {
 	}
 	files := len(statuses) - dirs - deleted
 	where := sf.where()
+	if errors.Is(ingestErr, vectorstore.ErrSave) && closeErr != nil {
+		// Close tried to save again, and failed alike: one error says it.
+		closeErr, ingestErr = ingestErr, nil
+	}
 	switch {
 	case ingestErr != nil && errors.Is(ingestErr, vectorstore.ErrEmbedderMismatch):
 		return fmt.Errorf("the %s was built with another embedder (%w): pass the --embed-model it was built with, or another --store-id", where, ingestErr)
@@ -410,7 +414,11 @@ func fileLine(s *vectorstore.FileStatus, terminal bool) string {
 		}
 		return fmt.Sprintf("  - %s  skipped: %s", name, printable(oneLine(trimPrefixes(s.Err, s.Path))))
 	case s.Dir:
-		return fmt.Sprintf("  ✗ %s/  folder not read: %s", name, printable(oneLine(trimPrefixes(s.Err, s.Path))))
+		why := trimPrefixes(s.Err, s.Path)
+		if pe := (*fs.PathError)(nil); errors.As(s.Err, &pe) {
+			why = pe.Err.Error()
+		}
+		return fmt.Sprintf("  ✗ %s/  folder not read: %s", name, printable(oneLine(why)))
 	}
 	return fmt.Sprintf("  ✗ %s  %s: %s", name, s.Code, printable(oneLine(trimPrefixes(s.Err, s.Path))))
 }
