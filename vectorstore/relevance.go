@@ -250,9 +250,10 @@ func BestPassage(text string, queries []string, maxLen int) Passage {
 	for _, m := range ms {
 		if m.start >= a && m.end <= b {
 			span := [2]int{m.start - a, m.end - a}
-			if n := len(p.Marks); n > 0 && span[0] < p.Marks[n-1][1] {
-				// An identifier's part inside the whole: keep the part
-				// only when the whole is not marked.
+			if n := len(p.Marks); n > 0 && span[0] <= p.Marks[n-1][1] {
+				// An identifier's part inside the whole (marked already),
+				// or right after another part: one mark.
+				p.Marks[n-1][1] = max(p.Marks[n-1][1], span[1])
 				continue
 			}
 			p.Marks = append(p.Marks, span)
@@ -319,10 +320,13 @@ func wordEnd(text string, i int) int {
 
 func isSpaceByte(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
 
-// duplicateMin is the share of a hit's best passage (its runs of three
-// terms) that must be in a hit above it for the two to be the same
-// content.
-const duplicateMin = 0.8
+// A hit shows the same content as a hit above it when duplicatePassage of
+// its best passage (its runs of three words), or duplicateText of its
+// whole text, is in that hit's text.
+const (
+	duplicatePassage = 0.8
+	duplicateText    = 0.6
+)
 
 // Duplicate names a hit folded into another because it shows the same
 // content (see [CollapseDuplicates]).
@@ -333,15 +337,19 @@ type Duplicate struct {
 	Ordinal  int    `json:"ordinal"`
 }
 
-// CollapseDuplicates folds into a hit the hits below it, from other files
-// (or the same file in another store), that show the same content, such
-// as one page in x.md and in x.html, or a page and a file concatenating
-// several: a hit whose best passage for
-// the queries (see [BestPassage]) has four fifths of its runs of three
-// terms in an earlier hit's text is dropped and listed in that hit's
-// Duplicates. Hits of one file are never folded together (its chunks
-// overlap by design). It keeps at most limit hits (limit ≤ 0: all), in
-// order.
+// CollapseDuplicates folds into a hit the hits below it that show the same
+// content, so that a list of hits shows each thing once: a hit from
+// another file (or the same file in another store), such as one page as
+// x.md and as x.html, or a page and a file concatenating several, whose
+// best passage for the queries (see [BestPassage]) has four fifths of its
+// runs of three words in an earlier hit's text, or whose whole text has
+// three fifths (all of it, for a text of a few words: chunks of one page
+// cut at other places in its two formats overlap without being equal);
+// and a chunk of the same file whose best passage lies in the part it
+// shares with a chunk above (a file's chunks overlap by design). A hit
+// folded is dropped and listed in that hit's Duplicates, and its text then
+// counts as that hit's for the hits below. It keeps at most limit hits
+// (limit ≤ 0: all), in order.
 func CollapseDuplicates(hits []Hit, queries []string, limit int) []Hit {
 	var kept []Hit
 	var sets []map[uint64]bool // the shingles of each kept hit's text
@@ -349,19 +357,14 @@ func CollapseDuplicates(hits []Hit, queries []string, limit int) []Hit {
 		if limit > 0 && len(kept) == limit {
 			break
 		}
-		var shingles []uint64
+		var passage, whole []uint64
 		dup := -1
 		for k := range kept {
-			if kept[k].StoreID == h.StoreID && kept[k].FileID == h.FileID {
-				continue
-			}
-			if shingles == nil {
-				p := BestPassage(h.Text, queries, 400)
-				shingles = shinglesOf(p.Text)
-				if len(shingles) < 4 {
-					shingles = shinglesOf(h.Text)
-				}
-				if len(shingles) == 0 {
+			sameFile := kept[k].StoreID == h.StoreID && kept[k].FileID == h.FileID
+			if whole == nil {
+				whole = shinglesOf(h.Text)
+				passage = shinglesOf(BestPassage(h.Text, queries, 400).Text)
+				if len(whole) == 0 {
 					break
 				}
 			}
@@ -371,18 +374,27 @@ func CollapseDuplicates(hits []Hit, queries []string, limit int) []Hit {
 					sets[k][s] = true
 				}
 			}
-			in := 0
-			for _, s := range shingles {
-				if sets[k][s] {
-					in++
-				}
+			// Short texts fold only when all of them is there: a few
+			// words in common are no evidence.
+			textMin := duplicateText
+			if len(whole) < 20 {
+				textMin = 1
 			}
-			if float64(in) >= duplicateMin*float64(len(shingles)) {
+			if sameFile {
+				// A file's chunks overlap by design: only the passage
+				// counts.
+				textMin = 2
+			}
+			if len(passage) >= 4 && contained(passage, sets[k]) >= duplicatePassage || contained(whole, sets[k]) >= textMin {
 				dup = k
 				break
 			}
 		}
 		if dup >= 0 {
+			// What a folded hit shows joins what its group shows.
+			for _, sh := range whole {
+				sets[dup][sh] = true
+			}
 			kept[dup].Duplicates = append(kept[dup].Duplicates, Duplicate{StoreID: h.StoreID, FileID: h.FileID, Filename: h.Filename, Ordinal: h.Ordinal})
 			continue
 		}
@@ -390,6 +402,20 @@ func CollapseDuplicates(hits []Hit, queries []string, limit int) []Hit {
 		sets = append(sets, nil)
 	}
 	return kept
+}
+
+// contained returns the share of shingles in set.
+func contained(shingles []uint64, set map[uint64]bool) float64 {
+	if len(shingles) == 0 {
+		return 0
+	}
+	in := 0
+	for _, s := range shingles {
+		if set[s] {
+			in++
+		}
+	}
+	return float64(in) / float64(len(shingles))
 }
 
 // shinglesOf returns hashes of the runs of three consecutive words of

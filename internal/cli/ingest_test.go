@@ -445,3 +445,15 @@ func TestIngestProgressBar(t *testing.T) {
 		t.Errorf("terminal progress (-want +got):\n%s", diff)
 	}
 }
+
+func TestSameText(t *testing.T) {
+	h := vectorstore.Hit{Chunk: vectorstore.Chunk{StoreID: "s", FileID: "a", Filename: "a.md"}, Duplicates: []vectorstore.Duplicate{
+		{StoreID: "s", FileID: "b", Filename: "b.html", Ordinal: 3},
+		{StoreID: "s", FileID: "a", Filename: "a.md", Ordinal: 10},
+		{StoreID: "s", FileID: "c", Filename: "all.html", Ordinal: 899},
+		{StoreID: "s", FileID: "c", Filename: "all.html", Ordinal: 900},
+	}}
+	if got, want := sameText(h), "b.html (chunk 3), this file (chunk 10), all.html (chunks 899, 900)"; got != want {
+		t.Errorf("sameText = %q, want %q", got, want)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -80,15 +81,40 @@ func runSearch(ctx context.Context, env *Env, args []string) error {
 	for i, h := range hits {
 		fmt.Fprintf(w, "%d. %s  relevance %.2f  chunk %d  %s\n", i+1, fileName(h.Filename), h.Relevance, h.Ordinal, printable(h.FileID))
 		if len(h.Duplicates) > 0 {
-			names := make([]string, len(h.Duplicates))
-			for j, d := range h.Duplicates {
-				names[j] = fileName(d.Filename)
-			}
-			fmt.Fprintf(w, "   same text in: %s\n", strings.Join(names, ", "))
+			fmt.Fprintf(w, "   same text in: %s\n", sameText(h))
 		}
 		fmt.Fprintf(w, "   %s\n", markPassage(h.Text, vectorstore.BestPassage(h.Text, []string{query}, passageLen), bold))
 	}
 	return nil
+}
+
+// sameText lists the chunks folded into h by file, in order: "this file
+// (chunk 10), x.html (chunk 3), all.html (chunks 899, 900)".
+func sameText(h vectorstore.Hit) string {
+	type file struct{ store, id string }
+	var order []file
+	names := map[file]string{}
+	chunks := map[file][]string{}
+	for _, d := range h.Duplicates {
+		f := file{d.StoreID, d.FileID}
+		if _, ok := names[f]; !ok {
+			order = append(order, f)
+			names[f] = fileName(d.Filename)
+			if d.StoreID == h.StoreID && d.FileID == h.FileID {
+				names[f] = "this file"
+			}
+		}
+		chunks[f] = append(chunks[f], strconv.Itoa(d.Ordinal))
+	}
+	parts := make([]string, len(order))
+	for i, f := range order {
+		noun := "chunk"
+		if len(chunks[f]) > 1 {
+			noun = "chunks"
+		}
+		parts[i] = fmt.Sprintf("%s (%s %s)", names[f], noun, strings.Join(chunks[f], ", "))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // passageLen bounds the passage shown of each hit, in bytes.
