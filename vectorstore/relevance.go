@@ -358,13 +358,12 @@ func CollapseDuplicates(hits []Hit, queries []string, limit int) []Hit {
 			break
 		}
 		var passage, whole []uint64
+		passageDone := false
 		dup := -1
 		for k := range kept {
 			sameFile := kept[k].StoreID == h.StoreID && kept[k].FileID == h.FileID
 			if whole == nil {
-				whole = shinglesOf(h.Text)
-				passage = shinglesOf(BestPassage(h.Text, queries, 400).Text)
-				if len(whole) == 0 {
+				if whole = shinglesOf(h.Text); len(whole) == 0 {
 					break
 				}
 			}
@@ -375,17 +374,29 @@ func CollapseDuplicates(hits []Hit, queries []string, limit int) []Hit {
 				}
 			}
 			// Short texts fold only when all of them is there: a few
-			// words in common are no evidence.
+			// words in common are no evidence. A file's chunks overlap
+			// by design: only the passage counts.
 			textMin := duplicateText
 			if len(whole) < 20 {
 				textMin = 1
 			}
 			if sameFile {
-				// A file's chunks overlap by design: only the passage
-				// counts.
 				textMin = 2
 			}
-			if len(passage) >= 4 && contained(passage, sets[k]) >= duplicatePassage || contained(whole, sets[k]) >= textMin {
+			c := contained(whole, sets[k])
+			if c >= textMin {
+				dup = k
+				break
+			}
+			// A passage is a part of the text: it cannot be in a text
+			// holding almost none of the whole.
+			if c < 0.05 {
+				continue
+			}
+			if !passageDone {
+				passage, passageDone = shinglesOf(BestPassage(h.Text, queries, 400).Text), true
+			}
+			if len(passage) >= 4 && contained(passage, sets[k]) >= duplicatePassage {
 				dup = k
 				break
 			}
