@@ -77,7 +77,7 @@ func runSearch(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(w, "no chunk of the %s matches %q\n", sf.where(), query)
 		return nil
 	}
-	bold := isTerminal(w)
+	bold := env.StdoutIsTerminal
 	for i, h := range hits {
 		fmt.Fprintf(w, "%d. %s  relevance %.2f  chunk %d  %s\n", i+1, fileName(h.Filename), h.Relevance, h.Ordinal, printable(h.FileID))
 		if len(h.Duplicates) > 0 {
