@@ -362,32 +362,48 @@ func isTerminal(w io.Writer) bool {
 
 // ingestProgress shows an ingest's progress on stderr: on a terminal, a
 // bar redrawn in place, with the files that fail printed above it; else a
-// line per file as it is done.
+// line per file as it is done, and one saying how far it is when nothing
+// was printed for quietFor (a large file being read).
 type ingestProgress struct {
 	w        io.Writer
 	terminal bool
+	now      func() time.Time
 	start    time.Time
-	last     time.Time
+	last     time.Time // of the last bar drawn, or line printed
 	p        vectorstore.IngestProgress
 	drawn    bool
 }
 
+// quietFor is how long progress lines may pause while a file is read.
+const quietFor = 10 * time.Second
+
 func newIngestProgress(w io.Writer, terminal bool) *ingestProgress {
-	return &ingestProgress{w: w, terminal: terminal, start: time.Now()}
+	pr := &ingestProgress{w: w, terminal: terminal, now: time.Now}
+	pr.start = pr.now()
+	pr.last = pr.start
+	return pr
 }
 
 // update is the Progress callback: calls come one at a time.
 func (pr *ingestProgress) update(p vectorstore.IngestProgress) {
 	pr.p = p
+	now := pr.now()
 	if f := p.File; f != nil {
 		if line := fileLine(f, pr.terminal); line != "" {
 			pr.clear()
 			fmt.Fprintln(pr.w, line)
+			if !pr.terminal {
+				pr.last = now
+			}
 		}
 	}
-	if pr.terminal && (time.Since(pr.last) >= 100*time.Millisecond || p.FilesDone == p.Files) {
-		pr.last = time.Now()
+	switch {
+	case pr.terminal && (now.Sub(pr.last) >= 100*time.Millisecond || p.FilesDone == p.Files || !pr.drawn):
+		pr.last = now
 		pr.draw()
+	case !pr.terminal && p.File == nil && p.BytesDone > 0 && now.Sub(pr.last) >= quietFor:
+		pr.last = now
+		fmt.Fprintf(pr.w, "  … %d/%d files done, %s of %s read, %s\n", p.FilesDone, p.Files, fmtBytes(p.BytesDone), fmtBytes(p.Bytes), now.Sub(pr.start).Round(time.Second))
 	}
 }
 
@@ -434,7 +450,7 @@ func (pr *ingestProgress) draw() {
 	}
 	n := min(int(frac*width), width)
 	fmt.Fprintf(pr.w, "\r\x1b[K[%s%s] %d/%d files, %s of %s, %s", strings.Repeat("#", n), strings.Repeat("-", width-n),
-		p.FilesDone, p.Files, fmtBytes(p.BytesDone), fmtBytes(p.Bytes), time.Since(pr.start).Round(time.Second))
+		p.FilesDone, p.Files, fmtBytes(p.BytesDone), fmtBytes(p.Bytes), pr.now().Sub(pr.start).Round(time.Second))
 	pr.drawn = true
 }
 

@@ -432,7 +432,7 @@ func TestIngestProgressBar(t *testing.T) {
 	pr.update(vectorstore.IngestProgress{Files: 3, Bytes: 3 << 20})
 	pr.update(vectorstore.IngestProgress{Files: 3, FilesDone: 1, Bytes: 3 << 20, BytesDone: 1 << 20,
 		File: &vectorstore.FileStatus{Filename: "a.md", Status: vectorstore.StatusCompleted, Chunks: 2}})
-	pr.last = time.Time{}
+	pr.last = time.Time{} // the bar is redrawn at most every 100 ms
 	pr.update(vectorstore.IngestProgress{Files: 3, FilesDone: 2, Bytes: 3 << 20, BytesDone: 2 << 20,
 		File: &vectorstore.FileStatus{Filename: "locked", Dir: true, Status: vectorstore.StatusFailed, Code: vectorstore.CodeInvalidFile,
 			Err: errors.New("cannot read the folder: open locked: permission denied")}})
@@ -455,5 +455,29 @@ func TestSameText(t *testing.T) {
 	}}
 	if got, want := sameText(h), "b.html (chunk 3), this file (chunk 10), all.html (chunks 899, 900)"; got != want {
 		t.Errorf("sameText = %q, want %q", got, want)
+	}
+}
+
+// TestIngestProgressLines: off a terminal, a line per file, and a line on
+// how far it is when a large file keeps it quiet for 10 s.
+func TestIngestProgressLines(t *testing.T) {
+	var b bytes.Buffer
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	pr := newIngestProgress(&b, false)
+	pr.now = func() time.Time { return clock }
+	pr.start, pr.last = clock, clock
+	pr.update(vectorstore.IngestProgress{Files: 2, Bytes: 30 << 20})
+	pr.update(vectorstore.IngestProgress{Files: 2, FilesDone: 1, Bytes: 30 << 20, BytesDone: 1 << 10,
+		File: &vectorstore.FileStatus{Filename: "a.md", Status: vectorstore.StatusCompleted, Chunks: 1}})
+	clock = clock.Add(4 * time.Second)
+	pr.update(vectorstore.IngestProgress{Files: 2, FilesDone: 1, Bytes: 30 << 20, BytesDone: 5 << 20})
+	clock = clock.Add(7 * time.Second)
+	pr.update(vectorstore.IngestProgress{Files: 2, FilesDone: 1, Bytes: 30 << 20, BytesDone: 12 << 20})
+	clock = clock.Add(time.Second)
+	pr.update(vectorstore.IngestProgress{Files: 2, FilesDone: 1, Bytes: 30 << 20, BytesDone: 13 << 20})
+	pr.done()
+	want := "  ✓ a.md  1 chunk\n  … 1/2 files done, 12.0 MB of 30.0 MB read, 11s\n"
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("progress lines (-want +got):\n%s", diff)
 	}
 }
