@@ -24,9 +24,18 @@ import (
 
 var (
 	buildOnce sync.Once
+	binDir    string // the folder of the binary built, removed by TestMain
 	binPath   string
 	buildErr  error
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		_ = os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
 
 // agentloopBin builds the binary once per test run, into a folder every
 // user may read.
@@ -40,6 +49,7 @@ func agentloopBin(t *testing.T) string {
 		}
 		dir, err := os.MkdirTemp("", "agentloop-bin-")
 		if err == nil {
+			binDir = dir
 			err = os.Chmod(dir, 0o755)
 		}
 		if err != nil {
