@@ -2,6 +2,7 @@ package vectorstore
 
 import (
 	"fmt"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -219,4 +220,188 @@ func isBlank(s string) bool {
 		}
 	}
 	return true
+}
+
+// splitter cuts a text written to it in pieces into the very chunks
+// [Chunker.Split] cuts the whole text into, emitting each one as soon as it
+// is known, with the byte offset where it starts. It keeps only the text
+// of the windows not yet emitted (at most Size tokens) and of the segments
+// being tokenized, not the whole text: memory is bounded by the chunk size
+// and tokenSegment, whatever the text's length. Segments are tokenized par
+// at a time in parallel (goroutines joined before Write or Close returns).
+type splitter struct {
+	c    *Chunker
+	emit func(piece string, start int64) error
+	par  int
+
+	buf    []byte  // the text from offset base on
+	base   int64   // offset of buf[0] in the text
+	tok    int     // buf[:tok] is tokenized
+	cuts   []int   // ends (in buf) of the segments cut but not yet tokenized
+	pos    int64   // offset of the end of the tokenized text
+	n      int     // tokens so far
+	starts []int64 // offsets of the windows started and not yet emitted
+	err    error
+}
+
+func newSplitter(c *Chunker, par int, emit func(piece string, start int64) error) *splitter {
+	return &splitter{c: c, emit: emit, par: max(par, 1)}
+}
+
+// Write appends text.
+func (s *splitter) Write(text []byte) error {
+	if s.err != nil {
+		return s.err
+	}
+	s.buf = append(s.buf, text...)
+	// A segment's cut depends on at most UTFMax bytes past tokenSegment, so
+	// cutting once that much is buffered cuts where Split would.
+	for {
+		from := s.tok
+		if len(s.cuts) > 0 {
+			from = s.cuts[len(s.cuts)-1]
+		}
+		if len(s.buf)-from <= tokenSegment+utf8.UTFMax {
+			break
+		}
+		s.cuts = append(s.cuts, from+cutText(string(s.buf[from:from+tokenSegment+utf8.UTFMax]), tokenSegment))
+		if len(s.cuts) >= s.par {
+			s.tokenize()
+		}
+	}
+	return s.err
+}
+
+// WriteString appends text.
+func (s *splitter) WriteString(text string) error {
+	if s.err != nil {
+		return s.err
+	}
+	// Copied through Write a block at a time, so a long string is not
+	// duplicated whole.
+	for len(text) > 0 {
+		n := min(len(text), tokenSegment)
+		s.buf = append(s.buf, text[:n]...)
+		text = text[n:]
+		if err := s.Write(nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close tokenizes the rest and emits the last chunk.
+func (s *splitter) Close() error {
+	if s.err != nil {
+		return s.err
+	}
+	for {
+		from := s.tok
+		if len(s.cuts) > 0 {
+			from = s.cuts[len(s.cuts)-1]
+		}
+		rest := len(s.buf) - from
+		if rest == 0 {
+			break
+		}
+		if rest > tokenSegment {
+			s.cuts = append(s.cuts, from+cutText(string(s.buf[from:]), tokenSegment))
+		} else {
+			s.cuts = append(s.cuts, len(s.buf))
+		}
+	}
+	s.tokenize()
+	if s.err != nil || s.n == 0 {
+		return s.err
+	}
+	end := s.base + int64(len(s.buf))
+	if s.n <= s.c.size {
+		// One chunk, the whole text, as Split.
+		if t := s.buf[s.starts[0]-s.base:]; !isBlank(string(t)) {
+			s.err = s.emit(string(t), s.starts[0])
+		}
+		return s.err
+	}
+	s.window(s.starts[0], end)
+	return s.err
+}
+
+// tokenize tokenizes the segments cut, in parallel, and counts their
+// tokens in order, emitting the windows they complete.
+func (s *splitter) tokenize() {
+	if len(s.cuts) == 0 || s.err != nil {
+		return
+	}
+	lens := make([][]int, len(s.cuts))
+	from := s.tok
+	var wg sync.WaitGroup
+	for i, end := range s.cuts {
+		seg := string(s.buf[from:end])
+		from = end
+		if len(s.cuts) == 1 {
+			s.c.tokenLens(seg, func(n int) { lens[i] = append(lens[i], n) })
+			break
+		}
+		wg.Go(func() { s.c.tokenLens(seg, func(n int) { lens[i] = append(lens[i], n) }) })
+	}
+	wg.Wait()
+	s.tok = s.cuts[len(s.cuts)-1]
+	s.cuts = s.cuts[:0]
+	step := s.c.size - s.c.overlap
+	for _, seg := range lens {
+		for _, l := range seg {
+			if s.n%step == 0 {
+				s.starts = append(s.starts, s.pos)
+			}
+			if s.n >= s.c.size && (s.n-s.c.size)%step == 0 {
+				s.window(s.starts[0], s.pos)
+				s.starts = s.starts[1:]
+				if s.err != nil {
+					return
+				}
+			}
+			s.pos += int64(l)
+			s.n++
+		}
+	}
+	s.trim()
+}
+
+// window emits the chunk from a to b (offsets), each moved back to the start
+// of the character it falls in, unless it is blank.
+func (s *splitter) window(a, b int64) {
+	a, b = s.runeStart(a), s.runeStart(b)
+	if a < b {
+		if t := s.buf[a-s.base : b-s.base]; !isBlank(string(t)) {
+			s.err = s.emit(string(t), a)
+		}
+	}
+}
+
+// runeStart moves offset i back to the start of the character it falls
+// in, as runeStart does over the whole text.
+func (s *splitter) runeStart(i int64) int64 {
+	for i > 0 && i-s.base < int64(len(s.buf)) && i > s.base && !utf8.RuneStart(s.buf[i-s.base]) {
+		i--
+	}
+	return i
+}
+
+// trim drops the text before the first window not yet emitted (keeping
+// the bytes a cut there may move back over), once there is enough of it to
+// be worth a copy.
+func (s *splitter) trim() {
+	keep := s.pos
+	if len(s.starts) > 0 {
+		keep = s.starts[0]
+	}
+	keep -= utf8.UTFMax
+	drop := int(keep - s.base)
+	if drop < 256<<10 || drop < len(s.buf)/2 {
+		return
+	}
+	n := copy(s.buf, s.buf[drop:])
+	s.buf = s.buf[:n]
+	s.base += int64(drop)
+	s.tok -= drop
 }

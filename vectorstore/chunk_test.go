@@ -177,3 +177,86 @@ func TestChunkerLongRun(t *testing.T) {
 		}
 	}
 }
+
+// TestSplitterIsSplit: the streaming splitter, fed the text in pieces of
+// any size and tokenizing segments in parallel or not, emits exactly
+// Split's chunks, at their offsets.
+func TestSplitterIsSplit(t *testing.T) {
+	c, err := NewChunker(&ChunkerOptions{Size: 100, Overlap: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := map[string]string{
+		"empty":         "",
+		"blank":         " \n\t ",
+		"short":         "a few words",
+		"mixed":         mixedText(7, 150<<10),
+		"letters":       "start " + strings.Repeat("é", 40<<10) + " then " + strings.Repeat("ab", 50<<10) + " end",
+		"blank windows": "words " + strings.Repeat(" ", 3000) + mixedText(3, 2000),
+	}
+	for name, text := range texts {
+		want := c.Split(text)
+		for _, tc := range []struct{ piece, par int }{{1 << 20, 1}, {1, 1}, {997, 3}} {
+			if tc.piece == 1 && len(text) > 4<<10 {
+				continue // byte by byte is for the short texts
+			}
+			var got []string
+			sp := newSplitter(c, tc.par, func(piece string, start int64) error {
+				if text[start:start+int64(len(piece))] != piece {
+					t.Errorf("%s: chunk at %d is not the text there", name, start)
+				}
+				got = append(got, piece)
+				return nil
+			})
+			for rest := text; rest != ""; {
+				n := min(tc.piece, len(rest))
+				if err := sp.Write([]byte(rest[:n])); err != nil {
+					t.Fatal(err)
+				}
+				rest = rest[n:]
+			}
+			if err := sp.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if !cmp.Equal(got, want) {
+				t.Errorf("%s, pieces of %d, %d at once: %d chunks, Split %d; first difference at %d", name, tc.piece, tc.par, len(got), len(want), firstDiff(got, want))
+			}
+		}
+	}
+}
+
+func firstDiff(a, b []string) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
+
+// TestSplitterMemory: the splitter keeps a window's worth of text, not
+// what it was given.
+func TestSplitterMemory(t *testing.T) {
+	c, err := NewChunker(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := []byte(mixedText(11, 64<<10))
+	maxBuf, chunks := 0, 0
+	sp := newSplitter(c, 2, func(string, int64) error { chunks++; return nil })
+	for range 32 { // 2 MB
+		if err := sp.Write(block); err != nil {
+			t.Fatal(err)
+		}
+		maxBuf = max(maxBuf, cap(sp.buf))
+	}
+	if err := sp.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if maxBuf > 1<<20 {
+		t.Errorf("buffer grew to %d bytes for 2 MB of text", maxBuf)
+	}
+	if chunks < 500 {
+		t.Errorf("%d chunks", chunks)
+	}
+}

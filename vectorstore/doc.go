@@ -35,7 +35,8 @@
 // [Memory] keeps each store's vectors in one contiguous float32 slab and
 // scans it exactly (recall 1.0) in parallel, with AVX2/FMA on amd64 and all
 // query vectors of a search in one pass; it keeps its own BM25 index (k1 1.2,
-// b 0.75; lowercase, a small English stopword list, Porter stemming). Filters
+// b 0.75; lowercase, a small English stopword list, Porter stemming, the
+// words of camel-case identifiers). Filters
 // are applied during both scans. With a path it persists to a single
 // versioned, checksummed file, written atomically on [Memory.Flush] and
 // [Memory.Close]; [Open] checks the file's invariants, not only its
@@ -58,6 +59,23 @@
 // less than it does with OpenAI's hosted tool, whose scores come from a
 // reranker; keep it low (or zero) and rely on Limit.
 //
+// [Hit].Relevance is the number to show and to filter on: in [0, 1], it
+// says how well the chunk matches on a scale that is the same for every
+// query. Lexically it is the IDF-weighted share of the query's terms the
+// chunk holds ([LexicalRelevance]: about 1 when every term is there, under
+// 0.5 when half the query's weight is missing, a term found nowhere
+// weighing as a rare one); densely, the cosine similarity of
+// the embeddings; hybrid, their mean weighted as the legs ([Relevance]);
+// the best over the queries. Ranking stays with the fusion (BM25 ranks
+// better than coverage), so relevances need not decrease down the list.
+//
+// Hits of other files that show the same content as a better hit (one
+// page as x.md and x.html, or inside a file concatenating several) are
+// folded into it ([Hit].Duplicates, [CollapseDuplicates]), so that Limit
+// counts distinct content; [SearchRequest].KeepDuplicates keeps them.
+// [BestPassage] finds the part of a hit's text that matches, with the
+// query terms marked, for display.
+
 // A store embeds with one embedder only ([StoreSpec].Embedder): queries
 // from another are refused with [ErrEmbedderMismatch]. Backends
 // implementing [SpecReader] (all of this module's) report a store's spec,
@@ -74,10 +92,24 @@
 // [Ingest] reads files and folders (text, markdown, HTML, JSON, source
 // code, .docx, .pptx), splits them with a [Chunker] (tiktoken o200k_base,
 // 800 tokens overlapping by 400, as OpenAI), embeds them if an embedder is
-// given and stores them, reporting a [FileStatus] per file. Re-ingesting
-// replaces changed files and skips unchanged ones. A file larger than
-// [IngestOptions].MaxFileSize (32 MiB), or inflating past MaxExpandedSize
-// (64 MiB, a zip bomb posing as a .pptx), fails alone with [ErrTooLarge].
+// given and stores them, reporting a [FileStatus] per file (and per folder
+// it could not read) and its progress ([IngestOptions].Progress). Files are
+// streamed: memory grows with the chunk size and the batch, not the file.
+// HTML keeps its readable text, without navigation, controls and the
+// like; chunks of Markdown and HTML start with the title and headings they
+// fall under. Re-ingesting replaces changed files and skips unchanged
+// ones; Prune removes the files gone. A file larger than
+// [IngestOptions].MaxFileSize (32 MiB by default; negative: no limit), or
+// inflating past MaxExpandedSize (64 MiB, a zip bomb posing as a .pptx),
+// fails alone with [ErrTooLarge].
+//
+// # Files and locking
+//
+// [Open] persists a [Memory] to one file, saved atomically (readers see the
+// old file or the new, whole). One writer at a time: a writable Open locks
+// the file (an OS lock on PATH.lock, dropped if the process dies) and a
+// second writer fails at once with [ErrLocked] naming the holder's pid;
+// [Options].ReadOnly opens for searching, beside a writer.
 //
 // # Embedders
 //

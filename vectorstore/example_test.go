@@ -123,3 +123,26 @@ func ExampleTerms() {
 	fmt.Println(vectorstore.Terms("The Flows of Heated Gases, 2nd edition"))
 	// Output: [flow heat gase 2nd edit]
 }
+
+func ExampleBestPassage() {
+	text := "Sending to or closing a closed channel causes a run-time panic. " +
+		"Closing the nil channel also causes a run-time panic. After calling close, receives return the zero value."
+	p := vectorstore.BestPassage(text, []string{"what happens when you close a nil channel"}, 60)
+	fmt.Println(p.Text)
+	for _, m := range p.Marks {
+		fmt.Printf("[%s] ", p.Text[m[0]:m[1]])
+	}
+	fmt.Println()
+	// Output:
+	// Closing the nil channel also causes a run-time panic.
+	// [Closing] [nil] [channel]
+}
+
+func ExampleLexicalRelevance() {
+	// Without IDFs, every term weighs alike: two terms of three, 0.67.
+	fmt.Printf("%.2f\n", vectorstore.LexicalRelevance("nil channel panic", "a nil channel blocks", nil, 0))
+	fmt.Printf("%.2f\n", vectorstore.LexicalRelevance("nil channel panic", "closing a nil channel: panic", nil, 0))
+	// Output:
+	// 0.67
+	// 1.00
+}

@@ -222,7 +222,7 @@ func TestIngestPersists(t *testing.T) {
 	if _, err := Ingest(ctx, st, "docs", []string{filepath.Join(dir, "a.txt")}, nil); err != nil {
 		t.Fatal(err)
 	}
-	st2, err := Open(path, nil) // read while st is open: Ingest flushed
+	st2, err := Open(path, &Options{ReadOnly: true}) // read while st is open: Ingest flushed
 	if err != nil {
 		t.Fatal(err)
 	}

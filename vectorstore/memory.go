@@ -14,6 +14,11 @@ type Options struct {
 	// Workers bounds the goroutines of one dense scan; zero means
 	// GOMAXPROCS.
 	Workers int
+	// ReadOnly opens a store file for searching only: [Open] takes no
+	// lock, so it succeeds while another process writes the file (and
+	// sees the file as last saved), and every change fails with
+	// [ErrReadOnly]. Ignored without a path.
+	ReadOnly bool
 }
 
 // Memory is the embedded default [Store]: everything is held in memory, one
@@ -25,8 +30,10 @@ type Options struct {
 // A Memory is safe for concurrent use: searches share a read lock, writes
 // take it exclusively.
 type Memory struct {
-	path    string
-	workers int
+	path     string
+	workers  int
+	readOnly bool
+	lock     *fileLock // held while open, when persistent and writable
 
 	mu     sync.RWMutex
 	stores map[string]*memStore
@@ -93,8 +100,8 @@ func (m *Memory) EnsureStore(ctx context.Context, spec StoreSpec) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.closed {
-		return ErrClosed
+	if err := m.writable(); err != nil {
+		return err
 	}
 	if s, ok := m.stores[spec.ID]; ok {
 		if s.spec != spec {
@@ -112,12 +119,24 @@ func (m *Memory) EnsureStore(ctx context.Context, spec StoreSpec) error {
 func (m *Memory) DeleteStore(ctx context.Context, storeID string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.closed {
-		return ErrClosed
+	if err := m.writable(); err != nil {
+		return err
 	}
 	if _, ok := m.stores[storeID]; ok {
 		delete(m.stores, storeID)
 		m.dirty = true
+	}
+	return nil
+}
+
+// writable fails unless m may change: open and not read-only; m.mu must
+// be held.
+func (m *Memory) writable() error {
+	if m.closed {
+		return ErrClosed
+	}
+	if m.readOnly {
+		return fmt.Errorf("%w: %s", ErrReadOnly, m.path)
 	}
 	return nil
 }
@@ -146,6 +165,9 @@ func (m *Memory) Upsert(ctx context.Context, chunks []Chunk) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if err := m.writable(); err != nil {
+		return err
+	}
 	for i := range chunks {
 		c := &chunks[i]
 		s, err := m.store(c.StoreID)
@@ -275,6 +297,9 @@ func (s *memStore) compact() {
 func (m *Memory) DeleteFile(ctx context.Context, storeID, fileID string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if err := m.writable(); err != nil {
+		return err
+	}
 	s, err := m.store(storeID)
 	if err != nil {
 		return err
@@ -300,6 +325,9 @@ func (m *Memory) SetAttributes(ctx context.Context, storeID, fileID string, attr
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if err := m.writable(); err != nil {
+		return err
+	}
 	s, err := m.store(storeID)
 	if err != nil {
 		return err
@@ -343,8 +371,9 @@ func (m *Memory) Spec(ctx context.Context, storeID string) (StoreSpec, error) {
 	return s.spec, nil
 }
 
-// Close implements [Store]: it saves a persistent store (see [Memory.Flush])
-// and releases the memory.
+// Close implements [Store]: it saves a persistent store (see [Memory.Flush]),
+// releases its lock and the memory. A failed save is returned; the
+// changes since the last save are then lost.
 func (m *Memory) Close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -352,6 +381,9 @@ func (m *Memory) Close() error {
 		return nil
 	}
 	err := m.flushLocked()
+	if lerr := m.lock.release(); err == nil && lerr != nil {
+		err = fmt.Errorf("vectorstore: close %s: %w", m.path, lerr)
+	}
 	m.closed = true
 	m.stores = nil
 	return err

@@ -30,7 +30,12 @@ const (
 // it, or for an archive with too many members or a part compressed beyond
 // any document's ratio, the error wraps ErrTooLarge.
 func officeText(raw []byte, ext string, budget int64) (string, error) {
-	zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+	return officeTextAt(bytes.NewReader(raw), int64(len(raw)), ext, budget)
+}
+
+// officeTextAt is officeText over the size bytes of r (a file, say).
+func officeTextAt(r io.ReaderAt, size int64, ext string, budget int64) (string, error) {
+	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return "", fmt.Errorf("not a valid %s file: %w", ext, err)
 	}

@@ -18,7 +18,7 @@ import (
 	"unsafe"
 )
 
-// The file format, version 2, little-endian throughout:
+// The file format, version 3, little-endian throughout:
 //
 //	magic "AGLVSTOR", uint32 version
 //	uvarint stores; per store, in increasing ID order:
@@ -44,9 +44,14 @@ import (
 //
 // Open checks all of this (see [ErrCorrupt]); what it does not check is
 // that the postings are those of the texts.
+//
+// Version 3 has the layout of version 2; its terms are those of
+// [TermsVersion] 2 (version 2's are of TermsVersion 1). Open reads both,
+// and re-indexes the texts of a version 2 file (saving it as version 3 on
+// the next save).
 const (
 	fileMagic   = "AGLVSTOR"
-	fileVersion = 2
+	fileVersion = 3
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -57,27 +62,55 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 //
 // Changes are saved by [Memory.Flush] and [Memory.Close], atomically: the
 // store is written to a temporary file in the same folder, synced, and
-// renamed over path, so a crash leaves either the old or the new file.
-// Changes since the last save are lost on a crash. One process at a time
-// may open a path.
+// renamed over path, so a crash leaves either the old or the new file, and
+// a reader opening path meanwhile reads one or the other whole. Changes
+// since the last save are lost on a crash.
+//
+// One writer at a time: unless opts.ReadOnly, Open takes an exclusive OS
+// lock (flock(2); LockFileEx on Windows) on the file [LockPath](path),
+// creating it if needed, and holds it until Close; the OS drops it if the
+// process dies. A second writable Open of the same path, from this process
+// or another, fails at once with an error wrapping [ErrLocked] that names
+// the process holding it (its pid and program), rather than waiting: the
+// caller decides whether to retry. Open loads the file once it holds the
+// lock, so it sees the last writer's save. A folder where the lock file
+// cannot be created (not writable) fails here too, before any work. With
+// ReadOnly, Open takes no lock and every change fails with [ErrReadOnly].
+// On systems without either lock call (Solaris, Plan 9, WebAssembly) no
+// lock is taken.
 func Open(path string, opts *Options) (*Memory, error) {
 	m := NewMemory(opts)
 	if path == "" {
 		return m, nil
 	}
 	m.path = path
+	m.readOnly = opts != nil && opts.ReadOnly
+	if !m.readOnly {
+		lock, err := acquireLock(path)
+		if err != nil {
+			return nil, err
+		}
+		m.lock = lock
+	}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return m, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("vectorstore: open: %w", err)
+	if err == nil {
+		m.stores, err = decodeStores(data)
+		if err != nil {
+			err = fmt.Errorf("vectorstore: open %s: %w", path, err)
+		}
+		// A file of an older version is saved in this one by the next
+		// save of a writer.
+		m.dirty = err == nil && !m.readOnly && binary.LittleEndian.Uint32(data[len(fileMagic):]) != fileVersion
+	} else {
+		err = fmt.Errorf("vectorstore: open: %w", err)
 	}
-	stores, err := decodeStores(data)
 	if err != nil {
-		return nil, fmt.Errorf("vectorstore: open %s: %w", path, err)
+		_ = m.lock.release()
+		return nil, err
 	}
-	m.stores = stores
 	return m, nil
 }
 
@@ -97,13 +130,13 @@ func (m *Memory) Flush(ctx context.Context) error {
 
 // flushLocked saves m if it is persistent and dirty; m.mu must be held.
 func (m *Memory) flushLocked() error {
-	if m.path == "" || !m.dirty {
+	if m.path == "" || !m.dirty || m.readOnly {
 		return nil
 	}
 	dir := filepath.Dir(m.path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(m.path)+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("vectorstore: save: %w", err)
+		return saveError{fmt.Errorf("vectorstore: save %s: %w", m.path, err)}
 	}
 	tmp := f.Name()
 	// The temporary file is private (0600); a replaced file keeps its mode.
@@ -124,7 +157,7 @@ func (m *Memory) flushLocked() error {
 	}
 	if err != nil {
 		_ = os.Remove(tmp)
-		return fmt.Errorf("vectorstore: save %s: %w", m.path, err)
+		return saveError{fmt.Errorf("vectorstore: save %s: %w", m.path, err)}
 	}
 	if d, err := os.Open(dir); err == nil {
 		_ = d.Sync() // make the rename durable; best effort
@@ -368,6 +401,17 @@ func float32s(b []byte) []float32 {
 	return out
 }
 
+// ErrSave: a [Memory] could not save its file (a folder not writable, a
+// full disk). [Memory.Flush], [Memory.Close] and [Ingest] wrap it; the
+// changes since the last save are not in the file.
+var ErrSave = errors.New("vectorstore: save failed")
+
+// saveError is a failed save: it reads as its cause and is ErrSave too.
+type saveError struct{ err error }
+
+func (e saveError) Error() string   { return e.err.Error() }
+func (e saveError) Unwrap() []error { return []error{ErrSave, e.err} }
+
 // ErrCorrupt: a store file does not decode, or breaks an invariant of the
 // format (duplicate IDs, unsorted terms, counts that disagree), though its
 // checksum may be right. [Open] wraps it, saying what is wrong and where.
@@ -485,8 +529,9 @@ func decodeStores(data []byte) (map[string]*memStore, error) {
 	if crc32.Checksum(body, castagnoli) != sum {
 		return nil, fmt.Errorf("%w (checksum mismatch)", ErrCorrupt)
 	}
-	if v := binary.LittleEndian.Uint32(body[len(fileMagic):]); v != fileVersion {
-		return nil, fmt.Errorf("file format version %d, this build reads %d", v, fileVersion)
+	v := binary.LittleEndian.Uint32(body[len(fileMagic):])
+	if v != fileVersion && v != 2 {
+		return nil, fmt.Errorf("file format version %d, this build reads 2 and %d", v, fileVersion)
 	}
 	d := &decoder{b: body[len(fileMagic)+4:], size: len(data)}
 	stores := map[string]*memStore{}
@@ -519,7 +564,24 @@ func decodeStores(data []byte) (map[string]*memStore, error) {
 	if d.err != nil {
 		return nil, d.err
 	}
+	if v == 2 {
+		// Terms of another analyzer: index the texts again.
+		for _, st := range stores {
+			st.reindex()
+		}
+	}
 	return stores, nil
+}
+
+// reindex rebuilds the lexical index from the documents' texts.
+func (s *memStore) reindex() {
+	s.lex = newLexIndex()
+	for i := range s.docs {
+		s.lex.add(int32(i), s.docs[i].text)
+		if !s.docs[i].alive {
+			s.lex.remove(int32(i), s.docs[i].text)
+		}
+	}
 }
 
 // store reads the files, docs, vectors and postings of the store spec.

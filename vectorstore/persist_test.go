@@ -361,3 +361,40 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestOpenVersion2: a file of version 2 (terms without camel-case parts)
+// opens with its texts indexed again, and a writer saves it as version 3.
+func TestOpenVersion2(t *testing.T) {
+	ctx := t.Context()
+	old := rawStore{id: "docs", files: []rawFile{{id: "f"}},
+		docs:  []rawDoc{{0, 0, "call createServer", 2}},
+		terms: []rawTerm{{"call", [][2]uint64{{0, 1}}}, {"createserv", [][2]uint64{{0, 1}}}}}
+	data := storeFile([]rawStore{old}, "")
+	binary.LittleEndian.PutUint32(data[len(fileMagic):], 2)
+	binary.LittleEndian.PutUint32(data[len(data)-4:], crc32.Checksum(data[:len(data)-4], castagnoli))
+	path := filepath.Join(t.TempDir(), "s.vs")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, readOnly := range []bool{true, false} {
+		st, err := Open(path, &Options{ReadOnly: readOnly})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hits, err := st.Search(ctx, SearchRequest{StoreIDs: []string{"docs"}, Queries: []Query{{Text: "server"}}})
+		if err != nil || len(hits) != 1 {
+			t.Errorf("read-only %v: search of a camel-case part: %d hits, %v", readOnly, len(hits), err)
+		}
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
+		}
+		saved, _ := os.ReadFile(path)
+		want := uint32(2)
+		if !readOnly {
+			want = fileVersion
+		}
+		if v := binary.LittleEndian.Uint32(saved[len(fileMagic):]); v != want {
+			t.Errorf("read-only %v: file version %d after Close, want %d", readOnly, v, want)
+		}
+	}
+}

@@ -138,7 +138,11 @@ func (m *Memory) Search(ctx context.Context, req SearchRequest) ([]Hit, error) {
 		d := &s.docs[k.doc]
 		return s, d, s.fileList[d.file]
 	}
-	fused := Fuse(legs, req.ScoreThreshold, limit, func(a, b key) int {
+	fuseLimit := limit
+	if !req.KeepDuplicates {
+		fuseLimit = 0 // the duplicates folded leave room for others
+	}
+	fused := Fuse(legs, req.ScoreThreshold, fuseLimit, func(a, b key) int {
 		sa, da, fa := chunkOf(a)
 		sb, db, fb := chunkOf(b)
 		if c := cmp.Compare(sa.spec.ID, sb.spec.ID); c != 0 {
@@ -150,23 +154,59 @@ func (m *Memory) Search(ctx context.Context, req SearchRequest) ([]Hit, error) {
 		return cmp.Compare(da.ordinal, db.ordinal)
 	})
 	hits := make([]Hit, 0, len(fused))
+	keyOf := make(map[string]key, len(fused))
 	for _, h := range fused {
 		s, d, f := chunkOf(h.Key)
+		id := ChunkID(s.spec.ID, f.id, int(d.ordinal))
+		keyOf[id] = h.Key
 		hits = append(hits, Hit{
 			Chunk: Chunk{
-				ID:         ChunkID(s.spec.ID, f.id, int(d.ordinal)),
+				ID:         id,
 				StoreID:    s.spec.ID,
 				FileID:     f.id,
 				Filename:   f.filename,
 				Ordinal:    int(d.ordinal),
 				Text:       d.text,
-				Attributes: maps.Clone(f.attrs),
+				Attributes: f.attrs,
 				FileHash:   f.hash,
 			},
 			Score:       h.Score,
 			DenseRank:   h.DenseRank,
 			LexicalRank: h.LexicalRank,
 		})
+	}
+	if !req.KeepDuplicates {
+		texts := make([]string, 0, len(req.Queries))
+		for _, q := range req.Queries {
+			if q.Text != "" {
+				texts = append(texts, q.Text)
+			}
+		}
+		hits = CollapseDuplicates(hits, texts, limit)
+	}
+	lexLeg := wLex > 0 && slices.ContainsFunc(req.Queries, func(q Query) bool { return q.Text != "" })
+	for i := range hits {
+		h := &hits[i]
+		h.Attributes = maps.Clone(h.Attributes)
+		k := keyOf[h.ID]
+		s := stores[k.store]
+		var lex, dense float64
+		if lexLeg {
+			for _, q := range req.Queries {
+				if q.Text != "" {
+					lex = max(lex, s.lexRelevance(q.Text, k.doc))
+				}
+			}
+		}
+		denseLeg := len(qvs) > 0 && s.spec.Dims > 0
+		if denseLeg {
+			row := s.slab[int(k.doc)*s.spec.Dims : int(k.doc+1)*s.spec.Dims]
+			dense = -1
+			for _, qv := range qvs {
+				dense = max(dense, float64(dot(row, qv)))
+			}
+		}
+		h.Relevance = Relevance(lex, dense, wLex, wDense, lexLeg, denseLeg)
 	}
 	return hits, nil
 }

@@ -111,13 +111,19 @@ type SearchRequest struct {
 	Limit int
 	// ScoreThreshold drops hits scoring below it, in [0, 1]. Scores are
 	// rank-based (see [Hit].Score), so it filters far less than the same
-	// threshold with OpenAI's reranked scores.
+	// threshold with OpenAI's reranked scores; to drop weak matches, filter
+	// on [Hit].Relevance.
 	ScoreThreshold float64
 	// EmbeddingWeight and TextWeight weigh the dense and lexical legs in
 	// the fusion (OpenAI's hybrid_search). Both zero means 1 and 1; a zero
 	// weight beside a positive one turns that leg off. Negative is invalid.
 	EmbeddingWeight float64
 	TextWeight      float64
+	// KeepDuplicates keeps hits that show the same content as a better
+	// hit of another file; by default they are folded into it (see
+	// [CollapseDuplicates] and [Hit].Duplicates), so that Limit counts
+	// distinct content.
+	KeepDuplicates bool
 }
 
 // Hit is one search result.
@@ -125,8 +131,21 @@ type Hit struct {
 	Chunk
 	// Score is in [0, 1]: the hit's weighted reciprocal-rank-fusion score
 	// divided by the best attainable one (rank 1 in every leg of every
-	// query), so 1 means first everywhere.
+	// query), so 1 means first everywhere. It orders the hits, but says
+	// where a chunk ranked, not how well it matches: see Relevance.
 	Score float64 `json:"score"`
+	// Relevance is in [0, 1] and says how well the chunk matches, on a
+	// scale that means the same for every query and store: lexically, the
+	// IDF-weighted share of the query's terms the chunk holds (see
+	// [LexicalRelevance]); densely, the cosine similarity of the
+	// embeddings; in a hybrid search, their weighted mean ([Relevance]);
+	// the best over the queries. A hit holding every term of a query
+	// scores about 1 lexically, one holding a common half of them well
+	// under 0.5, whatever its rank.
+	Relevance float64 `json:"relevance"`
+	// Duplicates are the hits of other files folded into this one because
+	// they show the same content (see [SearchRequest].KeepDuplicates).
+	Duplicates []Duplicate `json:"duplicates,omitempty"`
 	// DenseRank and LexicalRank are the hit's best 1-based rank in each leg
 	// over all queries, 0 when absent from that leg; for evaluation and
 	// debugging.

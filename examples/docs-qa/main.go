@@ -1,9 +1,15 @@
 // Command docs-qa answers a question about a folder of documents, citing
-// them: it ingests the folder into an embedded vector store (in a temporary
-// directory, removed at exit), gives the model the file_search tool over
-// it, streams the answer, and lists the files the answer cites.
+// them: it ingests the folder into an embedded vector store kept between
+// runs (so only new or changed files are read again, and files gone from
+// the folder are dropped), gives the model the file_search tool over it,
+// streams the answer, and lists the files the answer cites.
 //
-//	OPENAI_API_KEY=sk-... go run ./examples/docs-qa [-dir DIR] QUESTION
+//	OPENAI_API_KEY=sk-... go run ./examples/docs-qa [-dir DIR] [-store FILE] QUESTION
+//
+// The store is FILE, by default one per folder in the user's cache
+// (~/.cache/agentloop/docs-qa/ on Linux). Progress goes to stderr, one
+// line for the folder, one per file that could not be read; the answer
+// to stdout.
 //
 // Needs:
 //   - OPENAI_API_KEY (and OPENAI_BASE_URL for an OpenAI-compatible gateway:
@@ -19,6 +25,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -28,6 +36,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -45,6 +54,7 @@ type config struct {
 	Model           string
 	EmbedModel      string // empty: lexical search only
 	Dir             string
+	Store           string // the store file; empty: one per Dir in the user's cache
 	Question        string
 }
 
@@ -53,10 +63,11 @@ func main() {
 	defer stop()
 	cfg := config{BaseURL: os.Getenv("OPENAI_BASE_URL"), APIKey: os.Getenv("OPENAI_API_KEY")}
 	flag.StringVar(&cfg.Dir, "dir", ".", "folder of documents to answer from")
+	flag.StringVar(&cfg.Store, "store", "", "store file kept between runs (default: one per folder in the user's cache)")
 	flag.StringVar(&cfg.Model, "model", "gpt-5-mini", "model")
 	flag.StringVar(&cfg.EmbedModel, "embed-model", "", "embedding model for hybrid search (such as text-embedding-3-small); default lexical only")
 	flag.Usage = func() {
-		fmt.Fprintln(flag.CommandLine.Output(), "Usage: go run ./examples/docs-qa [-dir DIR] [-model M] [-embed-model E] QUESTION")
+		fmt.Fprintln(flag.CommandLine.Output(), "Usage: go run ./examples/docs-qa [-dir DIR] [-store FILE] [-model M] [-embed-model E] QUESTION")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -74,12 +85,17 @@ func main() {
 }
 
 func run(ctx context.Context, cfg config, out, progress io.Writer) error {
-	tmp, err := os.MkdirTemp("", "docs-qa-")
-	if err != nil {
+	path := cfg.Store
+	if path == "" {
+		var err error
+		if path, err = defaultStore(cfg.Dir); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
-	st, err := vectorstore.Open(filepath.Join(tmp, "store.vs"), nil)
+	st, err := vectorstore.Open(path, nil)
 	if err != nil {
 		return err
 	}
@@ -94,23 +110,40 @@ func run(ctx context.Context, cfg config, out, progress io.Writer) error {
 		defer oe.Close()
 		emb = oe
 	}
-	statuses, err := vectorstore.Ingest(ctx, st, "docs", []string{cfg.Dir}, &vectorstore.IngestOptions{Embedder: emb})
+	statuses, err := vectorstore.Ingest(ctx, st, "docs", []string{cfg.Dir}, &vectorstore.IngestOptions{Embedder: emb, Prune: true})
 	if err != nil {
 		return err
 	}
-	files, chunks := 0, 0
+	files, unchanged, chunks := 0, 0, 0
+	skipped := map[string]int{}
 	for _, s := range statuses {
-		if s.Status != vectorstore.StatusCompleted {
-			fmt.Fprintf(progress, "[skipped %s: %v]\n", s.Filename, s.Err)
-			continue
+		switch {
+		case s.Status == vectorstore.StatusCompleted:
+			files++
+			chunks += s.Chunks
+			if s.Unchanged {
+				unchanged++
+			}
+		case s.Code == vectorstore.CodeUnsupportedFile:
+			skipped[filepath.Ext(s.Path)]++
+		case s.Status == vectorstore.StatusFailed:
+			// The error names the file already.
+			fmt.Fprintf(progress, "[not read: %v]\n", s.Err)
 		}
-		files++
-		chunks += s.Chunks
 	}
 	if files == 0 {
 		return fmt.Errorf("no readable text file in %s", cfg.Dir)
 	}
-	fmt.Fprintf(progress, "[ingested %d files of %s: %d chunks]\n", files, cfg.Dir, chunks)
+	line := fmt.Sprintf("[%s of %s in %s (%d unchanged since the last run): %s", plural(files, "file"), cfg.Dir, path, unchanged, plural(chunks, "chunk"))
+	if len(skipped) > 0 {
+		var kinds []string
+		for ext, n := range skipped {
+			kinds = append(kinds, fmt.Sprintf("%d %s", n, ext))
+		}
+		sort.Strings(kinds)
+		line += "; skipped, unsupported: " + strings.Join(kinds, ", ")
+	}
+	fmt.Fprintln(progress, line+"]")
 
 	fs, err := filesearch.New(st, []string{"docs"}, &filesearch.Options{Embedder: emb, MaxNumResults: 8})
 	if err != nil {
@@ -210,6 +243,29 @@ func sources(res *runner.Result) []string {
 		}
 	}
 	return out
+}
+
+// plural returns "1 file", "2 files".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// defaultStore returns the store file of dir in the user's cache: one per
+// folder, named by a hash of its absolute path.
+func defaultStore(dir string) (string, error) {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no cache folder for the store (%w): pass -store FILE", err)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(abs))
+	return filepath.Join(cache, "agentloop", "docs-qa", hex.EncodeToString(sum[:8])+".vs"), nil
 }
 
 // result is result n of the latest call that had n results, as

@@ -36,7 +36,8 @@ func TestDocsQA(t *testing.T) {
 		}),
 	)
 	var out, progress bytes.Buffer
-	cfg := config{BaseURL: srv.URL(), APIKey: "test", Model: "gpt-5-mini", Dir: dir, Question: "How long do I have to return an item?"}
+	store := filepath.Join(t.TempDir(), "store.vs")
+	cfg := config{BaseURL: srv.URL(), APIKey: "test", Model: "gpt-5-mini", Dir: dir, Store: store, Question: "How long do I have to return an item?"}
 	if err := run(context.Background(), cfg, &out, &progress); err != nil {
 		t.Fatal(err)
 	}
@@ -46,15 +47,35 @@ func TestDocsQA(t *testing.T) {
 	if out.String() != want {
 		t.Errorf("output:\n%s\nwant:\n%s", out.String(), want)
 	}
-	for _, s := range []string{"[skipped " + filepath.ToSlash(filepath.Join(dir, "logo.png")), "[ingested 2 files of " + dir + ": 2 chunks]", `[file_search ["refund period" "return an item" "express delivery"]: 2 results]`} {
+	// One line for the folder, each path once, none per skipped file.
+	wantLine := "[2 files of " + dir + " in " + store + " (0 unchanged since the last run): 2 chunks; skipped, unsupported: 1 .png]\n"
+	for _, s := range []string{wantLine, `[file_search ["refund period" "return an item" "express delivery"]: 2 results]`} {
 		if !strings.Contains(progress.String(), s) {
 			t.Errorf("progress lacks %q:\n%s", s, progress.String())
 		}
 	}
+	if strings.Contains(progress.String(), "logo.png") {
+		t.Errorf("a line per skipped file:\n%s", progress.String())
+	}
+
+	// A second run reads nothing again; a file gone is dropped.
+	if err := os.Remove(filepath.Join(dir, "shipping.md")); err != nil {
+		t.Fatal(err)
+	}
+	srv2 := responsestest.Start(t, responsestest.Reply(responsestest.Message("Thirty days.")))
+	progress.Reset()
+	cfg.BaseURL = srv2.URL()
+	if err := run(context.Background(), cfg, &bytes.Buffer{}, &progress); err != nil {
+		t.Fatal(err)
+	}
+	if want := "[1 file of " + dir + " in " + store + " (1 unchanged since the last run): 1 chunk; skipped, unsupported: 1 .png]\n"; progress.String() != want {
+		t.Errorf("second run progress %q, want %q", progress.String(), want)
+	}
 }
 
 func TestEmptyFolder(t *testing.T) {
-	err := run(context.Background(), config{BaseURL: "http://127.0.0.1:1/v1", APIKey: "x", Model: "m", Dir: t.TempDir(), Question: "q"}, &bytes.Buffer{}, &bytes.Buffer{})
+	err := run(context.Background(), config{BaseURL: "http://127.0.0.1:1/v1", APIKey: "x", Model: "m", Dir: t.TempDir(),
+		Store: filepath.Join(t.TempDir(), "s.vs"), Question: "q"}, &bytes.Buffer{}, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "no readable text file") {
 		t.Errorf("err = %v", err)
 	}

@@ -5,9 +5,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -74,8 +78,10 @@ func (sf *storeFlags) where() string {
 	return fmt.Sprintf("store %q in %s", sf.id, sf.path)
 }
 
-// open opens the store. With create unset, a missing embedded store file
-// is an error saying to run ingest first.
+// open opens the store: for writing with create set (an embedded store
+// file is then locked until Close; a second writer fails at once, naming
+// the first), read-only without, when a missing embedded store file is an
+// error saying to run ingest first.
 func (sf *storeFlags) open(create bool) (vectorstore.Store, error) {
 	if sf.id == "" {
 		return nil, fmt.Errorf("%w: --store-id is empty", errUsage)
@@ -97,7 +103,15 @@ func (sf *storeFlags) open(create bool) (vectorstore.Store, error) {
 	} else if _, err := os.Stat(sf.path); errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("no file-search store at %s: run `agentloop ingest DIR` first (or pass --store PATH)", sf.path)
 	}
-	st, err := vectorstore.Open(sf.path, nil)
+	// Searches open the file read-only: they take no lock, so they work
+	// while an ingest writes it, and see its last save.
+	st, err := vectorstore.Open(sf.path, &vectorstore.Options{ReadOnly: !create})
+	if errors.Is(err, vectorstore.ErrLocked) {
+		return nil, fmt.Errorf("%s; wait for it to finish, or pass another --store", strings.TrimPrefix(err.Error(), vectorstore.ErrLocked.Error()+": "))
+	}
+	if create && errors.Is(err, fs.ErrPermission) {
+		return nil, fmt.Errorf("cannot write the store %s (%w): pass --store with a path in a folder you can write", sf.path, err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -155,16 +169,21 @@ func (sf *storeFlags) check(ctx context.Context, st vectorstore.Store, emb vecto
 }
 
 func runIngest(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "ingest", "[flags] DIR|FILE...", "read files and folders into a file-search store, chunked (and embedded with --embed-model), for search and run --tools file_search")
+	fs := newFlags(env, "ingest", "[flags] DIR|FILE...", "read files and folders into a file-search store, chunked (and embedded with --embed-model), for search and run --tools file_search; progress goes to stderr, the summary to stdout")
 	sf := addStoreFlags(fs, env)
 	size := fs.Int("chunk-size", vectorstore.DefaultChunkSize, "chunk size in tokens (100..4096)")
 	overlap := fs.Int("chunk-overlap", 0, "tokens shared by consecutive chunks, at most half the size; 0: half the size, -1: none")
-	prune := fs.Bool("prune", false, "delete from the store the files this ingest did not find (the store mirrors exactly the paths given)")
+	prune := fs.Bool("prune", false, "delete from the store the files this ingest did not find (the store mirrors exactly the paths given); nothing is deleted if a folder could not be read")
+	maxSize := fs.String("max-file-size", "32MiB", "fail files larger than this (such as 100MB, 2GiB; 0 or none: no limit); files are streamed, so the limit bounds time and the store's size, not memory")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		return fmt.Errorf("%w: a DIR (or files) to ingest is required, as in: agentloop ingest ./docs", errUsage)
+	}
+	limit, err := parseSize(*maxSize)
+	if err != nil {
+		return fmt.Errorf("%w: --max-file-size: %w", errUsage, err)
 	}
 	chunker, err := vectorstore.NewChunker(&vectorstore.ChunkerOptions{Size: *size, Overlap: *overlap})
 	if err != nil {
@@ -185,84 +204,266 @@ func runIngest(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	start := time.Now()
-	statuses, ingestErr := vectorstore.Ingest(ctx, st, sf.id, fs.Args(), &vectorstore.IngestOptions{Embedder: emb, Chunker: chunker})
-	var pruned []string
-	if *prune && ingestErr == nil {
-		pruned, ingestErr = pruneFiles(ctx, st, sf.id, statuses)
-	}
+	prog := newIngestProgress(env.Stderr, isTerminal(env.Stderr))
+	statuses, ingestErr := vectorstore.Ingest(ctx, st, sf.id, fs.Args(), &vectorstore.IngestOptions{
+		Embedder: emb, Chunker: chunker, MaxFileSize: limit, Prune: *prune, Progress: prog.update})
+	prog.done()
+	// Saved before anything is summed up: the summary is only printed for
+	// files that are in the store.
 	closeErr := st.Close()
 
-	w := env.Stdout
-	var changed, unchanged, skipped, failed, chunks int
+	var changed, unchanged, skipped, failed, dirs, deleted, chunks int
 	var bytes int64
+	skippedExt := map[string]int{}
 	for _, s := range statuses {
 		bytes += s.Bytes
 		switch {
+		case s.Status == vectorstore.StatusDeleted:
+			deleted++
 		case s.Status == vectorstore.StatusCompleted && s.Unchanged:
 			unchanged++
 			chunks += s.Chunks
-			fmt.Fprintf(w, "  = %s  unchanged (%d chunks)\n", fileName(s.Filename), s.Chunks)
 		case s.Status == vectorstore.StatusCompleted:
 			changed++
 			chunks += s.Chunks
-			fmt.Fprintf(w, "  ✓ %s  %d chunks\n", fileName(s.Filename), s.Chunks)
 		case s.Code == vectorstore.CodeUnsupportedFile:
 			skipped++
-			fmt.Fprintf(w, "  - %s  skipped: %s\n", fileName(s.Filename), printable(oneLine(trimPrefixes(s.Err, s.Path))))
+			ext := strings.ToLower(filepath.Ext(s.Path))
+			if ext == "" {
+				ext = "no extension"
+			}
+			skippedExt[ext]++
+		case s.Dir:
+			dirs++
 		default:
 			failed++
-			fmt.Fprintf(w, "  ✗ %s  %s: %s\n", fileName(s.Filename), s.Code, printable(oneLine(trimPrefixes(s.Err, s.Path))))
 		}
 	}
-	for _, name := range pruned {
-		fmt.Fprintf(w, "  ✗ %s  deleted from the store (not found)\n", fileName(name))
+	files := len(statuses) - dirs - deleted
+	where := sf.where()
+	if errors.Is(ingestErr, vectorstore.ErrSave) && closeErr != nil {
+		// Close tried to save again, and failed alike: one error says it.
+		closeErr, ingestErr = ingestErr, nil
 	}
-	elapsed := time.Since(start)
-	fmt.Fprintf(w, "%d files into the %s: %d new or changed, %d unchanged, %d skipped, %d failed; %d chunks, %s read in %s\n",
-		len(statuses), sf.where(), changed, unchanged, skipped, failed, chunks, fmtBytes(bytes), fmtDuration(elapsed))
-	if ingestErr != nil {
-		if errors.Is(ingestErr, vectorstore.ErrEmbedderMismatch) {
-			return fmt.Errorf("the %s was built with another embedder (%w): pass the --embed-model it was built with, or another --store-id", sf.where(), ingestErr)
+	switch {
+	case ingestErr != nil && errors.Is(ingestErr, vectorstore.ErrEmbedderMismatch):
+		return fmt.Errorf("the %s was built with another embedder (%w): pass the --embed-model it was built with, or another --store-id", where, ingestErr)
+	case ingestErr != nil && errors.Is(ingestErr, context.Canceled):
+		if closeErr != nil {
+			return fmt.Errorf("interrupted, and saving the %s failed too: %w; nothing of this ingest was stored", where, closeErr)
+		}
+		return fmt.Errorf("interrupted: %s stored in the %s, the rest not read; run the same ingest again to finish (stored files are skipped)",
+			plural(changed+unchanged, "file"), where)
+	case ingestErr != nil:
+		if closeErr != nil {
+			return fmt.Errorf("%w; saving the %s failed too: %w", ingestErr, where, closeErr)
 		}
 		return ingestErr
+	case closeErr != nil:
+		return fmt.Errorf("saving the %s failed: %w; the %s read were not stored (make its folder writable, or pass another --store)", where, closeErr, plural(files, "file"))
 	}
-	if closeErr != nil {
-		return fmt.Errorf("saving the %s: %w", sf.where(), closeErr)
+	if files == 0 && dirs == 0 {
+		return fmt.Errorf("no files found in %s (hidden files and folders are skipped): nothing to store", strings.Join(quoteAll(fs.Args()), ", "))
 	}
-	if failed > 0 {
-		return fmt.Errorf("%d of %d files failed (listed above); the others were stored", failed, len(statuses))
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s into the %s: %d new or changed, %d unchanged, %d skipped", plural(files, "file"), where, changed, unchanged, skipped)
+	if skipped > 0 {
+		fmt.Fprintf(&b, " (unsupported: %s)", countsOf(skippedExt))
+	}
+	fmt.Fprintf(&b, ", %d failed", failed)
+	if dirs > 0 {
+		fmt.Fprintf(&b, ", %s unreadable", plural(dirs, "folder"))
+	}
+	if deleted > 0 {
+		fmt.Fprintf(&b, ", %d deleted (gone from disk)", deleted)
+	}
+	fmt.Fprintf(&b, "; %s, %s read in %s", plural(chunks, "chunk"), fmtBytes(bytes), fmtDuration(time.Since(start)))
+	fmt.Fprintln(env.Stdout, b.String())
+	switch {
+	case failed > 0 && dirs > 0:
+		return fmt.Errorf("%s and %s could not be read (listed above); the other files were stored", plural(failed, "file"), plural(dirs, "folder"))
+	case dirs > 0:
+		return fmt.Errorf("%s could not be read (listed above); the other files were stored", plural(dirs, "folder"))
+	case failed > 0:
+		return fmt.Errorf("%d of %s failed (listed above); the others were stored", failed, plural(files, "file"))
+	case changed+unchanged == 0:
+		return fmt.Errorf("none of the %s could be stored: convert them to text, Markdown, HTML or .docx first (PDF: pdftotext)", plural(files, "file"))
 	}
 	return nil
 }
 
-// pruneFiles deletes the files of the store that are not among statuses
-// and returns their names.
-func pruneFiles(ctx context.Context, st vectorstore.Store, storeID string, statuses []vectorstore.FileStatus) ([]string, error) {
-	seen := map[string]bool{}
-	for _, s := range statuses {
-		seen[s.FileID] = true
+// quoteAll returns names as fileName prints them.
+func quoteAll(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = fileName(n)
 	}
-	files, err := st.Files(ctx, storeID)
-	if err != nil {
-		return nil, err
-	}
-	var pruned []string
-	for _, f := range files {
-		if seen[f.ID] {
-			continue
-		}
-		if err := st.DeleteFile(ctx, storeID, f.ID); err != nil {
-			return pruned, err
-		}
-		pruned = append(pruned, f.Filename)
-	}
-	if fl, ok := st.(interface{ Flush(context.Context) error }); ok && len(pruned) > 0 {
-		if err := fl.Flush(ctx); err != nil {
-			return pruned, err
-		}
-	}
-	return pruned, nil
+	return out
 }
+
+// countsOf returns counts as "12 .gz, 3 .png", most first.
+func countsOf(counts map[string]int) string {
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if counts[keys[i]] != counts[keys[j]] {
+			return counts[keys[i]] > counts[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%d %s", counts[k], k)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// parseSize reads a size such as 32MiB, 100MB, 1.5GB or 4096 (bytes); 0
+// or "none" means no limit (-1).
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSpace(strings.ToLower(s))
+	switch t {
+	case "0", "none", "unlimited", "off":
+		return -1, nil
+	}
+	units := []struct {
+		suffix string
+		mult   float64
+	}{{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"tib", 1 << 40},
+		{"kb", 1e3}, {"mb", 1e6}, {"gb", 1e9}, {"tb", 1e12}, {"k", 1 << 10}, {"m", 1 << 20}, {"g", 1 << 30}, {"b", 1}}
+	mult := 1.0
+	for _, u := range units {
+		if num, ok := strings.CutSuffix(t, u.suffix); ok {
+			t, mult = strings.TrimSpace(num), u.mult
+			break
+		}
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || v < 0 || math.IsInf(v, 0) || math.IsNaN(v) || v*mult > math.MaxInt64 {
+		return 0, fmt.Errorf("%q is not a size (such as 512KiB, 100MB, 2GiB, or 0 for no limit)", s)
+	}
+	if v == 0 {
+		return -1, nil
+	}
+	return int64(v * mult), nil
+}
+
+// isTerminal reports whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+// ingestProgress shows an ingest's progress on stderr: on a terminal, a
+// bar redrawn in place, with the files that fail printed above it; else a
+// line per file as it is done, and one saying how far it is when nothing
+// was printed for quietFor (a large file being read).
+type ingestProgress struct {
+	w        io.Writer
+	terminal bool
+	now      func() time.Time
+	start    time.Time
+	last     time.Time // of the last bar drawn, or line printed
+	p        vectorstore.IngestProgress
+	drawn    bool
+}
+
+// quietFor is how long progress lines may pause while a file is read.
+const quietFor = 10 * time.Second
+
+func newIngestProgress(w io.Writer, terminal bool) *ingestProgress {
+	pr := &ingestProgress{w: w, terminal: terminal, now: time.Now}
+	pr.start = pr.now()
+	pr.last = pr.start
+	return pr
+}
+
+// update is the Progress callback: calls come one at a time.
+func (pr *ingestProgress) update(p vectorstore.IngestProgress) {
+	pr.p = p
+	now := pr.now()
+	if f := p.File; f != nil {
+		if line := fileLine(f, pr.terminal); line != "" {
+			pr.clear()
+			fmt.Fprintln(pr.w, line)
+			if !pr.terminal {
+				pr.last = now
+			}
+		}
+	}
+	switch {
+	case pr.terminal && (now.Sub(pr.last) >= 100*time.Millisecond || p.FilesDone == p.Files || !pr.drawn):
+		pr.last = now
+		pr.draw()
+	case !pr.terminal && p.File == nil && p.BytesDone > 0 && now.Sub(pr.last) >= quietFor:
+		pr.last = now
+		fmt.Fprintf(pr.w, "  … %d/%d files done, %s of %s read, %s\n", p.FilesDone, p.Files, fmtBytes(p.BytesDone), fmtBytes(p.Bytes), now.Sub(pr.start).Round(time.Second))
+	}
+}
+
+// fileLine is the line about a file done; on a terminal only failures
+// and deletions get one (the bar counts the rest).
+func fileLine(s *vectorstore.FileStatus, terminal bool) string {
+	name := fileName(s.Filename)
+	switch {
+	case s.Status == vectorstore.StatusDeleted:
+		return fmt.Sprintf("  ✗ %s  deleted from the store (not found)", name)
+	case s.Status == vectorstore.StatusCompleted && s.Unchanged:
+		if terminal {
+			return ""
+		}
+		return fmt.Sprintf("  = %s  unchanged (%s)", name, plural(s.Chunks, "chunk"))
+	case s.Status == vectorstore.StatusCompleted:
+		if terminal {
+			return ""
+		}
+		return fmt.Sprintf("  ✓ %s  %s", name, plural(s.Chunks, "chunk"))
+	case s.Code == vectorstore.CodeUnsupportedFile:
+		if terminal {
+			return ""
+		}
+		return fmt.Sprintf("  - %s  skipped: %s", name, printable(oneLine(trimPrefixes(s.Err, s.Path))))
+	case s.Dir:
+		why := trimPrefixes(s.Err, s.Path)
+		if pe := (*fs.PathError)(nil); errors.As(s.Err, &pe) {
+			why = pe.Err.Error()
+		}
+		return fmt.Sprintf("  ✗ %s/  folder not read: %s", name, printable(oneLine(why)))
+	}
+	return fmt.Sprintf("  ✗ %s  %s: %s", name, s.Code, printable(oneLine(trimPrefixes(s.Err, s.Path))))
+}
+
+func (pr *ingestProgress) draw() {
+	p := pr.p
+	const width = 24
+	frac := 0.0
+	if p.Bytes > 0 {
+		frac = float64(p.BytesDone) / float64(p.Bytes)
+	} else if p.Files > 0 {
+		frac = float64(p.FilesDone) / float64(p.Files)
+	}
+	n := min(int(frac*width), width)
+	fmt.Fprintf(pr.w, "\r\x1b[K[%s%s] %d/%d files, %s of %s, %s", strings.Repeat("#", n), strings.Repeat("-", width-n),
+		p.FilesDone, p.Files, fmtBytes(p.BytesDone), fmtBytes(p.Bytes), pr.now().Sub(pr.start).Round(time.Second))
+	pr.drawn = true
+}
+
+// clear erases the bar before a line is printed.
+func (pr *ingestProgress) clear() {
+	if pr.drawn {
+		fmt.Fprint(pr.w, "\r\x1b[K")
+		pr.drawn = false
+	}
+}
+
+// done erases the bar for good.
+func (pr *ingestProgress) done() { pr.clear() }
 
 // trimPrefixes shortens the ingestion error of the file at path for a line
 // that already names it: "vectorstore: ingest PATH: " goes, and a

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/agentloop/agentloop/responses/responsestest"
 	"github.com/agentloop/agentloop/vectorstore"
@@ -55,27 +57,32 @@ func TestIngestAndSearch(t *testing.T) {
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1 (one file failed)\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
+	// Progress (a line per file, stderr not being a terminal) goes to
+	// stderr, the summary to stdout.
 	for _, want := range []string{
-		"✓ " + filepath.ToSlash(filepath.Join(dir, "refunds.md")) + "  1 chunks",
-		"✓ " + filepath.ToSlash(filepath.Join(dir, "sub", "api-keys.md")),
-		"- " + filepath.ToSlash(filepath.Join(dir, "logo.png")) + "  skipped: unsupported file type \".png\"",
-		"✗ " + filepath.ToSlash(filepath.Join(dir, "bad.json")) + "  invalid_file: invalid JSON",
-		`5 files into the store "docs" in ` + store + ": 3 new or changed, 0 unchanged, 1 skipped, 1 failed; 3 chunks",
+		"  ✓ " + filepath.ToSlash(filepath.Join(dir, "refunds.md")) + "  1 chunk\n",
+		"  ✓ " + filepath.ToSlash(filepath.Join(dir, "sub", "api-keys.md")),
+		"  - " + filepath.ToSlash(filepath.Join(dir, "logo.png")) + "  skipped: unsupported file type \".png\"",
+		"  ✗ " + filepath.ToSlash(filepath.Join(dir, "bad.json")) + "  invalid_file: invalid JSON",
+		"agentloop ingest: 1 of 5 files failed (listed above); the others were stored\n",
 	} {
-		if !strings.Contains(r.stdout, want) {
-			t.Errorf("ingest output lacks %q:\n%s", want, r.stdout)
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("ingest stderr lacks %q:\n%s", want, r.stderr)
 		}
 	}
-	if strings.Contains(r.stdout, "notes.md") {
-		t.Errorf("a hidden file was ingested:\n%s", r.stdout)
+	if want := `5 files into the store "docs" in ` + store + ": 3 new or changed, 0 unchanged, 1 skipped (unsupported: 1 .png), 1 failed; 3 chunks, "; !strings.HasPrefix(r.stdout, want) || strings.Count(r.stdout, "\n") != 1 {
+		t.Errorf("ingest stdout %q, want the one summary line %q…", r.stdout, want)
 	}
-	if want := "agentloop ingest: 1 of 5 files failed (listed above); the others were stored\n"; r.stderr != want {
-		t.Errorf("stderr = %q, want %q", r.stderr, want)
+	if strings.Contains(r.stderr, "notes.md") {
+		t.Errorf("a hidden file was ingested:\n%s", r.stderr)
+	}
+	if !strings.HasSuffix(r.stderr, "agentloop ingest: 1 of 5 files failed (listed above); the others were stored\n") {
+		t.Errorf("stderr does not end with the error:\n%s", r.stderr)
 	}
 
 	// Again: nothing changed.
 	r = runCLI(t, env, "ingest", "--chunk-size", "200", dir)
-	if !strings.Contains(r.stdout, "= "+filepath.ToSlash(filepath.Join(dir, "refunds.md"))+"  unchanged (1 chunks)") ||
+	if !strings.Contains(r.stderr, "= "+filepath.ToSlash(filepath.Join(dir, "refunds.md"))+"  unchanged (1 chunk)") ||
 		!strings.Contains(r.stdout, "0 new or changed, 3 unchanged") {
 		t.Errorf("re-ingest output:\n%s", r.stdout)
 	}
@@ -85,12 +92,12 @@ func TestIngestAndSearch(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = runCLI(t, env, "ingest", "--chunk-size", "200", dir)
-	if strings.Contains(r.stdout, "deleted") {
-		t.Errorf("ingest without --prune deleted a file:\n%s", r.stdout)
+	if strings.Contains(r.stdout+r.stderr, "deleted") {
+		t.Errorf("ingest without --prune deleted a file:\n%s%s", r.stdout, r.stderr)
 	}
 	r = runCLI(t, env, "ingest", "--chunk-size", "200", "--prune", dir)
-	if want := "  ✗ " + filepath.ToSlash(filepath.Join(dir, "shipping.txt")) + "  deleted from the store (not found)\n"; !strings.Contains(r.stdout, want) {
-		t.Errorf("ingest --prune output lacks %q:\n%s", want, r.stdout)
+	if want := "  ✗ " + filepath.ToSlash(filepath.Join(dir, "shipping.txt")) + "  deleted from the store (not found)\n"; !strings.Contains(r.stderr, want) || !strings.Contains(r.stdout, ", 1 deleted (gone from disk);") {
+		t.Errorf("ingest --prune output lacks %q:\n%s%s", want, r.stdout, r.stderr)
 	}
 	if r = runCLI(t, env, "search", "express delivery"); strings.Contains(r.stdout, "shipping.txt") {
 		t.Errorf("a pruned file is still found:\n%s", r.stdout)
@@ -101,18 +108,28 @@ func TestIngestAndSearch(t *testing.T) {
 		t.Fatalf("search: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if len(lines) < 2 || !strings.HasPrefix(lines[0], "1. "+filepath.ToSlash(filepath.Join(dir, "refunds.md"))+"  score 1.000  chunk 0  file-") ||
-		!strings.HasPrefix(lines[1], "   # Refunds Customers may return") {
+	if len(lines) < 2 || !strings.HasPrefix(lines[0], "1. "+filepath.ToSlash(filepath.Join(dir, "refunds.md"))+"  relevance 0.") ||
+		!strings.Contains(lines[0], "  chunk 0  file-") ||
+		lines[1] != "   # **Refunds** Customers may **return** any **item** within 30 days of delivery for a full **refund**." {
 		t.Errorf("search output:\n%s", r.stdout)
 	}
 
 	r = runCLI(t, env, "search", "--k", "1", "--json", "rotate keys")
 	var hit vectorstore.Hit
+	var jhit struct {
+		Passage vectorstore.Passage `json:"passage"`
+	}
 	if err := json.Unmarshal([]byte(r.stdout), &hit); err != nil || r.code != 0 {
 		t.Fatalf("search --json: exit %d, %v:\n%s", r.code, err, r.stdout)
 	}
-	if !strings.HasSuffix(hit.Filename, "sub/api-keys.md") || hit.Score != 1 || hit.StoreID != "docs" {
+	if err := json.Unmarshal([]byte(r.stdout), &jhit); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(hit.Filename, "sub/api-keys.md") || hit.Score != 1 || hit.Relevance != 1 || hit.StoreID != "docs" {
 		t.Errorf("hit = %+v", hit)
+	}
+	if p := jhit.Passage; p.Text != "Rotate API keys every 90 days from the dashboard." || len(p.Marks) != 2 || p.Text[p.Marks[0][0]:p.Marks[0][1]] != "Rotate" {
+		t.Errorf("passage = %+v", p)
 	}
 
 	r = runCLI(t, env, "search", "zeppelin")
@@ -125,7 +142,7 @@ func TestIngestAllGood(t *testing.T) {
 	dir := writeDocs(t, goodDocs)
 	store := filepath.Join(t.TempDir(), "s.vs")
 	r := runCLI(t, nil, "ingest", "--store", store, "--store-id", "kb", dir)
-	if r.code != 0 || r.stderr != "" || !strings.Contains(r.stdout, `3 files into the store "kb"`) {
+	if r.code != 0 || strings.Count(r.stderr, "  ✓ ") != 3 || !strings.Contains(r.stdout, `3 files into the store "kb"`) {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 	if _, err := os.Stat(store); err != nil {
@@ -340,23 +357,23 @@ func TestIngestSearchEscapes(t *testing.T) {
 	r := runCLI(t, nil, "ingest", "--store", store, dir)
 	d := filepath.ToSlash(dir)
 	for _, want := range []string{
-		"  ✓ " + strconv.Quote(d+"/\x1b[2Jclear.md") + "  1 chunks\n",
-		"  ✓ " + strconv.Quote(d+"/two\nlines.txt") + "  1 chunks\n",
-		"  ✓ " + d + "/plain.md  1 chunks\n",
-		"  ✗ " + strconv.Quote(d+"/bad\x1b.json") + "  invalid_file: invalid JSON\n",
+		"  ✓ " + strconv.Quote(d+"/\x1b[2Jclear.md") + "  1 chunk\n",
+		"  ✓ " + strconv.Quote(d+"/two\nlines.txt") + "  1 chunk\n",
+		"  ✓ " + d + "/plain.md  1 chunk\n",
+		"  ✗ " + strconv.Quote(d+"/bad\x1b.json") + "  invalid_file: invalid JSON",
 	} {
-		if !strings.Contains(r.stdout, want) {
-			t.Errorf("ingest output lacks %q:\n%s", want, r.stdout)
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("ingest output lacks %q:\n%s", want, r.stderr)
 		}
 	}
 	r2 := runCLI(t, nil, "search", "--store", store, "wombat")
-	for _, out := range []string{r.stdout, r2.stdout} {
+	for _, out := range []string{r.stdout, r.stderr, r2.stdout} {
 		if strings.ContainsAny(out, "\x1b\x07") {
 			t.Errorf("raw escape codes printed:\n%q", out)
 		}
 	}
-	if r2.code != 0 || !strings.Contains(r2.stdout, strconv.Quote(d+"/two\nlines.txt")+"  score") ||
-		!strings.Contains(r2.stdout, `The wombat sleeps \x1b]0;owned\a all day.`) {
+	if r2.code != 0 || !strings.Contains(r2.stdout, strconv.Quote(d+"/two\nlines.txt")+"  relevance") ||
+		!strings.Contains(r2.stdout, `The **wombat** sleeps \x1b]0;owned\a all day.`) {
 		t.Errorf("search: exit %d\n%s", r2.code, r2.stdout)
 	}
 }
@@ -380,11 +397,87 @@ func TestIngestZipBomb(t *testing.T) {
 	d := filepath.ToSlash(dir)
 	for _, want := range []string{
 		"  ✗ " + d + "/bomb.pptx  invalid_file: file too large: ppt/slides/slide1.xml is compressed ",
-		"  ✓ " + d + "/notes.md  1 chunks\n",
+		"  ✓ " + d + "/notes.md  1 chunk\n",
 		"1 new or changed, 0 unchanged, 0 skipped, 1 failed",
 	} {
-		if !strings.Contains(r.stdout, want) {
-			t.Errorf("ingest output lacks %q:\n%s", want, r.stdout)
+		if !strings.Contains(r.stdout+r.stderr, want) {
+			t.Errorf("ingest output lacks %q:\n%s%s", want, r.stdout, r.stderr)
 		}
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{
+		"32MiB": 32 << 20, "100MB": 100e6, "1.5GiB": 3 << 29, "4096": 4096, "512k": 512 << 10, "2 GB": 2e9,
+		"0": -1, "none": -1, "Unlimited": -1, "x": 0, "-5MB": 0, "12XB": 0,
+	} {
+		got, err := parseSize(in)
+		if want == 0 {
+			if err == nil {
+				t.Errorf("parseSize(%q) = %d, want an error", in, got)
+			}
+			continue
+		}
+		if err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+}
+
+// TestIngestProgressBar: on a terminal, progress is a bar redrawn in place
+// with only the failures printed (above it), and it is erased at the end.
+func TestIngestProgressBar(t *testing.T) {
+	var b bytes.Buffer
+	pr := newIngestProgress(&b, true)
+	pr.update(vectorstore.IngestProgress{Files: 3, Bytes: 3 << 20})
+	pr.update(vectorstore.IngestProgress{Files: 3, FilesDone: 1, Bytes: 3 << 20, BytesDone: 1 << 20,
+		File: &vectorstore.FileStatus{Filename: "a.md", Status: vectorstore.StatusCompleted, Chunks: 2}})
+	pr.last = time.Time{} // the bar is redrawn at most every 100 ms
+	pr.update(vectorstore.IngestProgress{Files: 3, FilesDone: 2, Bytes: 3 << 20, BytesDone: 2 << 20,
+		File: &vectorstore.FileStatus{Filename: "locked", Dir: true, Status: vectorstore.StatusFailed, Code: vectorstore.CodeInvalidFile,
+			Err: errors.New("cannot read the folder: open locked: permission denied")}})
+	pr.done()
+	want := "\r\x1b[K[------------------------] 0/3 files, 0 B of 3.0 MB, 0s" +
+		"\r\x1b[K  ✗ locked/  folder not read: cannot read the folder: open locked: permission denied\n" +
+		"\r\x1b[K[################--------] 2/3 files, 2.0 MB of 3.0 MB, 0s" +
+		"\r\x1b[K"
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("terminal progress (-want +got):\n%s", diff)
+	}
+}
+
+func TestSameText(t *testing.T) {
+	h := vectorstore.Hit{Chunk: vectorstore.Chunk{StoreID: "s", FileID: "a", Filename: "a.md"}, Duplicates: []vectorstore.Duplicate{
+		{StoreID: "s", FileID: "b", Filename: "b.html", Ordinal: 3},
+		{StoreID: "s", FileID: "a", Filename: "a.md", Ordinal: 10},
+		{StoreID: "s", FileID: "c", Filename: "all.html", Ordinal: 899},
+		{StoreID: "s", FileID: "c", Filename: "all.html", Ordinal: 900},
+	}}
+	if got, want := sameText(h), "b.html (chunk 3), this file (chunk 10), all.html (chunks 899, 900)"; got != want {
+		t.Errorf("sameText = %q, want %q", got, want)
+	}
+}
+
+// TestIngestProgressLines: off a terminal, a line per file, and a line on
+// how far it is when a large file keeps it quiet for 10 s.
+func TestIngestProgressLines(t *testing.T) {
+	var b bytes.Buffer
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	pr := newIngestProgress(&b, false)
+	pr.now = func() time.Time { return clock }
+	pr.start, pr.last = clock, clock
+	pr.update(vectorstore.IngestProgress{Files: 2, Bytes: 30 << 20})
+	pr.update(vectorstore.IngestProgress{Files: 2, FilesDone: 1, Bytes: 30 << 20, BytesDone: 1 << 10,
+		File: &vectorstore.FileStatus{Filename: "a.md", Status: vectorstore.StatusCompleted, Chunks: 1}})
+	clock = clock.Add(4 * time.Second)
+	pr.update(vectorstore.IngestProgress{Files: 2, FilesDone: 1, Bytes: 30 << 20, BytesDone: 5 << 20})
+	clock = clock.Add(7 * time.Second)
+	pr.update(vectorstore.IngestProgress{Files: 2, FilesDone: 1, Bytes: 30 << 20, BytesDone: 12 << 20})
+	clock = clock.Add(time.Second)
+	pr.update(vectorstore.IngestProgress{Files: 2, FilesDone: 1, Bytes: 30 << 20, BytesDone: 13 << 20})
+	pr.done()
+	want := "  ✓ a.md  1 chunk\n  … 1/2 files done, 12.0 MB of 30.0 MB read, 11s\n"
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("progress lines (-want +got):\n%s", diff)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -22,10 +23,10 @@ import (
 )
 
 func runSearch(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "search", "[flags] QUERY", "search a file-search store built by ingest and print the ranked chunks, as the file_search tool would find them")
+	fs := newFlags(env, "search", "[flags] QUERY", "search a file-search store built by ingest and print the ranked chunks, as the file_search tool would find them: each with its relevance (0 to 1: how much of the query it holds, comparable across queries) and the passage that matches best, the query's words marked")
 	sf := addStoreFlags(fs, env)
 	k := fs.Int("k", 5, "number of chunks to print (1..50)")
-	asJSON := fs.Bool("json", false, "print the hits as one JSON object per line")
+	asJSON := fs.Bool("json", false, "print the hits as one JSON object per line, with the passage and its marks (byte offsets)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -62,7 +63,11 @@ func runSearch(ctx context.Context, env *Env, args []string) error {
 		enc := json.NewEncoder(w)
 		enc.SetEscapeHTML(false)
 		for _, h := range hits {
-			if err := enc.Encode(h); err != nil {
+			p := vectorstore.BestPassage(h.Text, []string{query}, passageLen)
+			if err := enc.Encode(struct {
+				vectorstore.Hit
+				Passage vectorstore.Passage `json:"passage"`
+			}{h, p}); err != nil {
 				return err
 			}
 		}
@@ -72,11 +77,94 @@ func runSearch(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(w, "no chunk of the %s matches %q\n", sf.where(), query)
 		return nil
 	}
+	bold := env.StdoutIsTerminal
 	for i, h := range hits {
-		fmt.Fprintf(w, "%d. %s  score %.3f  chunk %d  %s\n", i+1, fileName(h.Filename), h.Score, h.Ordinal, printable(h.FileID))
-		fmt.Fprintf(w, "   %s\n", clip(printable(oneLine(h.Text)), 200))
+		fmt.Fprintf(w, "%d. %s  relevance %.2f  chunk %d  %s\n", i+1, fileName(h.Filename), h.Relevance, h.Ordinal, printable(h.FileID))
+		if len(h.Duplicates) > 0 {
+			fmt.Fprintf(w, "   same text in: %s\n", sameText(h))
+		}
+		fmt.Fprintf(w, "   %s\n", markPassage(h.Text, vectorstore.BestPassage(h.Text, []string{query}, passageLen), bold))
 	}
 	return nil
+}
+
+// sameText lists the chunks folded into h by file, in order: "this file
+// (chunk 10), x.html (chunk 3), all.html (chunks 899, 900)".
+func sameText(h vectorstore.Hit) string {
+	type file struct{ store, id string }
+	var order []file
+	names := map[file]string{}
+	chunks := map[file][]string{}
+	for _, d := range h.Duplicates {
+		f := file{d.StoreID, d.FileID}
+		if _, ok := names[f]; !ok {
+			order = append(order, f)
+			names[f] = fileName(d.Filename)
+			if d.StoreID == h.StoreID && d.FileID == h.FileID {
+				names[f] = "this file"
+			}
+		}
+		chunks[f] = append(chunks[f], strconv.Itoa(d.Ordinal))
+	}
+	parts := make([]string, len(order))
+	for i, f := range order {
+		noun := "chunk"
+		if len(chunks[f]) > 1 {
+			noun = "chunks"
+		}
+		parts[i] = fmt.Sprintf("%s (%s %s)", names[f], noun, strings.Join(chunks[f], ", "))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// passageLen bounds the passage shown of each hit, in bytes.
+const passageLen = 240
+
+// markPassage returns passage p of text on one line, its marks in bold on
+// a terminal and between ** otherwise, with … where it cuts the text.
+func markPassage(text string, p vectorstore.Passage, bold bool) string {
+	open, close := "**", "**"
+	if bold {
+		open, close = "\x1b[1m", "\x1b[0m"
+	}
+	var b strings.Builder
+	if p.Start > 0 {
+		b.WriteString("…")
+	}
+	pos := 0
+	for _, m := range p.Marks {
+		b.WriteString(printable(spaces(p.Text[pos:m[0]])))
+		b.WriteString(open)
+		b.WriteString(printable(spaces(p.Text[m[0]:m[1]])))
+		b.WriteString(close)
+		pos = m[1]
+	}
+	b.WriteString(printable(spaces(p.Text[pos:])))
+	if p.End < len(text) {
+		b.WriteString("…")
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// spaces turns each run of white space in s into one space.
+func spaces(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			space = true
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	if space {
+		b.WriteByte(' ')
+	}
+	return b.String()
 }
 
 // fileSearchTool is the file_search tool of `agentloop run --tools

@@ -37,8 +37,11 @@ type Options struct {
 	// MaxNumResults is the number of results of one call, 1..50; zero
 	// means 10.
 	MaxNumResults int
-	// ScoreThreshold drops results scoring below it, in [0, 1] (scores are
-	// the store's: 1 means ranked first everywhere).
+	// ScoreThreshold drops results whose relevance is below it, in [0, 1]:
+	// the store's [vectorstore.Hit].Relevance, which is also the score the
+	// model and the file_search_call item see (how much of the query a
+	// result holds, the same way for every query), not the rank fusion
+	// score that orders them.
 	ScoreThreshold float64
 	// Filter keeps only the files whose attributes match (OpenAI's
 	// comparison and compound filters).
@@ -178,7 +181,7 @@ func (t *Tool) CallWithItems(ctx context.Context, arguments string) (responses.T
 	item.Results = make([]responses.FileSearchResult, len(hits))
 	for i, h := range hits {
 		item.Results[i] = responses.FileSearchResult{FileID: h.FileID, Filename: h.Filename,
-			Score: h.Score, Text: h.Text, Attributes: h.Attributes}
+			Score: h.Relevance, Text: h.Text, Attributes: h.Attributes}
 	}
 	return responses.ToolOutput{Text: Format(queries, item.Results)}, []responses.Item{item}, nil
 }
@@ -217,8 +220,10 @@ func (t *Tool) parse(arguments string) ([]string, error) {
 // returns the fused hits, best first. The queries go to the store in one
 // request, which ranks them together (weighted reciprocal-rank fusion across
 // queries and legs, de-duplicated), so a chunk found by several queries
-// ranks higher; with an Embedder, the queries are embedded in one batch
-// first.
+// ranks higher, and folds the hits that repeat a better one's content (the
+// same page as .md and .html, say); with an Embedder, the queries are
+// embedded in one batch first. Hits whose Relevance is under
+// [Options].ScoreThreshold are dropped.
 //
 // When the span in ctx is recording (the runner's execute_tool span), the
 // store's search is a "retrieval {store IDs}" CLIENT span below it, beside
@@ -244,7 +249,6 @@ func (t *Tool) search(ctx context.Context, queries []string) ([]vectorstore.Hit,
 		Queries:         make([]vectorstore.Query, len(queries)),
 		Filter:          t.opts.Filter,
 		Limit:           t.opts.MaxNumResults,
-		ScoreThreshold:  t.opts.ScoreThreshold,
 		EmbeddingWeight: t.opts.EmbeddingWeight,
 		TextWeight:      t.opts.TextWeight,
 	}
@@ -270,12 +274,22 @@ func (t *Tool) search(ctx context.Context, queries []string) ([]vectorstore.Hit,
 	if err != nil {
 		return nil, fmt.Errorf("filesearch: %w", err)
 	}
+	if th := t.opts.ScoreThreshold; th > 0 {
+		kept := hits[:0]
+		for _, h := range hits {
+			if h.Relevance >= th {
+				kept = append(kept, h)
+			}
+		}
+		hits = kept
+	}
 	return hits, nil
 }
 
 // Format returns the text the model reads for results: a header naming the
 // queries, how to cite, and the results numbered from [1], each with its
-// filename, file ID and score, then its text.
+// filename, file ID and score (the hit's relevance: how much of the query
+// it holds, comparable across queries), then its text.
 func Format(queries []string, results []responses.FileSearchResult) string {
 	var b strings.Builder
 	quoted := make([]string, len(queries))

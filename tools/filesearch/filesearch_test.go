@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -125,12 +126,13 @@ func TestCallWithItems(t *testing.T) {
 	if diff := cmp.Diff(wantFirst, r); diff != "" {
 		t.Errorf("first result (-want +got):\n%s", diff)
 	}
-	if r.Score <= 0 || r.Score > 1 {
-		t.Errorf("score %v out of (0, 1]", r.Score)
+	// Scores are relevances: the first result holds every term of a query.
+	if r.Score < 0.9 || r.Score > 1 {
+		t.Errorf("score %v, want the relevance of a full match (0.9..1]", r.Score)
 	}
-	for i := 1; i < len(it.Results); i++ {
-		if it.Results[i].Score > it.Results[i-1].Score {
-			t.Errorf("results not best first: %v", it.Results)
+	for _, res := range it.Results[1:] {
+		if res.Score < 0 || res.Score > 1 {
+			t.Errorf("score %v out of [0, 1]", res.Score)
 		}
 	}
 	if out.Text != filesearch.Format(it.Queries, it.Results) {
@@ -404,5 +406,44 @@ func TestIngestedFolder(t *testing.T) {
 	r := items[0].Results
 	if len(r) == 0 || !strings.HasSuffix(r[0].Filename, "policies/shipping.md") || r[0].FileID != vectorstore.FileID(filepath.Join(dir, "policies", "shipping.md")) {
 		t.Errorf("results = %+v, want shipping.md first", r)
+	}
+}
+
+// TestScoresAreRelevance: the score the model reads is the hit's relevance,
+// so a weak match scores low even when it ranks first, ScoreThreshold drops
+// it, and a copy of a result in another file is folded away.
+func TestScoresAreRelevance(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t, nil)
+	copyOf := vectorstore.Chunk{StoreID: "docs", FileID: "file-refunds-html", Filename: "policies/refunds.html", Text: docs[0].text}
+	if err := st.Upsert(ctx, []vectorstore.Chunk{copyOf}); err != nil {
+		t.Fatal(err)
+	}
+	fs := newTool(t, st, nil)
+	_, items, err := fs.CallWithItems(ctx, `{"queries":["refund within 30 days"]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, r := range items[0].Results {
+		files = append(files, r.FileID)
+	}
+	if len(files) == 0 || files[0] != "file-refunds" || slices.Contains(files, "file-refunds-html") || items[0].Results[0].Score < 0.9 {
+		t.Errorf("results %v (first scores %v), want a full match first, its copy folded", files, items[0].Results[0].Score)
+	}
+	_, items, err = fs.CallWithItems(ctx, `{"queries":["express delivery to mars by rocket"]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := items[0].Results; len(r) == 0 || r[0].Score > 0.5 {
+		t.Errorf("a weak first match: %+v, want a score under 0.5", r)
+	}
+	strict := newTool(t, st, &filesearch.Options{ScoreThreshold: 0.5})
+	_, items, err = strict.CallWithItems(ctx, `{"queries":["express delivery to mars by rocket"]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items[0].Results) != 0 {
+		t.Errorf("threshold 0.5 kept %+v", items[0].Results)
 	}
 }

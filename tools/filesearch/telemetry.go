@@ -82,7 +82,7 @@ func endRetrieval(ctx context.Context, span trace.Span, queries []string, hits [
 }
 
 // document is one entry of gen_ai.retrieval.documents: the chunk's id, its
-// file and its score, never its text.
+// file and its score (the hit's relevance), never its text.
 type document struct {
 	ID     string  `json:"id"`
 	FileID string  `json:"file_id,omitempty"`
@@ -95,7 +95,7 @@ type document struct {
 func documents(run *genai.Run, hits []vectorstore.Hit) string {
 	docs := make([]document, len(hits))
 	for i := range hits {
-		docs[i] = document{ID: hits[i].ID, FileID: hits[i].FileID, Score: hits[i].Score}
+		docs[i] = document{ID: hits[i].ID, FileID: hits[i].FileID, Score: hits[i].Relevance}
 	}
 	limit := run.MaxContentBytes
 	if limit <= 0 {

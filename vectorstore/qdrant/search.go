@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 
@@ -26,7 +27,16 @@ import (
 // normalised by the best attainable sum, so scores, ranks
 // (Hit.DenseRank, Hit.LexicalRank) and ties (by store, file, ordinal) mean
 // the same with either backend. Then one Get per collection fetches the
-// payload of the hits kept.
+// payload of the hits kept (and their dense vectors), more when duplicates
+// are folded ([vectorstore.CollapseDuplicates], unless KeepDuplicates).
+//
+// Hit.Relevance is the embedded store's too: the cosine of the fetched
+// vectors, and [vectorstore.LexicalRelevance] with the collection's IDF,
+// which Qdrant applies but does not report: each query term is probed in
+// the same QueryBatch (its sparse index alone, top 1), and the probe's score
+// divided by that chunk's saturated term frequency is the IDF. A term no
+// chunk of the stores holds weighs as a term of one point of the
+// collection (one Count), as the embedded store weighs it.
 //
 // Qdrant's own RRF (Query: Rrf{K, Weights} over prefetches) is not used: it
 // weighs a leg by dividing positions, 1/((pos+1)/w + k - 1), not by
@@ -106,7 +116,25 @@ func (s *Store) Search(ctx context.Context, req vectorstore.SearchRequest) ([]ve
 		dense bool
 	}
 	lists := map[leg][]cand{}
-	var mu sync.Mutex // guards lists
+	// Each collection's IDF of the queries' terms, for Hit.Relevance:
+	// Qdrant applies it but does not tell it, so one probe per term (its
+	// sparse index alone, the top chunk of the stores) is batched with the
+	// legs; its score is idf × the chunk's saturated frequency, which is
+	// recomputed from the chunk's text.
+	var probeTerms []string
+	if wLex > 0 {
+		seen := map[string]bool{}
+		for _, q := range req.Queries {
+			for _, t := range vectorstore.Terms(q.Text) {
+				if !seen[t] {
+					seen[t] = true
+					probeTerms = append(probeTerms, t)
+				}
+			}
+		}
+	}
+	idfs := map[string]map[string]float64{} // collection -> term -> IDF
+	var mu sync.Mutex                       // guards lists and idfs
 	err = eachColl(ctx, colls, func(ctx context.Context, coll string) error {
 		f := &qc.Filter{Must: []*qc.Condition{qc.NewMatchKeywords(keyStoreID, collStores[coll]...)}}
 		if attr != nil {
@@ -134,6 +162,16 @@ func (s *Store) Search(ctx context.Context, req vectorstore.SearchRequest) ([]ve
 		if len(qs) == 0 {
 			return nil
 		}
+		legQueries := len(qs)
+		store := qc.NewFilterAsCondition(&qc.Filter{Must: []*qc.Condition{qc.NewMatchKeywords(keyStoreID, collStores[coll]...)}})
+		for _, t := range probeTerms {
+			qs = append(qs, &qc.QueryPoints{CollectionName: coll,
+				Query:       qc.NewQueryNearest(qc.NewVectorInputSparse([]uint32{termIndex(t)}, []float32{1})),
+				Using:       qc.PtrOf(sparseVector),
+				Filter:      &qc.Filter{Must: []*qc.Condition{store}},
+				Limit:       qc.PtrOf(uint64(1)),
+				WithPayload: qc.NewWithPayloadInclude(keyStoreID, keyText)})
+		}
 		var res []*qc.BatchResult
 		err := s.set.retry(ctx, "query", func(ctx context.Context) error {
 			var err error
@@ -146,8 +184,14 @@ func (s *Store) Search(ctx context.Context, req vectorstore.SearchRequest) ([]ve
 		if len(res) != len(qs) {
 			return fmt.Errorf("qdrant: search %s: %d results for %d queries", coll, len(res), len(qs))
 		}
+		idf, err := s.probeIDF(ctx, coll, found, probeTerms, res[legQueries:])
+		if err != nil {
+			return err
+		}
+		res = res[:legQueries]
 		mu.Lock()
 		defer mu.Unlock()
+		idfs[coll] = idf
 		for i, r := range res {
 			for _, p := range r.GetResult() {
 				pl := p.GetPayload()
@@ -185,26 +229,103 @@ func (s *Store) Search(ctx context.Context, req vectorstore.SearchRequest) ([]ve
 			fuseLeg(lists[leg{qi, true}], wDense, true)
 		}
 	}
-	all := vectorstore.Fuse(fl, req.ScoreThreshold, limit, compareChunks)
+	fuseLimit := limit
+	if !req.KeepDuplicates {
+		fuseLimit = 0 // the duplicates folded leave room for others
+	}
+	all := vectorstore.Fuse(fl, req.ScoreThreshold, fuseLimit, compareChunks)
 	if len(all) == 0 {
 		return []vectorstore.Hit{}, nil
 	}
+	var texts []string
+	for _, q := range req.Queries {
+		if q.Text != "" {
+			texts = append(texts, q.Text)
+		}
+	}
+	// Fetch the hits' payloads (and dense vectors, for Hit.Relevance), as
+	// many as the limit asks, then more while duplicates folded leave
+	// room.
+	var hits []vectorstore.Hit
+	vecs := map[string][]float32{}
+	fetched := 0
+	for {
+		n := len(all)
+		if !req.KeepDuplicates {
+			n = min(len(all), max(2*limit, 2*fetched))
+		}
+		more, err := s.fetchHits(ctx, colls, all[fetched:n], denseColl != "" && wDense > 0, vecs)
+		if err != nil {
+			return nil, err
+		}
+		hits = append(hits, more...)
+		fetched = n
+		if req.KeepDuplicates {
+			hits = hits[:min(len(hits), limit)]
+			break
+		}
+		if out := vectorstore.CollapseDuplicates(hits, texts, limit); len(out) == limit || fetched == len(all) {
+			hits = out
+			break
+		}
+	}
+	lexLeg := wLex > 0 && len(texts) > 0
+	var qvs [][]float32
+	if wDense > 0 && denseColl != "" {
+		for _, q := range req.Queries {
+			if len(q.Vector) > 0 {
+				qvs = append(qvs, unit(q.Vector))
+			}
+		}
+	}
+	for i := range hits {
+		h := &hits[i]
+		info := found[h.StoreID]
+		var lex, dense float64
+		if lexLeg {
+			idf := idfs[info.collection]
+			w := func(t string) float64 { return idf[t] }
+			for _, q := range texts {
+				lex = max(lex, vectorstore.LexicalRelevance(q, h.Text, w, s.avgLen(info)))
+			}
+		}
+		v, denseLeg := vecs[h.ID]
+		denseLeg = denseLeg && len(qvs) > 0
+		if denseLeg {
+			dense = -1
+			v = unit(v)
+			for _, qv := range qvs {
+				dense = max(dense, float64(dot(v, qv)))
+			}
+		}
+		h.Relevance = vectorstore.Relevance(lex, dense, wLex, wDense, lexLeg, denseLeg)
+	}
+	return hits, nil
+}
 
-	// Fetch the payloads of the hits kept.
+// fetchHits fetches the payloads of the fused hits all (with their dense
+// vectors into vecs, by chunk ID, when withVectors) and returns the hits in
+// all's order, without those deleted since the query.
+func (s *Store) fetchHits(ctx context.Context, colls []string, all []vectorstore.Fused[chunkKey], withVectors bool, vecs map[string][]float32) ([]vectorstore.Hit, error) {
 	byColl := map[string][]*qc.PointId{}
 	for _, h := range all {
 		byColl[h.Key.coll] = append(byColl[h.Key.coll], qc.NewIDUUID(h.Key.id))
 	}
+	var mu sync.Mutex
 	payloads := map[string]map[string]*qc.Value{}
-	err = eachColl(ctx, colls, func(ctx context.Context, coll string) error {
+	err := eachColl(ctx, colls, func(ctx context.Context, coll string) error {
 		ids := byColl[coll]
 		if len(ids) == 0 {
 			return nil
 		}
+		get := &qc.GetPoints{CollectionName: coll, Ids: ids, WithPayload: qc.NewWithPayload(true)}
+		if withVectors {
+			get.WithVectors = qc.NewWithVectorsInclude(denseVector)
+		}
 		var pts []*qc.RetrievedPoint
 		err := s.set.retry(ctx, "get", func(ctx context.Context) error {
 			var err error
-			pts, err = s.client.Get(ctx, &qc.GetPoints{CollectionName: coll, Ids: ids, WithPayload: qc.NewWithPayload(true)})
+			pts, err = s.client.Get(ctx, get)
 			return err
 		})
 		if err != nil {
@@ -214,6 +335,13 @@ func (s *Store) Search(ctx context.Context, req vectorstore.SearchRequest) ([]ve
 		defer mu.Unlock()
 		for _, p := range pts {
 			payloads[p.GetId().GetUuid()] = p.GetPayload()
+			if vo := p.GetVectors().GetVectors().GetVectors()[denseVector]; vo != nil {
+				v := vo.GetDense().GetData()
+				if len(v) == 0 {
+					v = vo.GetData()
+				}
+				vecs[p.GetId().GetUuid()] = v
+			}
 		}
 		return nil
 	})
@@ -227,9 +355,13 @@ func (s *Store) Search(ctx context.Context, req vectorstore.SearchRequest) ([]ve
 		if !ok {
 			continue // deleted between the query and the fetch
 		}
+		id := vectorstore.ChunkID(h.store, h.file, h.ordinal)
+		if v, ok := vecs[h.id]; ok && id != h.id {
+			vecs[id] = v
+		}
 		hits = append(hits, vectorstore.Hit{
 			Chunk: vectorstore.Chunk{
-				ID:         vectorstore.ChunkID(h.store, h.file, h.ordinal),
+				ID:         id,
 				StoreID:    h.store,
 				FileID:     h.file,
 				Filename:   pl[keyFilename].GetStringValue(),
@@ -244,6 +376,91 @@ func (s *Store) Search(ctx context.Context, req vectorstore.SearchRequest) ([]ve
 		})
 	}
 	return hits, nil
+}
+
+// probeIDF reads the IDF of each term from its probe's result (see
+// Search): the top chunk's score divided by the chunk's saturated
+// frequency of the term, as docVector computed it. A term no chunk of the
+// stores holds gets the IDF of a term held by one of the collection's
+// points, as the embedded store weighs it.
+func (s *Store) probeIDF(ctx context.Context, coll string, found map[string]storeInfo, terms []string, res []*qc.BatchResult) (map[string]float64, error) {
+	idf := map[string]float64{}
+	absent := false
+	for i, t := range terms {
+		var r []*qc.ScoredPoint
+		if i < len(res) {
+			r = res[i].GetResult()
+		}
+		if len(r) == 0 {
+			absent = true
+			continue
+		}
+		pl := r[0].GetPayload()
+		counts, n := countTerms(pl[keyText].GetStringValue())
+		tf := float64(counts[termIndex(t)])
+		if tf == 0 {
+			absent = true
+			continue
+		}
+		avg := s.avgLen(found[pl[keyStoreID].GetStringValue()])
+		norm := vectorstore.BM25K1 * (1 - vectorstore.BM25B + vectorstore.BM25B*float64(n)/avg)
+		idf[t] = float64(r[0].GetScore()) / (tf * (vectorstore.BM25K1 + 1) / (tf + norm))
+	}
+	if absent {
+		var count uint64
+		err := s.set.retry(ctx, "count", func(ctx context.Context) error {
+			c, err := s.client.Count(ctx, &qc.CountPoints{CollectionName: coll, Exact: qc.PtrOf(true)})
+			count = c
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("qdrant: search %s: count: %w", coll, err)
+		}
+		n := float64(count)
+		for _, t := range terms {
+			if _, ok := idf[t]; !ok {
+				idf[t] = math.Log(1 + (n-1+0.5)/1.5)
+			}
+		}
+	}
+	return idf, nil
+}
+
+// avgLen is the average chunk length the store's sparse vectors were
+// written with.
+func (s *Store) avgLen(info storeInfo) float64 {
+	switch {
+	case s.set.avgChunkTerms > 0:
+		return s.set.avgChunkTerms
+	case info.avgTerms > 0:
+		return info.avgTerms
+	}
+	return fallbackAvgTerms
+}
+
+// unit returns v scaled to length 1 (a copy).
+func unit(v []float32) []float32 {
+	var n float64
+	for _, x := range v {
+		n += float64(x) * float64(x)
+	}
+	out := make([]float32, len(v))
+	if n == 0 {
+		return out
+	}
+	inv := 1 / math.Sqrt(n)
+	for i, x := range v {
+		out[i] = float32(float64(x) * inv)
+	}
+	return out
+}
+
+func dot(a, b []float32) float32 {
+	var s float32
+	for i := range min(len(a), len(b)) {
+		s += a[i] * b[i]
+	}
+	return s
 }
 
 func legQuery(coll string, q *qc.Query, using string, f *qc.Filter, limit uint64) *qc.QueryPoints {

@@ -27,6 +27,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -71,6 +72,7 @@ func Run(t *testing.T, newStore func(t *testing.T) vectorstore.Store, opts *Opti
 	t.Run("Isolation", r.isolation)
 	t.Run("LimitAndThreshold", r.limitAndThreshold)
 	t.Run("MultipleQueries", r.multipleQueries)
+	t.Run("RelevanceAndDuplicates", r.relevanceAndDuplicates)
 	t.Run("Persistence", r.persistence)
 	t.Run("Concurrency", r.concurrency)
 }
@@ -233,6 +235,15 @@ func checkHits(t *testing.T, hits []vectorstore.Hit, req vectorstore.SearchReque
 		}
 		if h.DenseRank == 0 && h.LexicalRank == 0 {
 			t.Errorf("hit %d has neither a dense nor a lexical rank", i)
+		}
+		if h.Relevance < 0 || h.Relevance > 1 || math.IsNaN(h.Relevance) {
+			t.Errorf("hit %d relevance %v outside [0, 1]", i, h.Relevance)
+		}
+		for _, d := range h.Duplicates {
+			if d.StoreID == h.StoreID && d.FileID == h.FileID || seen[vectorstore.ChunkID(d.StoreID, d.FileID, d.Ordinal)] {
+				t.Errorf("hit %d folds %+v: its own file, or a hit listed", i, d)
+			}
+			seen[vectorstore.ChunkID(d.StoreID, d.FileID, d.Ordinal)] = true
 		}
 		if !slices.Contains(req.StoreIDs, h.StoreID) {
 			t.Errorf("hit %d from store %q, not searched", i, h.StoreID)
@@ -467,9 +478,10 @@ func (r *runner) hybridSearch(t *testing.T) {
 			t.Errorf("weighted %s#%d: score %v, want %v", h.FileID, h.Ordinal, h.Score, want)
 		}
 	}
-	// Searching a lexical and a dense store together uses each as it can.
+	// Searching a lexical and a dense store together uses each as it can
+	// (they hold the same texts: duplicates are kept).
 	both := search(t, s, vectorstore.SearchRequest{StoreIDs: []string{lexStore, denseStore}, Embedder: embedder.ID(),
-		Queries: []vectorstore.Query{{Text: q, Vector: embed(t, q)}}, Limit: 20})
+		Queries: []vectorstore.Query{{Text: q, Vector: embed(t, q)}}, Limit: 20, KeepDuplicates: true})
 	stores := map[string]bool{}
 	for _, h := range both {
 		stores[h.StoreID] = true
@@ -948,5 +960,69 @@ func (r *runner) concurrency(t *testing.T) {
 	// is rounds 15..19, of which 17 deletes.
 	if want := writers * 4; n != want {
 		t.Errorf("%d writer files remain, want %d", n, want)
+	}
+}
+
+// relevanceAndDuplicates: Relevance says how much of a query a chunk holds,
+// the same way for every query (a chunk holding every term of one query
+// scores above one holding half of another's, whatever their ranks); the
+// same text in two files is one hit listing the other, unless
+// KeepDuplicates.
+func (r *runner) relevanceAndDuplicates(t *testing.T) {
+	s := r.store(t)
+	ctx := t.Context()
+	must(t, s.EnsureStore(ctx, vectorstore.StoreSpec{ID: "rel"}))
+	page := "Closing the nil channel causes a run-time panic, as does closing a closed channel."
+	must(t, s.Upsert(ctx, []vectorstore.Chunk{
+		{StoreID: "rel", FileID: "spec-md", Filename: "spec.md", Text: "## Close\n\n" + page},
+		{StoreID: "rel", FileID: "spec-html", Filename: "spec.html", Text: "Close\n" + page},
+		{StoreID: "rel", FileID: "other", Filename: "other.txt", Text: "Receiving from a nil map returns the zero value; sending panics."},
+		{StoreID: "rel", FileID: "misc", Filename: "misc.txt", Text: "Ferries cross the channel to France every hour in summer."},
+	}))
+	top := func(q string, keep bool) vectorstore.Hit {
+		t.Helper()
+		hits := search(t, s, vectorstore.SearchRequest{StoreIDs: []string{"rel"}, Queries: []vectorstore.Query{{Text: q}}, KeepDuplicates: keep})
+		if len(hits) == 0 {
+			t.Fatalf("%q: no hits", q)
+		}
+		return hits[0]
+	}
+	strong := top("close nil channel", false)
+	if strong.Relevance < 0.8 {
+		t.Errorf("a chunk holding every term of the query: relevance %v, want at least 0.8", strong.Relevance)
+	}
+	weak := top("channel ferries schedule winter", false)
+	if weak.Relevance > 0.6 || weak.Relevance >= strong.Relevance {
+		t.Errorf("a chunk holding half the query: relevance %v (the full match %v)", weak.Relevance, strong.Relevance)
+	}
+	if weak.Score != 1 || strong.Score != 1 {
+		t.Errorf("both are ranked first (scores %v, %v): the score cannot tell them apart, relevance must", strong.Score, weak.Score)
+	}
+	folded := search(t, s, vectorstore.SearchRequest{StoreIDs: []string{"rel"}, Queries: []vectorstore.Query{{Text: "close nil channel"}}})
+	if len(folded) == 0 || len(folded[0].Duplicates) != 1 {
+		t.Fatalf("the same text in two files: %d hits, first folds %v", len(folded), folded[0].Duplicates)
+	}
+	ids := []string{folded[0].FileID, folded[0].Duplicates[0].FileID}
+	sort.Strings(ids)
+	if diff := cmp.Diff([]string{"spec-html", "spec-md"}, ids); diff != "" {
+		t.Errorf("folded files (-want +got):\n%s", diff)
+	}
+	for _, h := range folded[1:] {
+		if strings.HasPrefix(h.FileID, "spec-") {
+			t.Errorf("duplicate %s listed too", h.FileID)
+		}
+	}
+	kept := search(t, s, vectorstore.SearchRequest{StoreIDs: []string{"rel"}, Queries: []vectorstore.Query{{Text: "close nil channel"}}, KeepDuplicates: true})
+	n := 0
+	for _, h := range kept {
+		if strings.HasPrefix(h.FileID, "spec-") {
+			n++
+		}
+		if len(h.Duplicates) > 0 {
+			t.Errorf("KeepDuplicates folded %v into %s", h.Duplicates, h.FileID)
+		}
+	}
+	if n != 2 {
+		t.Errorf("KeepDuplicates: %d of the two copies", n)
 	}
 }

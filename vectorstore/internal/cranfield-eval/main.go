@@ -1,7 +1,7 @@
 // Command cranfield-eval scores the vectorstore's retrieval on the Cranfield
 // collection and prints nDCG@10, Recall@10 and MRR@10:
 //
-//	go run ./vectorstore/internal/cranfield-eval [-embedder none|hash|openai] [DIR]
+//	go run ./vectorstore/internal/cranfield-eval [-embedder none|hash|openai] [-keep-duplicates] [DIR]
 //
 // DIR defaults to ../shared/data/cranfield from the repository root. Each
 // document (title and abstract) is one chunk; each query's text is searched
@@ -26,18 +26,19 @@ func main() {
 	embedder := flag.String("embedder", "none", "dense leg: none, hash or openai")
 	model := flag.String("model", "text-embedding-3-small", "embedding model for -embedder openai")
 	dims := flag.Int("dims", 512, "vector dimensions for -embedder hash or openai")
+	keep := flag.Bool("keep-duplicates", false, "keep the hits that repeat a better hit's text (the collection has a few repeated abstracts), as SearchRequest.KeepDuplicates")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: cranfield-eval [flags] [DIR]")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if err := run(context.Background(), flag.Arg(0), *embedder, *model, *dims); err != nil {
+	if err := run(context.Background(), flag.Arg(0), *embedder, *model, *dims, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "cranfield-eval:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, dir, embedderName, model string, dims int) error {
+func run(ctx context.Context, dir, embedderName, model string, dims int, keep bool) error {
 	if dir == "" {
 		var err error
 		if dir, err = eval.DefaultDir(); err != nil {
@@ -124,7 +125,7 @@ func run(ctx context.Context, dir, embedderName, model string, dims int) error {
 				query.Vector = qvecs[q.Num]
 			}
 			req := vectorstore.SearchRequest{StoreIDs: []string{spec.ID}, Queries: []vectorstore.Query{query},
-				TextWeight: p.textW, EmbeddingWeight: p.embW, Limit: 10}
+				TextWeight: p.textW, EmbeddingWeight: p.embW, Limit: 10, KeepDuplicates: keep}
 			if emb != nil {
 				req.Embedder = emb.ID()
 			}

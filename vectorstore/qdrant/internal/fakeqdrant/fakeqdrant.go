@@ -688,9 +688,39 @@ func (ps pointsService) Get(_ context.Context, req *qdrant.GetPoints) (*qdrant.G
 		resp.Result = append(resp.Result, &qdrant.RetrievedPoint{
 			Id:      proto.Clone(p.id).(*qdrant.PointId),
 			Payload: selectPayload(p.payload, req.GetWithPayload()),
+			Vectors: selectVectors(p, req.GetWithVectors()),
 		})
 	}
 	return resp, nil
+}
+
+// selectVectors applies a with_vectors selector to p's dense vectors (the
+// only ones it returns). Qdrant returns none when the selector is absent.
+func selectVectors(p *point, sel *qdrant.WithVectorsSelector) *qdrant.VectorsOutput {
+	var names []string
+	switch v := sel.GetSelectorOptions().(type) {
+	case *qdrant.WithVectorsSelector_Enable:
+		if !v.Enable {
+			return nil
+		}
+		for name := range p.dense {
+			names = append(names, name)
+		}
+	case *qdrant.WithVectorsSelector_Include:
+		names = v.Include.GetNames()
+	default:
+		return nil
+	}
+	out := map[string]*qdrant.VectorOutput{}
+	for _, name := range names {
+		if vec, ok := p.dense[name]; ok {
+			out[name] = &qdrant.VectorOutput{Vector: &qdrant.VectorOutput_Dense{Dense: &qdrant.DenseVector{Data: append([]float32(nil), vec...)}}}
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return &qdrant.VectorsOutput{VectorsOptions: &qdrant.VectorsOutput_Vectors{Vectors: &qdrant.NamedVectorsOutput{Vectors: out}}}
 }
 
 func (ps pointsService) Count(_ context.Context, req *qdrant.CountPoints) (*qdrant.CountResponse, error) {
