@@ -6,8 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/tiktoken-go/tokenizer"
-	tkcodec "github.com/tiktoken-go/tokenizer/codec"
+	"github.com/agentloop/agentloop/internal/bpe"
 )
 
 // Chunking defaults and limits, as OpenAI's (the "auto" strategy and the
@@ -38,7 +37,7 @@ type ChunkerOptions struct {
 type Chunker struct {
 	size, overlap int
 	encoding      string
-	codec         tokenizer.Codec
+	codec         *bpe.Encoding
 }
 
 // NewChunker returns a Chunker. opts may be nil. It fails, wrapping
@@ -63,18 +62,12 @@ func NewChunker(opts *ChunkerOptions) (*Chunker, error) {
 		return nil, fmt.Errorf("%w: chunk overlap %d tokens exceeds half the chunk size (%d)", ErrInvalid, o.Overlap, o.Size/2)
 	}
 	if o.Encoding == "" {
-		o.Encoding = string(tokenizer.O200kBase)
+		o.Encoding = bpe.O200kBase
 	}
-	// The codecs are named one by one rather than through tokenizer.Get,
-	// which would link the vocabularies of every encoding it knows (several
-	// MB of binary for encodings no current model uses).
-	var codec tokenizer.Codec
-	switch o.Encoding {
-	case string(tokenizer.O200kBase):
-		codec = tkcodec.NewO200kBase()
-	case string(tokenizer.Cl100kBase):
-		codec = tkcodec.NewCl100kBase()
-	default:
+	// internal/bpe gives tiktoken's tokens from deflated vocabularies: a
+	// few MB less binary than tiktoken-go's map literals.
+	codec, err := bpe.Get(o.Encoding)
+	if err != nil {
 		return nil, fmt.Errorf("%w: token encoding %q (want o200k_base or cl100k_base)", ErrInvalid, o.Encoding)
 	}
 	return &Chunker{size: o.Size, overlap: o.Overlap, encoding: o.Encoding, codec: codec}, nil
@@ -157,7 +150,7 @@ func (c *Chunker) tokenLens(text string, yield func(n int)) {
 			seg = text[:cutText(text, tokenSegment)]
 		}
 		text = text[len(seg):]
-		_, toks, err := c.codec.Encode(seg)
+		toks, err := c.codec.Tokens(seg)
 		sum := 0
 		for _, t := range toks {
 			sum += len(t)

@@ -113,7 +113,7 @@ func TestChunkerSegments(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, want, err := c.codec.Encode(mixed)
+		want, err := c.codec.Tokens(mixed)
 		if err != nil {
 			t.Fatal(err)
 		}
