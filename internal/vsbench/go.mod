@@ -16,7 +16,6 @@ require (
 require (
 	github.com/dlclark/regexp2/v2 v2.5.1 // indirect
 	github.com/philippgille/chromem-go v0.7.0
-	github.com/tiktoken-go/tokenizer v0.10.0 // indirect
 )
 
 replace github.com/agentloop/agentloop => ../..
