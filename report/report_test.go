@@ -193,7 +193,7 @@ func TestReportHTML(t *testing.T) {
 // size a browser opens at once.
 func TestReportSize(t *testing.T) {
 	if testing.Short() {
-		t.Skip("a long run: skipped in -short mode")
+		t.Skip("-short: a long run (50 computer turns) that needs Chromium")
 	}
 	rec, _ := scriptedRun(t, 50)
 	var page bytes.Buffer

@@ -34,7 +34,7 @@ func loadCassettes(t testing.TB) []*responsestest.Cassette {
 	}
 	paths, _ := filepath.Glob(filepath.Join(dir, "..", "shared", "data", "responses-cassettes", "*.json"))
 	if len(paths) == 0 {
-		t.Skipf("no cassettes in %s (the ../shared folder next to the repository is absent)",
+		t.Skipf("cassettes missing from %s (the ../shared folder next to the repository is not found)",
 			filepath.Join(dir, "..", "shared", "data", "responses-cassettes"))
 	}
 	var out []*responsestest.Cassette

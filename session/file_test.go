@@ -341,7 +341,7 @@ func start(t *testing.T, mode, path string) *exec.Cmd {
 // reported, and the next process goes on from there.
 func TestFileCrash(t *testing.T) {
 	if testing.Short() {
-		t.Skip("-short: the crash test starts processes")
+		t.Skip("-short: the crash test needs processes started and killed")
 	}
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "crash.jsonl")
@@ -428,7 +428,7 @@ func TestFileCrash(t *testing.T) {
 // lock keeps their pairs whole and each process's pairs in order.
 func TestFileProcesses(t *testing.T) {
 	if testing.Short() {
-		t.Skip("-short: the test starts processes")
+		t.Skip("-short: the test needs processes started")
 	}
 	path := filepath.Join(t.TempDir(), "shared.jsonl")
 	var cmds []*exec.Cmd

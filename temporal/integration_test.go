@@ -54,7 +54,7 @@ func TestMain(m *testing.M) {
 func server(t *testing.T) *testenv.Server {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("starts a Temporal server: skipped in -short mode")
+		t.Skip("-short: the test needs a Temporal server started in a process of its own")
 	}
 	cluster.once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)

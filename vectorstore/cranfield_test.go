@@ -19,7 +19,7 @@ func TestCranfieldLexical(t *testing.T) {
 	}
 	c, err := eval.Load(dir)
 	if err != nil {
-		t.Skipf("Cranfield collection absent (../shared/data/cranfield): %v", err)
+		t.Skipf("Cranfield collection missing (../shared/data/cranfield): %v", err)
 	}
 	ctx := t.Context()
 	start := time.Now()

@@ -163,7 +163,7 @@ func TestIngestPrune(t *testing.T) {
 // the files beside it are stored, and nothing is pruned.
 func TestIngestUnreadableFolder(t *testing.T) {
 	if os.Geteuid() == 0 {
-		t.Skip("running as root, for whom folder permissions do not apply (the CLI's process tests run this as an unprivileged user)")
+		t.Skip("requires a user other than root, for whom folder permissions do not apply (the CLI's process tests run this as an unprivileged user)")
 	}
 	ctx := t.Context()
 	dir := t.TempDir()

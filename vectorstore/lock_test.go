@@ -138,7 +138,7 @@ func TestOpenLockedByAnotherProcess(t *testing.T) {
 // before any work, saying it cannot create the lock file.
 func TestOpenUnwritableFolder(t *testing.T) {
 	if os.Geteuid() == 0 {
-		t.Skip("running as root, for whom folder permissions do not apply (the CLI's process tests cover this as an unprivileged user)")
+		t.Skip("requires a user other than root, for whom folder permissions do not apply (the CLI's process tests cover this as an unprivileged user)")
 	}
 	dir := t.TempDir()
 	if err := os.Chmod(dir, 0o555); err != nil {

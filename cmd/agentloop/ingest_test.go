@@ -139,7 +139,7 @@ func run(t *testing.T, dir string, args ...string) result {
 		r.code = exit.ExitCode()
 	case err != nil:
 		if os.Geteuid() == 0 {
-			t.Skipf("cannot run the binary as the unprivileged user nobody (needed for permissions to apply to a root test run): %v", err)
+			t.Skipf("requires running the binary as the unprivileged user nobody (for permissions to apply to a root test run), unavailable here: %v", err)
 		}
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func TestConcurrentIngests(t *testing.T) {
 	var out1, err1 bytes.Buffer
 	first.Stdout, first.Stderr = &out1, &err1
 	if err := first.Start(); err != nil {
-		t.Skipf("cannot start the binary (as nobody when root): %v", err)
+		t.Skipf("requires starting the binary as the user nobody when root, unavailable here: %v", err)
 	}
 	defer func() { _ = first.Process.Kill() }()
 	pid := first.Process.Pid
@@ -281,7 +281,7 @@ func TestIngestSaveFails(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
-		t.Skipf("cannot start the binary (as nobody when root): %v", err)
+		t.Skipf("requires starting the binary as the user nobody when root, unavailable here: %v", err)
 	}
 	defer func() { _ = cmd.Process.Kill() }()
 	waitLock(t, filepath.Join(dir, "ro", "s.vs"), cmd.Process.Pid)

@@ -18,7 +18,7 @@ import (
 // local page and answers with the URL the browser reports.
 func TestBrowser(t *testing.T) {
 	if _, err := browser.FindChromium(); err != nil {
-		t.Skipf("Chromium is not installed (apt-get install -y chromium): %v", err)
+		t.Skipf("Chromium not found (apt-get install -y chromium): %v", err)
 	}
 	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
@@ -59,7 +59,7 @@ func TestBrowser(t *testing.T) {
 // printed as refused, a failed one as failed, never as ok.
 func TestBrowserReportsWhatHappened(t *testing.T) {
 	if _, err := browser.FindChromium(); err != nil {
-		t.Skipf("Chromium is not installed (apt-get install -y chromium): %v", err)
+		t.Skipf("Chromium not found (apt-get install -y chromium): %v", err)
 	}
 	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")

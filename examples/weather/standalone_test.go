@@ -11,7 +11,7 @@ import (
 func TestExamplesStandAlone(t *testing.T) {
 	gobin, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("the go command is not on PATH: cannot list the examples' imports")
+		t.Skip("the go command is missing from PATH: it lists the examples' imports")
 	}
 	out, err := exec.Command(gobin, "list", "-f", `{{.ImportPath}}: {{join .Imports " "}}`, "github.com/agentloop/agentloop/examples/...").CombinedOutput()
 	if err != nil {

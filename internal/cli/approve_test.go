@@ -185,11 +185,11 @@ func TestResumeErrors(t *testing.T) {
 // the same run id and call id.
 func TestCrashResume(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds a binary: skipped in -short mode")
+		t.Skip("-short: the crash test needs a binary built and killed")
 	}
 	goBin, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("the go command is not on PATH: cannot build the crash-test binary")
+		t.Skip("the go command is missing from PATH: it builds the crash-test binary")
 	}
 	bin := filepath.Join(t.TempDir(), "crashagent")
 	build := exec.Command(goBin, "build", "-o", bin, "./testdata/crashagent")

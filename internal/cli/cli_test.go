@@ -209,7 +209,7 @@ func browserPage(t *testing.T) string {
 
 func TestRunBrowser(t *testing.T) {
 	if _, err := browser.FindChromium(); err != nil {
-		t.Skipf("Chromium is not installed (apt-get install -y chromium): %v", err)
+		t.Skipf("Chromium not found (apt-get install -y chromium): %v", err)
 	}
 	page := browserPage(t)
 	srv := responsestest.Start(t,
@@ -259,7 +259,7 @@ func TestRunBrowser(t *testing.T) {
 // to the page, and the model is told), and --type-keys.
 func TestRunBrowserDialogsAndKeys(t *testing.T) {
 	if _, err := browser.FindChromium(); err != nil {
-		t.Skipf("Chromium is not installed (apt-get install -y chromium): %v", err)
+		t.Skipf("Chromium not found (apt-get install -y chromium): %v", err)
 	}
 	page := browserPage(t)
 	host := strings.TrimPrefix(page, "http://")

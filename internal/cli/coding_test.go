@@ -36,7 +36,7 @@ func codingEnv(srv *responsestest.Server, stdin string) (*Env, *bytes.Buffer, *b
 // rejected, nothing happens and the model is told.
 func TestRunCoding(t *testing.T) {
 	if runtime.GOOS == "windows" {
-		t.Skip("runs POSIX shell commands")
+		t.Skip("requires a POSIX shell, missing on Windows")
 	}
 	t.Setenv("OPENAI_API_KEY", "sk-in-this-process")
 	for _, approve := range []bool{true, false} {
@@ -142,7 +142,7 @@ func TestWorkdirErrors(t *testing.T) {
 
 func TestDemoCoding(t *testing.T) {
 	if runtime.GOOS == "windows" {
-		t.Skip("runs POSIX shell commands")
+		t.Skip("requires a POSIX shell, missing on Windows")
 	}
 	r := runCLI(t, nil, "demo", "--only", "coding")
 	if r.code != 0 {
@@ -160,7 +160,7 @@ func TestDemoCoding(t *testing.T) {
 // as PID 1 of their own namespace), where the machine allows it.
 func TestRunSandbox(t *testing.T) {
 	if _, err := shell.Unshare(context.Background()); err != nil {
-		t.Skipf("no namespaces here: %v", err)
+		t.Skipf("requires user namespaces (unshare), unavailable here: %v", err)
 	}
 	srv := responsestest.Start(t,
 		responsestest.Reply(responsestest.ShellCall("call_s", "echo $$")),

@@ -54,7 +54,7 @@ func openPostgres(t testing.TB) (*sql.DB, *sqlsession.Options) {
 	t.Helper()
 	dsn := os.Getenv(postgresEnv)
 	if dsn == "" {
-		t.Skip(postgresEnv + " not set: .ci/run starts a PostgreSQL server (.ci/postgres start DIR prints the value to set)")
+		t.Skip(postgresEnv + " not set, a PostgreSQL server is missing: .ci/run starts a PostgreSQL server (.ci/postgres start DIR prints the value to set)")
 	}
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {

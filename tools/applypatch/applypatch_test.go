@@ -93,7 +93,7 @@ func TestCheckPath(t *testing.T) {
 // and writing; links inside it are read through and never replaced.
 func TestDiskSymlinks(t *testing.T) {
 	if runtime.GOOS == "windows" {
-		t.Skip("symbolic links need privileges on Windows")
+		t.Skip("creating symbolic links needs privileges on Windows")
 	}
 	outside := t.TempDir()
 	if err := os.WriteFile(filepath.Join(outside, "secret.txt"), []byte("secret\n"), 0o644); err != nil {

@@ -19,7 +19,7 @@ import (
 func skipUnlessUnix(t *testing.T) {
 	t.Helper()
 	if runtime.GOOS == "windows" || runtime.GOOS == "plan9" {
-		t.Skip("the local executor's tests run POSIX shell commands")
+		t.Skip("the local executor's tests require a POSIX shell, missing here")
 	}
 }
 
@@ -92,7 +92,7 @@ func groupAlive(t *testing.T, pgid int) []string {
 	t.Helper()
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
-		t.Skip("no /proc to list processes from")
+		t.Skip("requires /proc to list processes, missing here")
 	}
 	var alive []string
 	for _, e := range entries {
@@ -152,7 +152,7 @@ func readInt(t *testing.T, path string) int {
 func TestLocalTimeoutKillsProcessTree(t *testing.T) {
 	skipUnlessUnix(t)
 	if runtime.GOOS != "linux" {
-		t.Skip("lists processes from /proc")
+		t.Skip("requires /proc to list processes, missing here")
 	}
 	dir := t.TempDir()
 	ex := shell.NewLocal(&shell.LocalOptions{Dir: dir})
@@ -183,7 +183,7 @@ func TestLocalTimeoutKillsProcessTree(t *testing.T) {
 func TestLocalBackgroundAfterExit(t *testing.T) {
 	skipUnlessUnix(t)
 	if runtime.GOOS != "linux" {
-		t.Skip("lists processes from /proc")
+		t.Skip("requires /proc to list processes, missing here")
 	}
 	dir := t.TempDir()
 	ex := shell.NewLocal(&shell.LocalOptions{Dir: dir})
@@ -203,7 +203,7 @@ func TestLocalBackgroundAfterExit(t *testing.T) {
 func TestLocalCancel(t *testing.T) {
 	skipUnlessUnix(t)
 	if runtime.GOOS != "linux" {
-		t.Skip("lists processes from /proc")
+		t.Skip("requires /proc to list processes, missing here")
 	}
 	dir := t.TempDir()
 	ex := shell.NewLocal(&shell.LocalOptions{Dir: dir})
@@ -228,7 +228,7 @@ func TestLocalCancel(t *testing.T) {
 func TestLocalEscapedProcess(t *testing.T) {
 	skipUnlessUnix(t)
 	if _, err := os.Stat("/usr/bin/setsid"); err != nil {
-		t.Skip("no setsid")
+		t.Skip("setsid not found at /usr/bin/setsid")
 	}
 	dir := t.TempDir()
 	ex := shell.NewLocal(&shell.LocalOptions{Dir: dir, PipeGrace: 200 * time.Millisecond})

@@ -18,10 +18,10 @@ import (
 func TestUnshare(t *testing.T) {
 	wrap, err := shell.Unshare(context.Background())
 	if err != nil {
-		t.Skipf("no namespaces here: %v", err)
+		t.Skipf("requires user namespaces (unshare), unavailable here: %v", err)
 	}
 	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("the network check uses bash's /dev/tcp")
+		t.Skip("requires bash for its /dev/tcp, missing here")
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

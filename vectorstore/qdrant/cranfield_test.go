@@ -30,7 +30,7 @@ func TestCranfieldLexicalFake(t *testing.T) {
 	}
 	c, err := eval.Load(dir)
 	if err != nil {
-		t.Skipf("Cranfield collection absent (../shared/data/cranfield): %v", err)
+		t.Skipf("Cranfield collection missing (../shared/data/cranfield): %v", err)
 	}
 	srv := startFake(t, nil)
 	for _, avg := range []int{0} { // 0: the store's measured mean

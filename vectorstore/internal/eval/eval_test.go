@@ -45,7 +45,7 @@ func TestLoadCranfield(t *testing.T) {
 	}
 	c, err := Load(dir)
 	if err != nil {
-		t.Skipf("Cranfield collection absent (../shared/data/cranfield): %v", err)
+		t.Skipf("Cranfield collection missing (../shared/data/cranfield): %v", err)
 	}
 	judged := 0
 	for _, j := range c.Qrels {
