@@ -58,7 +58,8 @@ modules:
 # docs/reliability.md.
 FUZZ := ./responses:FuzzSSE ./responses:FuzzItem ./responses:FuzzAccumulator \
 	./responses:FuzzComputerAction ./tools:FuzzValidate ./tools/computer:FuzzCallItem \
-	./vectorstore:FuzzFilter ./vectorstore:FuzzDecode ./internal/jsonscan:FuzzValue
+	./vectorstore:FuzzFilter ./vectorstore:FuzzDecode ./internal/jsonscan:FuzzValue \
+	./internal/bpe:FuzzSplit
 FUZZTIME ?= 2000x
 
 fuzz-smoke:

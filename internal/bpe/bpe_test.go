@@ -96,3 +96,12 @@ func BenchmarkTiktoken(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLoad reads the o200k_base vocabulary, as the first Get does.
+func BenchmarkLoad(b *testing.B) {
+	for b.Loop() {
+		if _, err := readVocab(o200kVocab); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
