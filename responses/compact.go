@@ -112,5 +112,5 @@ func (c *Client) Compact(ctx context.Context, req *CompactRequest) (*CompactResp
 	}
 }
 
-// ErrCompactUnsupported: the endpoint has no POST /responses/compact.
+// ErrCompactUnsupported means the endpoint has no POST /responses/compact.
 var ErrCompactUnsupported = errors.New("responses: the endpoint does not support /responses/compact")

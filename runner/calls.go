@@ -108,7 +108,7 @@ func byName(callType string) bool {
 	return callType == responses.ItemFunctionCall || callType == responses.ItemCustomToolCall
 }
 
-// ErrUnanswerable: the model sent a call no tool of the agent answers, such
+// ErrUnanswerable means the model sent a call no tool of the agent answers, such
 // as a shell_call without a shell tool. The run stops before any call of
 // that turn runs: taking the response as final would end it silently.
 var ErrUnanswerable = errors.New("runner: no tool answers this call")

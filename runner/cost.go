@@ -21,7 +21,7 @@ type Budget struct {
 	USD float64
 }
 
-// ErrBudget: the run's next model call would pass its budget.
+// ErrBudget means the run's next model call would pass its budget.
 var ErrBudget = errors.New("runner: budget exceeded")
 
 // addCost prices a response.

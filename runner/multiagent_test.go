@@ -150,8 +150,8 @@ func TestAgentTool(t *testing.T) {
 		u := responses.Usage{InputTokens: 10, OutputTokens: 1, TotalTokens: 11}
 		if r.Request.Instructions == "Find facts." {
 			outs := outputsOf(r.Request)
-			switch {
-			case outs["w1"] == "":
+			switch outs["w1"] {
+			case "":
 				return responsestest.Reply(responsestest.FunctionCall("w1", "get_weather", `{"city":"Oslo"}`),
 					responsestest.FunctionCall("m1", "send_mail", `{"to":"lead","body":"found"}`)).Usage(u)
 			default:

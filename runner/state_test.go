@@ -421,7 +421,6 @@ func (s *snapshots) startedSnapshot(t *testing.T, callID string) *runner.State {
 func TestCrashRecovery(t *testing.T) {
 	for _, idempotent := range []bool{false, true} {
 		t.Run(fmt.Sprintf("idempotent=%v", idempotent), func(t *testing.T) {
-			type seen struct{ run, call string }
 			var mu sync.Mutex
 			var infos []tools.CallInfo
 			opts := []tools.FuncOption{tools.WithStrict(true)}

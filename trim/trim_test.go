@@ -50,15 +50,15 @@ func history(r *rand.Rand) []responses.Item {
 func valid(items []responses.Item) error {
 	calls, outs := map[string]int{}, map[string]int{}
 	for i, it := range items {
-		switch {
-		case it.Type == responses.ItemFunctionCall:
+		switch it.Type {
+		case responses.ItemFunctionCall:
 			calls[it.CallID]++
-		case it.Type == responses.ItemFunctionCallOutput:
+		case responses.ItemFunctionCallOutput:
 			outs[it.CallID]++
 			if calls[it.CallID] == 0 {
 				return fmt.Errorf("item %d: output %s before (or without) its call", i, it.CallID)
 			}
-		case it.Type == responses.ItemReasoning:
+		case responses.ItemReasoning:
 			if i == len(items)-1 {
 				return fmt.Errorf("item %d: reasoning without its following item", i)
 			}

@@ -75,7 +75,7 @@
 // counts distinct content; [SearchRequest].KeepDuplicates keeps them.
 // [BestPassage] finds the part of a hit's text that matches, with the
 // query terms marked, for display.
-
+//
 // A store embeds with one embedder only ([StoreSpec].Embedder): queries
 // from another are refused with [ErrEmbedderMismatch]. Backends
 // implementing [SpecReader] (all of this module's) report a store's spec,

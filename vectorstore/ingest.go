@@ -36,7 +36,7 @@ const (
 	DefaultMaxExpandedSize = 64 << 20
 )
 
-// ErrTooLarge: a file is larger than [IngestOptions].MaxFileSize, or
+// ErrTooLarge means a file is larger than [IngestOptions].MaxFileSize, or
 // expands past [IngestOptions].MaxExpandedSize once read (a zip bomb in a
 // .docx or .pptx, say). Ingest fails that file only (CodeInvalidFile), with
 // an error wrapping ErrTooLarge that names the file and the limit.

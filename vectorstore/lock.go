@@ -10,12 +10,12 @@ import (
 	"unicode"
 )
 
-// ErrLocked: the store file is open for writing in another [Memory] (in
+// ErrLocked means the store file is open for writing in another [Memory] (in
 // this process or another one). [Open] wraps it, naming the process that
 // holds the lock when it can tell.
 var ErrLocked = errors.New("vectorstore: store file locked by another writer")
 
-// ErrReadOnly: a change was asked of a [Memory] opened with
+// ErrReadOnly means a change was asked of a [Memory] opened with
 // [Options].ReadOnly.
 var ErrReadOnly = errors.New("vectorstore: store opened read-only")
 

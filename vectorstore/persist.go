@@ -401,7 +401,7 @@ func float32s(b []byte) []float32 {
 	return out
 }
 
-// ErrSave: a [Memory] could not save its file (a folder not writable, a
+// ErrSave means a [Memory] could not save its file (a folder not writable, a
 // full disk). [Memory.Flush], [Memory.Close] and [Ingest] wrap it; the
 // changes since the last save are not in the file.
 var ErrSave = errors.New("vectorstore: save failed")
@@ -412,7 +412,7 @@ type saveError struct{ err error }
 func (e saveError) Error() string   { return e.err.Error() }
 func (e saveError) Unwrap() []error { return []error{ErrSave, e.err} }
 
-// ErrCorrupt: a store file does not decode, or breaks an invariant of the
+// ErrCorrupt means a store file does not decode, or breaks an invariant of the
 // format (duplicate IDs, unsorted terms, counts that disagree), though its
 // checksum may be right. [Open] wraps it, saying what is wrong and where.
 var ErrCorrupt = errors.New("vectorstore: corrupt store file")

@@ -185,12 +185,12 @@ func fileSearchTool(ctx context.Context, sf *storeFlags) (t tools.Tool, close fu
 		return st.Close()
 	}
 	if _, err := sf.check(ctx, st, emb); err != nil {
-		closeAll()
+		_ = closeAll() // the check's error is the one to report
 		return nil, nil, err
 	}
 	fs, err := filesearch.New(st, []string{sf.id}, &filesearch.Options{Embedder: emb})
 	if err != nil {
-		closeAll()
+		_ = closeAll() // the error above is the one to report
 		return nil, nil, err
 	}
 	return fs, closeAll, nil

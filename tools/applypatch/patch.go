@@ -282,7 +282,7 @@ func Parse(patch string) ([]Change, error) {
 			i++
 			continue
 		default:
-			return nil, fmt.Errorf("applypatch: line %d, %q: want *** Add File:, *** Update File: or *** Delete File:", i+2, clip(l))
+			return nil, fmt.Errorf(`applypatch: line %d, %q: want a line starting "*** Add File: ", "*** Update File: " or "*** Delete File: "`, i+2, clip(l))
 		}
 		i++
 		if c.Type == responses.PatchUpdateFile && i < len(lines) && strings.HasPrefix(lines[i], "*** Move to: ") {

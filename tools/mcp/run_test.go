@@ -87,7 +87,7 @@ func TestRun(t *testing.T) {
 		}
 		kv := map[attribute.Key]string{}
 		for _, a := range sp.Attributes() {
-			kv[a.Key] = a.Value.Emit()
+			kv[a.Key] = a.Value.String()
 		}
 		got[sp.Name()] = kv
 		if sp.Name() == "execute_tool calc_add" {

@@ -241,8 +241,10 @@ func (l *Local) Run(ctx context.Context, c Command) (Result, error) {
 	go func() { defer readers.Done(); _, _ = io.Copy(stdout, outR) }()
 	go func() { defer readers.Done(); _, _ = io.Copy(stderr, errR) }()
 
-	waited := make(chan error, 1)
-	go func() { waited <- cmd.Wait() }()
+	// Wait's error says nothing ProcessState does not: the exit status is
+	// read from there below.
+	waited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(waited) }()
 	var timeout <-chan time.Time
 	if c.Timeout > 0 {
 		t := time.NewTimer(c.Timeout)

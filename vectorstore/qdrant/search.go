@@ -338,7 +338,7 @@ func (s *Store) fetchHits(ctx context.Context, colls []string, all []vectorstore
 			if vo := p.GetVectors().GetVectors().GetVectors()[denseVector]; vo != nil {
 				v := vo.GetDense().GetData()
 				if len(v) == 0 {
-					v = vo.GetData()
+					v = vo.GetData() //nolint:staticcheck // deprecated, but what servers before 1.13 send
 				}
 				vecs[p.GetId().GetUuid()] = v
 			}

@@ -323,7 +323,7 @@ func (b *Browser) op(ctx context.Context, limit time.Duration, kind opKind, f fu
 	defer end()
 	if restarted != "" {
 		if kind == opAction {
-			return fmt.Errorf("%w: %s The action was not run.", ErrRestarted, restarted)
+			return fmt.Errorf("%w: %s The action was not run", ErrRestarted, restarted)
 		}
 		b.board.notice(restarted)
 	}
@@ -334,7 +334,7 @@ func (b *Browser) op(ctx context.Context, limit time.Duration, kind opKind, f fu
 			return opErr(octx, err)
 		}
 		if kind == opAction {
-			return fmt.Errorf("%w: %s The action was not run.", ErrCrashed, msg)
+			return fmt.Errorf("%w: %s The action was not run", ErrCrashed, msg)
 		}
 		b.board.notice(msg)
 	}
@@ -366,7 +366,7 @@ func (b *Browser) op(ctx context.Context, limit time.Duration, kind opKind, f fu
 		}
 		switch {
 		case kind == opAction:
-			return fmt.Errorf("%w: %s The action may not have been completed.", why, msg)
+			return fmt.Errorf("%w: %s The action may not have been completed", why, msg)
 		case kind == opNavigate || looks == maxLooks:
 			return fmt.Errorf("%w: %s", why, msg)
 		}

@@ -134,7 +134,7 @@ func TestCrashAndHang(t *testing.T) {
 	<-b.s.browser.LostConnection
 	out, msg = told(t, ctx, tool, `{"type":"click","button":"left","x":500,"y":500}`)
 	if !strings.Contains(msg, "Chromium exited (it crashed or was killed), so a new browser was started at "+calm) ||
-		!strings.Contains(msg, "The action was not run.") {
+		!strings.Contains(msg, "The action was not run") {
 		t.Errorf("told %q", msg)
 	}
 	if out.Screenshot.CurrentURL != calm {

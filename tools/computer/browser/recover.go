@@ -88,8 +88,7 @@ func (s *session) recoverPage(ctx context.Context, tb *tab, why error, byAction 
 		break
 	}
 	if where == "" {
-		var err error
-		if tb, err = s.replaceTab(ctx, tb); err != nil {
+		if _, err := s.replaceTab(ctx, tb); err != nil {
 			return "", err
 		}
 	}
