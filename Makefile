@@ -86,8 +86,11 @@ load-temporal:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
+# tidy checks every module: a change to the root module's requirements can
+# leave a nested module (internal/vsbench, say) untidy.
 tidy:
 	$(GO) mod tidy -diff
+	@for m in $(MODULES); do (cd $$m && $(GO) mod tidy -diff) || { echo "module $$m is not tidy"; exit 1; }; done
 
 vuln:
 	$(GO) run golang.org/x/vuln/cmd/govulncheck@v1.9.0 ./...

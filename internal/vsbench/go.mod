@@ -13,9 +13,6 @@ require (
 	golang.org/x/sys v0.49.0 // indirect
 )
 
-require (
-	github.com/dlclark/regexp2/v2 v2.5.1 // indirect
-	github.com/philippgille/chromem-go v0.7.0
-)
+require github.com/philippgille/chromem-go v0.7.0
 
 replace github.com/agentloop/agentloop => ../..
