@@ -30,12 +30,13 @@ func TestFaultTable(t *testing.T) {
 		name  string
 		fault responsestest.Step
 		retry bool
+		stall bool // the fault is a stall, ended by the client's timeouts
 		// final faults: the status or code the error must carry
 		status int
 		code   string
 	}{
 		{name: "cut body or stream", fault: responsestest.Reply(msg).CutAfter(5), retry: true},
-		{name: "stall (idle timeout)", fault: responsestest.Reply(msg).StallAfter(2), retry: true},
+		{name: "stall (idle timeout)", fault: responsestest.Reply(msg).StallAfter(2), retry: true, stall: true},
 		{name: "408", fault: responsestest.APIError(408, "", "Request timeout"), retry: true},
 		{name: "409", fault: responsestest.APIError(409, "", "Conflict"), retry: true},
 		{name: "429 rate limit", fault: responsestest.APIError(429, "rate_limit_exceeded", "Rate limit reached. Please try again in 1ms.").Header("retry-after-ms", "1"), retry: true},
@@ -79,9 +80,16 @@ func TestFaultTable(t *testing.T) {
 					steps = append(steps, responsestest.Reply(responsestest.Message("done")))
 				}
 				srv := responsestest.Start(t, steps...)
+				// Short timeouts only where the fault is a stall: elsewhere a
+				// slow turn on a loaded machine would be one more retry, and
+				// a request count the test does not expect.
+				idle, timeout := 30*time.Second, 30*time.Second
+				if c.stall {
+					idle, timeout = 200*time.Millisecond, 2*time.Second
+				}
 				client := responses.NewClient(&responses.Options{BaseURL: srv.URL(), APIKey: "sk-test-faults", MaxRetries: 2,
-					RetryBaseDelay: time.Millisecond, MaxRetryDelay: 5 * time.Millisecond, StreamIdleTimeout: 200 * time.Millisecond,
-					RequestTimeout: 2 * time.Second})
+					RetryBaseDelay: time.Millisecond, MaxRetryDelay: 5 * time.Millisecond, StreamIdleTimeout: idle,
+					RequestTimeout: timeout})
 				defer client.Close()
 				r := runner.New(client, &runner.Options{DisableStreaming: !stream})
 				a := &agent.Agent{Name: "a", Model: "gpt-5", Tools: []tools.Tool{weatherTool(t, &ran)}}
