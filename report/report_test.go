@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/agentloop/agentloop/agent"
+	"github.com/agentloop/agentloop/pricing"
 	"github.com/agentloop/agentloop/report"
 	"github.com/agentloop/agentloop/responses"
 	"github.com/agentloop/agentloop/responses/responsestest"
@@ -63,7 +64,7 @@ type cityArgs struct {
 
 // scriptedRun runs a computer-use agent for turns computer calls, then a
 // function call and an answer, and returns the recorder of its events.
-func scriptedRun(t testing.TB, turns int) (*report.Recorder, *runner.Result) {
+func scriptedRun(t testing.TB, turns int, prices *pricing.Table) (*report.Recorder, *runner.Result) {
 	t.Helper()
 	var steps []responsestest.Step
 	for i := range turns {
@@ -80,10 +81,10 @@ func scriptedRun(t testing.TB, turns int) (*report.Recorder, *runner.Result) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &agent.Agent{Name: "operator", Model: "gpt-5.4", Tools: []tools.Tool{computer.NewTool(&screen{}, &computer.Options{KeepScreenshots: -1}), weather}}
+	a := &agent.Agent{Name: "operator", Model: "gpt-5", Tools: []tools.Tool{computer.NewTool(&screen{}, &computer.Options{KeepScreenshots: -1}), weather}}
 	client := responses.NewClient(&responses.Options{BaseURL: srv.URL(), APIKey: "test"})
 	t.Cleanup(func() { client.Close() })
-	r := runner.New(client, &runner.Options{MaxTurns: turns + 3})
+	r := runner.New(client, &runner.Options{MaxTurns: turns + 3, Prices: prices})
 	rec := report.NewRecorder()
 	var res *runner.Result
 	for ev, err := range r.Stream(context.Background(), a, runner.Text("Fill in the form, then check the weather in Paris.")) {
@@ -101,14 +102,14 @@ func scriptedRun(t testing.TB, turns int) (*report.Recorder, *runner.Result) {
 // TestReportHTML: the page holds every turn and call, fetches nothing, and
 // opens in real Chromium without a console error.
 func TestReportHTML(t *testing.T) {
-	rec, res := scriptedRun(t, 3)
+	rec, res := scriptedRun(t, 3, pricing.Default())
 	var page bytes.Buffer
 	if err := rec.WriteHTML(&page, &report.Options{Title: "report test"}); err != nil {
 		t.Fatal(err)
 	}
 	html := page.String()
 	for _, want := range []string{`id="turn-1"`, `id="turn-5"`, `data-call="cu_0"`, `data-call="cu_2"`, `data-call="fc_1"`,
-		"sunny in Paris", "All done", `class="mark"`, "data:image/jpeg;base64,"} {
+		"sunny in Paris", "All done", `class="mark"`, "data:image/jpeg;base64,", "$0.0"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("the page lacks %s", want)
 		}
@@ -189,13 +190,30 @@ func TestReportHTML(t *testing.T) {
 	t.Logf("the report, as Chromium shows it: %s (%d bytes)", out, len(shot))
 }
 
+// TestReportCostUnknown: without prices, the page says the cost is
+// unknown, in the summary and on every turn; it never shows $0.
+func TestReportCostUnknown(t *testing.T) {
+	rec, _ := scriptedRun(t, 1, nil)
+	var page bytes.Buffer
+	if err := rec.WriteHTML(&page, nil); err != nil {
+		t.Fatal(err)
+	}
+	html := page.String()
+	if n := strings.Count(html, "cost unknown"); n != 1+3 { // the summary and 3 turns
+		t.Errorf("%d mentions of an unknown cost, want 4", n)
+	}
+	if strings.Contains(html, "$0") {
+		t.Error("the page shows a cost without prices")
+	}
+}
+
 // TestReportSize: a 50-turn run with 100 screenshots makes a page of a
 // size a browser opens at once.
 func TestReportSize(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: a long run (50 computer turns) that needs Chromium")
 	}
-	rec, _ := scriptedRun(t, 50)
+	rec, _ := scriptedRun(t, 50, pricing.Default())
 	var page bytes.Buffer
 	if err := rec.WriteHTML(&page, nil); err != nil {
 		t.Fatal(err)
