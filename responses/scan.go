@@ -165,6 +165,9 @@ func str(val []byte) (string, error) {
 	if plain && (ascii || utf8.Valid(inner)) {
 		return string(inner), nil
 	}
+	if s, ok := jsonscan.Unquote(val); ok {
+		return s, nil
+	}
 	var s string
 	err := json.Unmarshal(val, &s)
 	return s, err

@@ -8,6 +8,8 @@ package jsonscan
 import (
 	"errors"
 	"fmt"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // ErrSyntax is wrapped by every error the scanner returns.
@@ -209,4 +211,81 @@ func number(b []byte, i int) (int, error) {
 		return 0, SyntaxError(b, i)
 	}
 	return i, nil
+}
+
+// Unquote returns the text of the JSON string token s (quotes included,
+// already validated by [String]) with its escapes resolved, as
+// encoding/json decodes it. It handles the common case itself: valid
+// UTF-8 and escapes other than surrogate halves; for anything else it
+// reports false, and the caller decodes with encoding/json.
+func Unquote(s []byte) (string, bool) {
+	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
+		return "", false
+	}
+	in := s[1 : len(s)-1]
+	out := make([]byte, 0, len(in))
+	for i := 0; i < len(in); {
+		c := in[i]
+		if c != '\\' {
+			if c < 0x20 || c == '"' {
+				return "", false
+			}
+			if c < utf8.RuneSelf {
+				out = append(out, c)
+				i++
+				continue
+			}
+			r, n := utf8.DecodeRune(in[i:])
+			if r == utf8.RuneError && n == 1 {
+				return "", false // encoding/json's replacement rules apply
+			}
+			out = append(out, in[i:i+n]...)
+			i += n
+			continue
+		}
+		if i+1 >= len(in) {
+			return "", false
+		}
+		switch in[i+1] {
+		case '"', '\\', '/':
+			out = append(out, in[i+1])
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			if i+6 > len(in) {
+				return "", false
+			}
+			var r rune
+			for _, h := range in[i+2 : i+6] {
+				switch {
+				case h >= '0' && h <= '9':
+					r = r<<4 | rune(h-'0')
+				case h >= 'a' && h <= 'f':
+					r = r<<4 | rune(h-'a'+10)
+				case h >= 'A' && h <= 'F':
+					r = r<<4 | rune(h-'A'+10)
+				default:
+					return "", false
+				}
+			}
+			if utf16.IsSurrogate(r) {
+				return "", false // pairs and lone halves: encoding/json decides
+			}
+			out = utf8.AppendRune(out, r)
+			i += 6
+			continue
+		default:
+			return "", false
+		}
+		i += 2
+	}
+	return string(out), true
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestValue(t *testing.T) {
@@ -28,10 +30,51 @@ func FuzzValue(f *testing.F) {
 	for _, s := range []string{`{"a":[1,2,{"b":"c"}]}`, `"\u00e9"`, `-0.5e10`, `[`} {
 		f.Add([]byte(s))
 	}
+	f.Add([]byte(`"a\"b\\c\/d\b\f\n\r\t\u00e9\u20AC\ud83d\ude00 é"`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		end, err := Value(b, Space(b, 0), 0)
 		if got, want := err == nil && Space(b, end) == len(b), json.Valid(b); got != want {
 			t.Fatalf("%q: valid=%v, encoding/json says %v", b, got, want)
 		}
+		// Unquote decodes a string as encoding/json does, or declines.
+		if i := Space(b, 0); i < len(b) && b[i] == '"' {
+			if end, _, err := String(b, i); err == nil {
+				var want string
+				if err := json.Unmarshal(b[i:end], &want); err != nil {
+					t.Fatalf("%q: encoding/json refuses a valid string: %v", b[i:end], err)
+				}
+				if got, ok := Unquote(b[i:end]); ok && got != want {
+					t.Fatalf("Unquote(%q) = %q, encoding/json gives %q", b[i:end], got, want)
+				}
+			}
+		}
 	})
+}
+
+func TestUnquote(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want string
+		ok   bool
+	}{
+		{`""`, "", true},
+		{`"plain"`, "plain", true},
+		{`"{\"city\":\"Paris\"}"`, `{"city":"Paris"}`, true},
+		{`"a\\b\/c\b\f\n\r\t"`, "a\\b/c\b\f\n\r\t", true},
+		{`"\u00e9\u20AC é"`, "é€ é", true},
+		{`"\ud83d\ude00"`, "", false}, // a surrogate pair: encoding/json decides
+		{"\"\xff\"", "", false},       // invalid UTF-8: encoding/json decides
+		{`"unterminated`, "", false},
+	} {
+		got, ok := Unquote([]byte(tt.in))
+		if diff := cmp.Diff(struct {
+			S  string
+			OK bool
+		}{tt.want, tt.ok}, struct {
+			S  string
+			OK bool
+		}{got, ok}); diff != "" {
+			t.Errorf("Unquote(%q) (-want +got):\n%s", tt.in, diff)
+		}
+	}
 }
