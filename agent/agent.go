@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"strings"
 
 	"github.com/agentloop/agentloop/responses"
@@ -84,6 +85,29 @@ type Handoff struct {
 	// output. A run with ChainResponses refuses filters: the server holds
 	// that history.
 	Filter func(history []responses.Item) []responses.Item
+}
+
+// Reachable yields a and every agent it can hand off to, directly or
+// through other agents, each once, nearest first.
+func (a *Agent) Reachable() iter.Seq[*Agent] {
+	return func(yield func(*Agent) bool) {
+		seen := map[*Agent]bool{}
+		queue := []*Agent{a}
+		for len(queue) > 0 {
+			x := queue[0]
+			queue = queue[1:]
+			if x == nil || seen[x] {
+				continue
+			}
+			seen[x] = true
+			if !yield(x) {
+				return
+			}
+			for _, h := range x.Handoffs {
+				queue = append(queue, h.Agent)
+			}
+		}
+	}
 }
 
 // HandoffToolName returns the tool name of a handoff to an agent named

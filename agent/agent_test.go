@@ -199,3 +199,35 @@ func TestValidateModelDefiner(t *testing.T) {
 		t.Errorf("Validate() = %v, want two computer tools", err)
 	}
 }
+
+// TestReachable: every agent reachable through handoffs comes once,
+// nearest first, across cycles and nil targets, and breaking stops it.
+func TestReachable(t *testing.T) {
+	triage := &Agent{Name: "triage"}
+	billing := &Agent{Name: "billing"}
+	tech := &Agent{Name: "tech"}
+	refunds := &Agent{Name: "refunds"}
+	triage.Handoffs = []Handoff{{Agent: billing}, {Agent: tech}, {Agent: nil}}
+	billing.Handoffs = []Handoff{{Agent: refunds}, {Agent: triage}}
+	tech.Handoffs = []Handoff{{Agent: triage}, {Agent: refunds}}
+	var names []string
+	for a := range triage.Reachable() {
+		names = append(names, a.Name)
+	}
+	if diff := cmp.Diff([]string{"triage", "billing", "tech", "refunds"}, names); diff != "" {
+		t.Errorf("reachable (-want +got):\n%s", diff)
+	}
+	names = nil
+	for a := range triage.Reachable() {
+		names = append(names, a.Name)
+		if a == billing {
+			break
+		}
+	}
+	if diff := cmp.Diff([]string{"triage", "billing"}, names); diff != "" {
+		t.Errorf("after a break (-want +got):\n%s", diff)
+	}
+	for range (*Agent)(nil).Reachable() {
+		t.Error("a nil agent reaches something")
+	}
+}

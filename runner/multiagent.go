@@ -274,20 +274,9 @@ func (h *handoffTool) Call(context.Context, string) (responses.ToolOutput, error
 // findAgent returns the agent named name among root and the agents it can
 // hand off to, transitively.
 func findAgent(root *agent.Agent, name string) *agent.Agent {
-	seen := map[*agent.Agent]bool{}
-	queue := []*agent.Agent{root}
-	for len(queue) > 0 {
-		a := queue[0]
-		queue = queue[1:]
-		if a == nil || seen[a] {
-			continue
-		}
-		seen[a] = true
+	for a := range root.Reachable() {
 		if a.Name == name {
 			return a
-		}
-		for _, h := range a.Handoffs {
-			queue = append(queue, h.Agent)
 		}
 	}
 	return nil
@@ -295,21 +284,14 @@ func findAgent(root *agent.Agent, name string) *agent.Agent {
 
 // anyFilter reports whether a handoff reachable from root has a filter.
 func anyFilter(root *agent.Agent) bool {
-	seen := map[*agent.Agent]bool{}
-	var walk func(a *agent.Agent) bool
-	walk = func(a *agent.Agent) bool {
-		if a == nil || seen[a] {
-			return false
-		}
-		seen[a] = true
+	for a := range root.Reachable() {
 		for _, h := range a.Handoffs {
-			if h.Filter != nil || walk(h.Agent) {
+			if h.Filter != nil {
 				return true
 			}
 		}
-		return false
 	}
-	return walk(root)
+	return false
 }
 
 // handOff passes the conversation to the agent a handoff call of the turn

@@ -313,20 +313,9 @@ func inCharge(root *agent.Agent, name string) *agent.Agent {
 	if root == nil || name == "" || name == root.Name {
 		return root
 	}
-	seen := map[*agent.Agent]bool{}
-	queue := []*agent.Agent{root}
-	for len(queue) > 0 {
-		a := queue[0]
-		queue = queue[1:]
-		if a == nil || seen[a] {
-			continue
-		}
-		seen[a] = true
+	for a := range root.Reachable() {
 		if a.Name == name {
 			return a
-		}
-		for _, h := range a.Handoffs {
-			queue = append(queue, h.Agent)
 		}
 	}
 	return root
@@ -342,20 +331,11 @@ func supported(agents []*agent.Agent, ro *runner.Options) error {
 	case ro.Budget != nil:
 		return errors.New("temporal: runner.Options.Budget is not supported: the workflow's steps (runner.Machine) do not check budgets; bound the run with MaxTurns")
 	}
-	seen := map[*agent.Agent]bool{}
-	queue := slices.Clone(agents)
-	for len(queue) > 0 {
-		a := queue[0]
-		queue = queue[1:]
-		if a == nil || seen[a] {
-			continue
-		}
-		seen[a] = true
-		if len(a.Guardrails.Input) > 0 {
-			return fmt.Errorf("temporal: agent %q has input guardrails, which runs on Temporal do not run (runner.Machine does not): check the input before starting the run", a.Name)
-		}
-		for _, h := range a.Handoffs {
-			queue = append(queue, h.Agent)
+	for _, root := range agents {
+		for a := range root.Reachable() {
+			if len(a.Guardrails.Input) > 0 {
+				return fmt.Errorf("temporal: agent %q has input guardrails, which runs on Temporal do not run (runner.Machine does not): check the input before starting the run", a.Name)
+			}
 		}
 	}
 	return nil
