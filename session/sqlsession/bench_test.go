@@ -1,60 +1,19 @@
 package sqlsession_test
 
 import (
-	"context"
-	"fmt"
-	"strings"
 	"testing"
 
-	"github.com/agentloop/agentloop/responses"
+	"github.com/agentloop/agentloop/session"
+	"github.com/agentloop/agentloop/session/sessiontest"
 	"github.com/agentloop/agentloop/session/sqlsession"
 )
 
-// benchAppend measures appends at the end of a session: a turn's call and
-// output (two small items), or a 100 kB screenshot item (the same cases as
-// the session package's BenchmarkAppend).
-func benchAppend(b *testing.B, newSession func(b *testing.B) *sqlsession.Session) {
-	ctx := context.Background()
-	for _, tc := range []struct {
-		name  string
-		items func(i int) []responses.Item
-	}{
-		{"Pair", func(i int) []responses.Item {
-			id := fmt.Sprintf("call_%d", i)
-			return []responses.Item{
-				{Type: responses.ItemFunctionCall, CallID: id, Name: "get_weather", Arguments: `{"city":"Paris"}`, Status: "completed"},
-				responses.FunctionCallOutput(id, `{"temperature":21,"unit":"C","conditions":"sunny"}`),
-			}
-		}},
-		{"Screenshot100kB", func(i int) []responses.Item {
-			return []responses.Item{{Type: responses.ItemComputerCallOutput, CallID: fmt.Sprintf("call_%d", i),
-				Screenshot: &responses.ComputerScreenshot{ImageURL: "data:image/png;base64," + strings.Repeat("A", 100<<10)}}}
-		}},
-	} {
-		b.Run(tc.name, func(b *testing.B) {
-			s := newSession(b)
-			var size int64
-			for _, it := range tc.items(0) {
-				enc, _ := it.MarshalJSON()
-				size += int64(len(enc))
-			}
-			b.SetBytes(size)
-			n := 0
-			for i := 0; b.Loop(); i++ {
-				items := tc.items(i)
-				if err := s.Append(ctx, n, items); err != nil {
-					b.Fatal(err)
-				}
-				n += len(items)
-			}
-		})
-	}
-}
-
+// BenchmarkAppend runs the session package's cases on SQLite and, when a
+// server is set, PostgreSQL.
 func BenchmarkAppend(b *testing.B) {
 	b.Run("SQLite", func(b *testing.B) {
 		db := openSQLite(b)
-		benchAppend(b, func(b *testing.B) *sqlsession.Session {
+		sessiontest.BenchmarkAppend(b, func(b *testing.B) session.Session {
 			s, err := sqlsession.New(db, b.Name(), nil)
 			if err != nil {
 				b.Fatal(err)
@@ -64,7 +23,7 @@ func BenchmarkAppend(b *testing.B) {
 	})
 	b.Run("Postgres", func(b *testing.B) {
 		db, opts := openPostgres(b)
-		benchAppend(b, func(b *testing.B) *sqlsession.Session {
+		sessiontest.BenchmarkAppend(b, func(b *testing.B) session.Session {
 			s, err := sqlsession.New(db, b.Name(), opts)
 			if err != nil {
 				b.Fatal(err)
