@@ -79,17 +79,23 @@ func verdict(name, stage string, v agent.Verdict, err error) error {
 	return nil
 }
 
-// guardrailEvent reports a guardrail's verdict.
-func (st *run) guardrailEvent(ctx context.Context, name, stage string, v agent.Verdict, err error) {
-	action := "allow"
+// verdictAction names a guardrail's answer as GuardrailVerdict.Action does;
+// a guardrail that failed tripped.
+func verdictAction(v agent.Verdict, err error) string {
 	switch {
 	case err != nil || v.Action == agent.Trip:
-		action = "trip"
+		return "trip"
 	case v.Action == agent.Reject:
-		action = "reject"
+		return "reject"
 	case v.Action == agent.Replace:
-		action = "replace"
+		return "replace"
 	}
+	return "allow"
+}
+
+// guardrailEvent reports a guardrail's verdict.
+func (st *run) guardrailEvent(ctx context.Context, name, stage string, v agent.Verdict, err error) {
+	action := verdictAction(v, err)
 	st.r.tel.guardrail(ctx, name, stage, action)
 	st.yield(Event{Type: EventGuardrail, Turn: st.s.Turn, Guardrail: &GuardrailVerdict{Name: name, Stage: stage, Action: action, Message: v.Message}}, nil)
 }
@@ -220,15 +226,7 @@ func (st *run) toolAfter(ctx context.Context, a *agent.Agent, c *responses.Item,
 // goroutine, through the run's goroutine (its span event is recorded
 // here). Outside a local run (Runner.ExecuteCall) only the span event is.
 func (st *run) toolGuardrailEvent(ctx context.Context, name, stage string, v agent.Verdict, err error) {
-	action := "allow"
-	switch {
-	case err != nil || v.Action == agent.Trip:
-		action = "trip"
-	case v.Action == agent.Reject:
-		action = "reject"
-	case v.Action == agent.Replace:
-		action = "replace"
-	}
+	action := verdictAction(v, err)
 	st.r.tel.guardrail(ctx, name, stage, action)
 	nc, _ := ctx.Value(nestedKey{}).(*nestedCtx)
 	if nc == nil {
