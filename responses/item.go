@@ -642,14 +642,11 @@ func (it Item) MarshalJSON() ([]byte, error) {
 	case ItemFunctionCallOutput, ItemCustomToolCallOutput:
 		o.strOmit("id", it.ID)
 		o.str("call_id", it.CallID)
-		switch out := it.Output; {
-		case out == nil:
-			o.str("output", "")
-		case out.Parts == nil: // the common case, without encoding/json
-			o.str("output", out.Text)
-		default:
-			o.val("output", out)
+		out := it.Output
+		if out == nil {
+			out = &ToolOutput{}
 		}
+		o.marshal("output", out)
 		o.strOmit("status", it.Status)
 	case ItemComputerCall:
 		o.strOmit("id", it.ID)

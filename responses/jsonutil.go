@@ -150,6 +150,23 @@ func (o *object) val(k string, v any) {
 	o.b = append(o.b, enc...)
 }
 
+// marshal writes k: v.MarshalJSON(), for this package's types, whose
+// encodings are compact: without encoding/json's reflection and
+// re-compaction, which the runner would pay for each of its outputs on
+// every turn.
+func (o *object) marshal(k string, v json.Marshaler) {
+	if o.err != nil {
+		return
+	}
+	enc, err := v.MarshalJSON()
+	if err != nil {
+		o.err = err
+		return
+	}
+	o.key(k)
+	o.b = append(o.b, enc...)
+}
+
 func (o *object) bytes() ([]byte, error) {
 	if o.err != nil {
 		return nil, o.err
