@@ -262,45 +262,13 @@ func (s *scan) rawString() ([]byte, bool) {
 	if s.pos >= len(s.data) || s.data[s.pos] != '"' {
 		return nil, false
 	}
-	s.pos++
-	start := s.pos
-	for s.pos < len(s.data) {
-		switch c := s.data[s.pos]; {
-		case c == '"':
-			raw := s.data[start:s.pos]
-			s.pos++
-			return raw, true
-		case c == '\\':
-			if s.pos+1 >= len(s.data) {
-				return nil, false
-			}
-			switch s.data[s.pos+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				s.pos += 2
-			case 'u':
-				if s.pos+6 > len(s.data) {
-					return nil, false
-				}
-				for _, h := range s.data[s.pos+2 : s.pos+6] {
-					if !isHex(h) {
-						return nil, false
-					}
-				}
-				s.pos += 6
-			default:
-				return nil, false
-			}
-		case c < 0x20:
-			return nil, false
-		default:
-			s.pos++
-		}
+	end, _, err := jsonscan.String(s.data, s.pos)
+	if err != nil {
+		return nil, false
 	}
-	return nil, false
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+	raw := s.data[s.pos+1 : end-1]
+	s.pos = end
+	return raw, true
 }
 
 func (s *scan) str(n *vnode) bool {
